@@ -1,0 +1,127 @@
+"""Small Block Kit builders shared by every feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.text import truncate
+
+SECTION_LIMIT = 3000
+MAX_LIST = 20
+Block = dict[str, Any]
+
+
+def section(text: str, *, accessory: Block | None = None, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}}
+    if accessory is not None:
+        block["accessory"] = accessory
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def plain_input(
+    block_id: str,
+    label: str,
+    *,
+    multiline: bool = False,
+    optional: bool = False,
+    max_length: int = 2000,
+    initial: str | None = None,
+) -> Block:
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+
+
+def modal(
+    callback_id: str, title: str, blocks: list[Block], *, submit: str = "Submit", private_metadata: str = ""
+) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": title[:24]},
+        "submit": {"type": "plain_text", "text": submit[:24]},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": private_metadata,
+        "blocks": blocks,
+    }
+
+
+def bounded_lines(lines: list[str], limit: int = MAX_LIST) -> list[str]:
+    """At most `limit` entries, then "and N more"."""
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"…and {len(lines) - limit} more"]
+
+
+def list_sections(header: str, lines: list[str], empty: str) -> list[Block]:
+    """A header and a bounded list, packed into as few sections as the 3,000-character limit allows."""
+    blocks: list[Block] = [section(header)]
+    if not lines:
+        blocks.append(context(empty))
+        return blocks
+    chunk = ""
+    for line in bounded_lines(lines):
+        line = truncate(line, 900)
+        if len(chunk) + len(line) + 1 > SECTION_LIMIT:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks
+
+
+def mention(user: str | None) -> str:
+    return f"<@{user}>" if user else "nobody"
+
+
+def mentions(users: list[str] | set[str]) -> str:
+    users = sorted(users) if isinstance(users, set) else users
+    return ", ".join(mention(u) for u in users) if users else "nobody"
+
+
+def help_text(command: str, summary: str, examples: list[str]) -> str:
+    lines = [f"*{command}* — {summary}", "", "Examples:"]
+    lines += [f"• `{example}`" for example in examples]
+    return "\n".join(lines)

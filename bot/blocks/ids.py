@@ -1,0 +1,34 @@
+"""Every action id, modal callback id and shortcut callback id teambot uses, in one place."""
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    # Drafts and approvals
+    APPROVE = "draft_approve"
+    REJECT = "draft_reject"
+    REQUEST_CHANGES = "draft_request_changes"
+    ADD_REASON = "draft_add_reason"
+    # Escalations and handoffs
+    ESCALATION_ACK = "escalation_ack"
+    ESCALATION_RESOLVE = "escalation_resolve"
+    ESCALATION_REASSIGN = "escalation_reassign"
+    HANDOFF_ACK = "handoff_ack"
+    # Ideas
+    IDEA_ACCEPT = "idea_accept"
+    IDEA_DECLINE = "idea_decline"
+    # Checklists: one checkboxes element per item, told apart by block id
+    CHECKLIST_ITEM = "checklist_item"
+
+
+class ViewId(StrEnum):
+    DRAFT_REASON = "draft_reason"
+    ESCALATE = "escalate_modal"
+    ESCALATION_REASSIGN = "escalation_reassign_modal"
+    IDEA = "idea_modal"
+    IDEA_DECLINE = "idea_decline_modal"
+
+
+class ShortcutId(StrEnum):
+    ESCALATE_MESSAGE = "escalate_message"
+    SUBMIT_IDEA = "submit_idea"

@@ -1,0 +1,240 @@
+"""The `teambot` command (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from bot.settings import ConfigError, Settings, TeamConfig, load_config, load_settings
+
+log = logging.getLogger("teambot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as exc:
+        print(f"teambot: {exc}", file=sys.stderr)
+        return 2
+    except (OperationalError, ArgumentError) as exc:
+        # Never print the URL itself: it may hold a password.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"teambot: DATABASE_URL: cannot use the database ({reason})", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="teambot", description="Slack bot for a social-media team.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    run.add_argument("--no-scheduler", action="store_true", help="serve requests only (extra web replicas)")
+    run.set_defaults(handler=cmd_run)
+
+    scheduler = commands.add_parser("scheduler", help="run only the scheduler (and the outbox sender)")
+    scheduler.set_defaults(handler=cmd_scheduler)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=cmd_db_upgrade)
+
+    export = commands.add_parser("export", help="print every record as JSON or CSV")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--since", type=_date, help="only records from this date (YYYY-MM-DD, UTC) on")
+    export.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    export.set_defaults(handler=cmd_export)
+
+    digest = commands.add_parser("digest", help="build the monthly digest now")
+    digest.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, team time)")
+    digest.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
+    digest.set_defaults(handler=cmd_digest)
+
+    metrics = commands.add_parser("import-metrics", help="import post performance from a CSV file")
+    metrics.add_argument("file", type=Path)
+    metrics.set_defaults(handler=cmd_import_metrics)
+    return parser
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-01-31") from None
+
+
+def _month(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2026-01") from None
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # The SDKs log request details at debug level; keep them quiet so no token ends up in a log.
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress.queue"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings_and_config(*, need_slack: bool) -> tuple[Settings, TeamConfig]:
+    settings = load_settings()
+    if need_slack:
+        settings.require_slack()
+    config = load_config(settings.teambot_config, settings.teambot_timezone)
+    return settings, config
+
+
+def _prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[no-untyped-def]
+    from bot.db import transaction, upgrade
+    from bot.runtime import Runtime
+    from bot.services import roles
+
+    runtime = Runtime.build(settings, config)
+    upgrade(runtime.engine)
+    with transaction(runtime.session_factory) as session:
+        added = roles.seed(session, config.roles, datetime.now(UTC))
+    if added:
+        log.info("added %d role member(s) from the config", added)
+    return runtime
+
+
+def _check_token(runtime) -> None:  # type: ignore[no-untyped-def]
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        identity = runtime.client.auth_test()
+        log.info("connected to Slack as %s", identity.get("user_id"))
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+        if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
+            raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
+        log.warning("auth.test failed (%s); continuing, requests will retry", error)
+    except OSError as exc:
+        log.warning("cannot reach the Slack Web API yet (%s); continuing", exc.__class__.__name__)
+
+
+def _wait_for_signal(stop: Callable[[], None]) -> None:
+    done = threading.Event()
+
+    def _handler(signum: int, _frame: object) -> None:
+        log.info("stopping (signal %d)", signum)
+        done.set()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+    done.wait()
+    stop()
+
+
+def _start_background(runtime, *, with_scheduler: bool):  # type: ignore[no-untyped-def]
+    from bot.scheduler.runner import SchedulerService
+    from bot.slack.sender import OutboxSender, OutboxWorker
+
+    worker = OutboxWorker(OutboxSender(runtime.session_factory, runtime.client))
+    worker.start()
+    scheduler = SchedulerService(runtime) if with_scheduler else None
+    if scheduler is not None:
+        scheduler.start()
+
+    def stop() -> None:
+        if scheduler is not None:
+            scheduler.shutdown()
+        worker.stop()
+
+    return stop
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings, config = _settings_and_config(need_slack=True)
+    runtime = _prepared_runtime(settings, config)
+    _check_token(runtime)
+    from bot.slack.app import create_app
+
+    app = create_app(runtime)
+    stop_background = _start_background(runtime, with_scheduler=not args.no_scheduler)
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            assert settings.slack_app_token is not None
+            handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+            handler.connect()
+            log.info("teambot running in Socket Mode")
+            _wait_for_signal(handler.close)
+        else:
+            from bot.slack.http import serve
+
+            log.info("teambot listening on http://%s:%d/slack/events", args.host, args.port)
+            serve(app, runtime.engine, args.host, args.port)
+    finally:
+        stop_background()
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    settings, config = _settings_and_config(need_slack=True)
+    runtime = _prepared_runtime(settings, config)
+    _check_token(runtime)
+    stop_background = _start_background(runtime, with_scheduler=True)
+    log.info("teambot scheduler running")
+    _wait_for_signal(stop_background)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db import make_engine, upgrade
+
+    settings = load_settings()
+    upgrade(make_engine(settings.database_url))
+    print("database is up to date")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.db import make_engine, make_session_factory, upgrade
+    from bot.services import export
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    since = datetime(args.since.year, args.since.month, args.since.day, tzinfo=UTC) if args.since else None
+    with make_session_factory(engine)() as session:
+        data = export.build(session, since)
+    text = export.to_json(data) if args.format == "json" else export.to_csv(data)
+    if args.output:
+        args.output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot import digest_cli
+
+    settings, config = _settings_and_config(need_slack=not args.dry_run)
+    return digest_cli.run(settings, config, month=args.month, dry_run=args.dry_run)
+
+
+def cmd_import_metrics(args: argparse.Namespace) -> int:
+    from bot import digest_cli
+
+    settings = load_settings()
+    return digest_cli.import_metrics(settings, args.file)

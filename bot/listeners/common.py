@@ -1,0 +1,49 @@
+"""What every listener needs: the request's dependencies and small reply helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.outbox import Outbox
+from bot.settings import TeamConfig
+
+HELP_WORDS = {"help", "-h", "--help", "?"}
+
+
+@dataclass
+class Req:
+    db: Session
+    now: datetime
+    outbox: Outbox
+    config: TeamConfig
+    client: WebClient
+    bot_user_id: str | None
+
+    @classmethod
+    def of(cls, context: BoltContext) -> Req:
+        return cls(
+            db=context["db"],
+            now=context["now"],
+            outbox=context["outbox"],
+            config=context["config"],
+            client=context.client,
+            bot_user_id=context.bot_user_id,
+        )
+
+
+def wants_help(args: list[str]) -> bool:
+    return bool(args) and args[0].lower() in HELP_WORDS
+
+
+def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Keyword arguments for `ack(**...)` answering a slash command privately."""
+    reply: dict[str, Any] = {"text": text, "response_type": "ephemeral"}
+    if blocks is not None:
+        reply["blocks"] = blocks
+    return reply

@@ -1,0 +1,7 @@
+"""Listeners for metrics (not built yet)."""
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Nothing to register yet."""

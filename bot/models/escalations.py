@@ -1,0 +1,1 @@
+"""Escalations, shifts and handoffs (see the escalations issue)."""

@@ -1,0 +1,1 @@
+"""Content ideas, checklist runs, post metrics and digests (see the ideas/checklists/digest issue)."""

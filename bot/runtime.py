@@ -1,0 +1,50 @@
+"""What a running teambot holds: settings, the team's config, the database and the Slack client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry import ConnectionErrorRetryHandler
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import make_engine, make_session_factory
+from bot.settings import Settings, TeamConfig
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: TeamConfig
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    client: WebClient
+
+    @classmethod
+    def build(cls, settings: Settings, config: TeamConfig, engine: Engine | None = None) -> Runtime:
+        engine = engine or make_engine(settings.database_url)
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        client = make_client(token, settings.slack_api_url)
+        return cls(settings, config, engine, make_session_factory(engine), client)
+
+
+def make_client(token: str | None, base_url: str) -> WebClient:
+    # Only connection errors are retried inside the SDK; 429 and 5xx are handled by the outbox,
+    # which never makes a listener thread sleep.
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a scheduled job gets: it opens its own session(s) from `session_factory`."""
+
+    config: TeamConfig
+    session_factory: sessionmaker[Session]
+    now: datetime

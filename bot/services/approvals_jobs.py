@@ -1,0 +1,3 @@
+"""Scheduled jobs of the approval workflow (reminders)."""
+
+JOBS: tuple = ()

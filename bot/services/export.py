@@ -1,0 +1,80 @@
+"""`teambot export`: every record, in the documented JSON shape (or flattened to CSV).
+
+Each feature contributes one section through a function `(session, since) -> list[dict]` whose
+values are JSON-ready (times already ISO 8601 with offset, via `iso`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+Section = Callable[[Session, datetime | None], list[dict[str, Any]]]
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def sections() -> dict[str, Section]:
+    # Imported here so each feature module can import `iso` from this one.
+    from bot.services import approvals, escalations, ideas_checklists
+
+    return {
+        "drafts": approvals.export_drafts,
+        "escalations": escalations.export_escalations,
+        "handoffs": escalations.export_handoffs,
+        "ideas": ideas_checklists.export_ideas,
+        "checklist_runs": ideas_checklists.export_checklist_runs,
+        "digests": ideas_checklists.export_digests,
+    }
+
+
+def build(session: Session, since: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
+    return {name: section(session, since) for name, section in sections().items()}
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def to_csv(data: dict[str, list[dict[str, Any]]]) -> str:
+    """One CSV: a `kind` column, then the union of every kind's columns. Nested lists (a draft's
+    steps and history, a checklist run's items) become rows of their own kind with a parent id."""
+    rows: list[dict[str, Any]] = []
+    for kind, records in data.items():
+        singular = kind.removesuffix("s")
+        for record in records:
+            flat: dict[str, Any] = {"kind": singular}
+            children: list[dict[str, Any]] = []
+            for key, value in record.items():
+                if isinstance(value, list):
+                    child_kind = f"{singular}_{key.removesuffix('s')}"
+                    for child in value:
+                        cells = {k: _cell(v) for k, v in child.items()}
+                        children.append({"kind": child_kind, "parent_id": record.get("id"), **cells})
+                else:
+                    flat[key] = _cell(value)
+            rows.append(flat)
+            rows.extend(children)
+    columns: list[str] = ["kind"]
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value

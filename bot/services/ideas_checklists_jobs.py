@@ -1,0 +1,3 @@
+"""Scheduled jobs of this feature (none yet)."""
+
+JOBS: tuple = ()

@@ -1,0 +1,95 @@
+"""Builds the Bolt app: settings in, listeners registered, one error handler for all of them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+
+from bot.errors import DomainError
+from bot.listeners import register_all
+from bot.outbox import Outbox
+from bot.runtime import Runtime
+from bot.slack.middleware import SessionPerRequestApp, deduplicate_events
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Sorry, teambot could not do that because of an error on its side; nothing was changed. Try again."
+
+
+def create_app(runtime: Runtime) -> App:
+    secret = runtime.settings.slack_signing_secret
+    app = SessionPerRequestApp(
+        session_factory=runtime.session_factory,
+        config=runtime.config,
+        client=runtime.client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        # Listeners run inside the request, in its database session; they only touch the database
+        # and the outbox, so the acknowledgement stays fast.
+        process_before_response=True,
+        token_verification_enabled=False,
+        logger=logging.getLogger("teambot.bolt"),
+    )
+    app.use(deduplicate_events)
+    app.error(handle_error)
+    register_all(app)
+    return app
+
+
+def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
+    """The one place listener errors become a message to the person who acted.
+
+    Domain errors say what was wrong; anything else is logged and answered with an apology. The
+    request's transaction is rolled back either way, and Slack always gets a 200 (a 5xx would
+    show "dispatch_failed" or make Slack retry the event)."""
+    session = context.get("db")
+    if session is not None:
+        session.rollback()
+    if isinstance(error, DomainError):
+        message = error.render()
+    else:
+        log.error("unhandled error in a listener", exc_info=error)
+        message = UNEXPECTED
+
+    if body.get("command"):
+        return _json_response({"response_type": "ephemeral", "text": message})
+    if body.get("type") == "view_submission":
+        input_block = next(
+            (b["block_id"] for b in body.get("view", {}).get("blocks", []) if b.get("type") == "input"), None
+        )
+        if input_block:
+            return _json_response({"response_action": "errors", "errors": {input_block: message[:150]}})
+        return BoltResponse(status=200, body="")
+
+    where = _where(body)
+    if where is not None and session is not None:
+        channel, user, thread_ts = where
+        outbox: Outbox = context["outbox"]
+        if channel:
+            outbox.ephemeral(channel, user, message, thread_ts=thread_ts)
+        else:
+            outbox.dm(user, message)
+    return BoltResponse(status=200, body="")
+
+
+def _where(body: dict[str, Any]) -> tuple[str | None, str, str | None] | None:
+    """(channel, user, thread) to tell the acting person about an error in an event or click."""
+    if body.get("type") == "event_callback":
+        event = body.get("event", {})
+        user = event.get("user")
+        channel = event.get("item", {}).get("channel") or event.get("channel")
+        if not user:
+            return None
+        return channel, user, None
+    user = (body.get("user") or {}).get("id")
+    if not user:
+        return None
+    channel = (body.get("channel") or {}).get("id")
+    thread_ts = (body.get("message") or {}).get("thread_ts")
+    return channel, user, thread_ts
+
+
+def _json_response(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})

@@ -1,0 +1,43 @@
+"""HTTP mode: Slack's requests at POST /slack/events, a health check at GET /healthz, served by
+waitress (a production WSGI server)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine, text
+
+EVENTS_PATH = "/slack/events"
+
+
+def wsgi_app(app: App, engine: Engine) -> Any:
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return _health(engine, start_response)
+        return slack(environ, start_response)
+
+    return application
+
+
+def _health(engine: Engine, start_response: Any) -> Iterable[bytes]:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        status, body = "200 OK", {"status": "ok"}
+    except Exception as exc:  # any database failure means "not healthy", whatever its type
+        status, body = "503 Service Unavailable", {"status": "error", "database": exc.__class__.__name__}
+    payload = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
+def serve(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> None:
+    from waitress import serve as waitress_serve
+
+    waitress_serve(wsgi_app(app, engine), host=host, port=port, threads=threads, ident="teambot")

@@ -1,0 +1,81 @@
+"""A database session per request, and event de-duplication.
+
+Bolt runs its middleware one after the other and the listener after them all (`next()` does not
+wrap the rest), so the session is opened and closed around `App.dispatch` itself."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import utcnow
+from bot.models.core import ProcessedEvent
+from bot.outbox import Outbox
+from bot.settings import TeamConfig
+
+log = logging.getLogger(__name__)
+EVENT_MEMORY = timedelta(hours=24)
+
+
+class SessionPerRequestApp(App):
+    """A Bolt app that gives every request its own session (in `context["db"]`), committed after
+    the listener and the error handler ran; the session only connects when first used."""
+
+    def __init__(self, *, session_factory: sessionmaker[Session], config: TeamConfig, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._session_factory = session_factory
+        self._team_config = config
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        now = utcnow()
+        with self._session_factory() as session:
+            req.context["db"] = session
+            req.context["now"] = now
+            req.context["outbox"] = Outbox(session, now)
+            req.context["config"] = self._team_config
+            response = super().dispatch(req)
+            if session.in_transaction():
+                try:
+                    session.commit()
+                except IntegrityError:
+                    # Two deliveries of one event raced past the check below: the loser's work is
+                    # dropped, which is exactly what de-duplication wants.
+                    session.rollback()
+                    if req.body.get("type") != "event_callback":
+                        raise
+                    log.info("dropped a concurrent duplicate delivery of %s", req.body.get("event_id"))
+                    return BoltResponse(status=200, body="")
+            return response
+
+
+def deduplicate_events(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+    """An Events API delivery is claimed by its `event_id` in the same transaction as its effects,
+    so a Slack retry, a re-delivery over another Socket Mode connection or to another replica is
+    acknowledged and ignored; if handling fails, the claim rolls back with it."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if event_id:
+        session: Session = context["db"]
+        if session.get(ProcessedEvent, event_id) is not None:
+            return BoltResponse(status=200, body="")
+        session.add(ProcessedEvent(event_id=event_id, received_at=context["now"]))
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another replica or thread is handling the same delivery right now (PostgreSQL waits
+            # for it to commit, then reports the duplicate).
+            session.rollback()
+            return BoltResponse(status=200, body="")
+    next()
+    return None
+
+
+def forget_old_events(session: Session, now: datetime) -> int:
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_MEMORY))
+    return result.rowcount or 0

@@ -1,0 +1,206 @@
+"""Sends the outbox. Each channel's messages go out in order; the head of a channel is claimed
+with a short lease so two processes never send the same row; a 429 holds the channel until its
+`Retry-After`, a 5xx backs off exponentially, and a permanent error (channel_not_found, ...) is
+recorded and skipped so one bad row cannot block a channel forever. Connection errors are retried
+inside slack-sdk by its retry handler.
+
+At-least-once: a process killed after Slack accepted a post but before the row was marked sent
+re-sends that one row when the lease runs out."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import outbox
+from bot.clock import utcnow
+from bot.db import transaction
+from bot.models.core import OutboxMessage, SlackMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(minutes=10)
+IDLE_POLL_SECONDS = 1.0
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class OutboxSender:
+    def __init__(self, session_factory: sessionmaker[Session], client: WebClient, owner: str | None = None):
+        self.session_factory = session_factory
+        self.client = client
+        self.owner = owner or worker_id()
+
+    def drain(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
+        """Send everything that is due; returns how many calls were made. Each round sends the
+        head of every channel, so channels do not wait for each other."""
+        sent = 0
+        for _ in range(max_rounds):
+            heads = self._claim_heads(now or utcnow())
+            if not heads:
+                break
+            for row_id in heads:
+                self._send(row_id, now)
+                sent += 1
+        return sent
+
+    def _claim_heads(self, now: datetime) -> list[int]:
+        with transaction(self.session_factory) as session:
+            heads = session.execute(
+                select(OutboxMessage.channel, func.min(OutboxMessage.id))
+                .where(OutboxMessage.status == "pending")
+                .group_by(OutboxMessage.channel)
+            ).all()
+            claimed: list[int] = []
+            for _channel, row_id in heads:
+                result = session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == row_id,
+                        OutboxMessage.status == "pending",
+                        OutboxMessage.not_before <= now,
+                        or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+                    )
+                    .values(lease_owner=self.owner, lease_until=now + LEASE)
+                )
+                if result.rowcount == 1:
+                    claimed.append(row_id)
+            return claimed
+
+    def next_due(self) -> datetime | None:
+        with self.session_factory() as session:
+            return session.scalar(select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending"))
+
+    def _send(self, row_id: int, now: datetime | None) -> None:
+        with self.session_factory() as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            payload = dict(row.payload)
+            method, message_key, target_key = row.method, row.message_key, row.target_key
+            if target_key:
+                target = session.get(SlackMessage, target_key)
+                if target is None:
+                    self._finish(row_id, "failed", error=f"no message stored under {target_key}")
+                    return
+                payload["channel"], payload["ts"] = target.channel, target.ts
+        try:
+            response = self.client.api_call(method, json=payload)
+        except SlackApiError as exc:
+            self._handle_error(row_id, exc, now or utcnow())
+            return
+        with transaction(self.session_factory) as session:
+            if message_key and response.get("ts"):
+                session.merge(
+                    SlackMessage(
+                        key=message_key,
+                        channel=response.get("channel") or payload["channel"],
+                        ts=response["ts"],
+                    )
+                )
+            self._mark(session, row_id, "sent", now=now or utcnow())
+
+    def _handle_error(self, row_id: int, exc: SlackApiError, now: datetime) -> None:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") if isinstance(exc.response.data, dict) else status)
+        if status == 429:
+            retry_after = int(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
+            self._retry_later(row_id, now + timedelta(seconds=max(retry_after, 1)), f"429 {error}")
+        elif status >= 500 or error in (
+            "ratelimited",
+            "internal_error",
+            "fatal_error",
+            "service_unavailable",
+        ):
+            with self.session_factory() as session:
+                attempts = session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == row_id)) or 0
+            backoff = min(timedelta(seconds=2 ** min(attempts, 10)), MAX_BACKOFF)
+            self._retry_later(row_id, now + backoff, f"{status} {error}")
+        else:
+            log.warning("outbox: %s failed permanently: %s", row_id, error)
+            self._finish(row_id, "failed", error=error)
+
+    def _retry_later(self, row_id: int, when: datetime, error: str) -> None:
+        with transaction(self.session_factory) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(
+                    not_before=when,
+                    attempts=OutboxMessage.attempts + 1,
+                    lease_owner=None,
+                    lease_until=None,
+                    last_error=error,
+                )
+            )
+
+    def _finish(self, row_id: int, status: str, error: str | None = None) -> None:
+        with transaction(self.session_factory) as session:
+            self._mark(session, row_id, status, now=utcnow(), error=error)
+
+    @staticmethod
+    def _mark(session: Session, row_id: int, status: str, now: datetime, error: str | None = None) -> None:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(
+                status=status,
+                sent_at=now if status == "sent" else None,
+                attempts=OutboxMessage.attempts + 1,
+                lease_owner=None,
+                lease_until=None,
+                last_error=error,
+            )
+        )
+
+    def pending_count(self) -> int:
+        with self.session_factory() as session:
+            return (
+                session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending"))
+                or 0
+            )
+
+
+class OutboxWorker(threading.Thread):
+    """Background thread: drains the outbox when woken by a commit, or when a held row is due."""
+
+    def __init__(self, sender: OutboxSender):
+        super().__init__(name="teambot-outbox", daemon=True)
+        self.sender = sender
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        outbox.on_enqueue(self._wake.set)
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sender.drain()
+                timeout = IDLE_POLL_SECONDS
+                due = self.sender.next_due()
+                if due is not None:
+                    timeout = min(max((due - utcnow()).total_seconds(), 0.05), IDLE_POLL_SECONDS)
+            except Exception:
+                # The worker must outlive a database blip; the rows stay pending and are retried.
+                log.exception("outbox worker: drain failed")
+                timeout = IDLE_POLL_SECONDS
+            self._wake.wait(timeout)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        outbox.remove_listener(self._wake.set)
+        self._stop.set()
+        self._wake.set()
+
+
+__all__ = ["OutboxSender", "OutboxWorker"]

@@ -1,0 +1,110 @@
+"""User text in and out of Slack, in one place.
+
+teambot stores user text in Slack's own markup ("escaped" form: `&amp; &lt; &gt;`, mentions as
+`<@U…>`), which is how event and slash-command text arrives (commands use `should_escape`).
+Text that arrives raw (modal inputs, CSV files) is escaped once on the way in by `escape_raw`.
+On the way out, `for_display` defuses everything that could broadcast or forge: `<!channel>`,
+`<!here>`, `<!everyone>`, user-group mentions and labelled links. Block builders call
+`for_display` on every piece of user text and nothing else does.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SPECIAL = re.compile(r"<!([^>|]*)(?:\|([^>]*))?>")
+_LABELLED_LINK = re.compile(r"<((?:https?|mailto):[^>|]+)\|([^>]*)>")
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_ID = re.compile(r"^#?(\d{1,12})$")
+_PERMALINK = re.compile(r"/archives/([CGD][A-Z0-9]+)/p(\d{10})(\d{6})(?:\?([^\s>|]*))?")
+_ANGLE_LINK = re.compile(r"^<([^>|]+)(?:\|[^>]*)?>$")
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def escape_raw(text: str) -> str:
+    """Raw text (modal, CSV) into Slack's escaped form; the only place such text is escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _defuse_special(match: re.Match[str]) -> str:
+    name, label = match.group(1), match.group(2)
+    if name.startswith("subteam^"):
+        shown = label or "@group"
+    elif name.startswith("date^"):
+        return label or ""
+    else:
+        shown = label or f"@{name}"
+    # A zero-width space after "@" keeps the word readable but makes sure no client links it.
+    if shown.startswith("@"):
+        shown = "@" + _ZERO_WIDTH_SPACE + shown[1:]
+    return shown
+
+
+def for_display(text: str | None) -> str:
+    """Stored (escaped) user text made safe to put in a bot message."""
+    if not text:
+        return ""
+    text = _SPECIAL.sub(_defuse_special, text)
+    # A labelled link could show one address and open another: show the real address.
+    text = _LABELLED_LINK.sub(lambda m: f"<{m.group(1)}>", text)
+    # Any "<!" left (malformed tokens) is shown literally.
+    return text.replace("<!", "&lt;!")
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to `limit` characters on a word boundary where possible, marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    # Never leave half of an escape sequence or an angle-bracket token behind.
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    lt = cut.rfind("<")
+    if lt != -1 and ">" not in cut[lt:]:
+        cut = cut[:lt]
+    return cut + "…"
+
+
+def parse_user(token: str) -> str | None:
+    """`<@U123>` / `<@U123|name>` (or a bare `U123`) to the user id; None if it is not a user."""
+    token = token.strip()
+    match = _USER_MENTION.match(token)
+    if match:
+        return match.group(1)
+    if _BARE_USER_ID.match(token):
+        return token
+    return None
+
+
+def parse_id(token: str) -> int | None:
+    """`12` or `#12` to 12."""
+    match = _ID.match(token.strip())
+    return int(match.group(1)) if match else None
+
+
+def parse_permalink(token: str) -> tuple[str, str] | None:
+    """A Slack message permalink to (channel, ts); a reply's permalink names its own ts."""
+    match = _PERMALINK.search(token)
+    if not match:
+        return None
+    return match.group(1), f"{match.group(2)}.{match.group(3)}"
+
+
+def unwrap_link(token: str) -> str:
+    """`<https://x|label>` or `<https://x>` to `https://x`; other text unchanged."""
+    match = _ANGLE_LINK.match(token.strip())
+    return match.group(1) if match else token.strip()
+
+
+def split_args(text: str | None) -> list[str]:
+    return (text or "").split()
+
+
+def emoji_base(name: str) -> str:
+    """`+1::skin-tone-3` is the same emoji as `+1`."""
+    return name.split("::", 1)[0]

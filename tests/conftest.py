@@ -1,0 +1,191 @@
+"""Fixtures: a real database (SQLite file, and PostgreSQL when reachable), the fake Slack Web API,
+the real Bolt app with request verification on, and a driver sending signed requests to it.
+
+Every test that takes `runtime` (or anything built on it) runs once per backend. PostgreSQL cases
+use a throw-away database created for the test session on TEAMBOT_TEST_POSTGRES_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/test); they are skipped, with the reason, when no
+server answers, unless TEAMBOT_REQUIRE_POSTGRES=1 (as in .ci/run), which makes that a failure."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.db import make_engine, upgrade
+from bot.runtime import Runtime, make_client
+from bot.settings import Settings, TeamConfig
+from bot.slack.app import create_app
+from bot.slack.sender import OutboxSender
+from tests.driver import SIGNING_SECRET, SlackDriver
+from tests.fake_slack import FakeSlack, start_fake_slack
+
+PG_URL = os.environ.get("TEAMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("TEAMBOT_REQUIRE_POSTGRES") == "1"
+BOT_TOKEN = "xoxb-test-token"
+
+BASE_CONFIG = {
+    "timezone": "Europe/Budapest",
+    "channels": {
+        "drafts": "C0DRAFTS",
+        "escalations": "C0ESCALATE",
+        "ideas": "C0IDEAS",
+        "checklists": "C0CHECKLIST",
+        "digest": "C0STAFF",
+    },
+    "roles": {
+        "strategist": ["U0STRAT"],
+        "content_manager": ["U0CONTENT"],
+        "community_manager": ["U0COMMUNITY"],
+        "coordinator": ["U0COORD"],
+    },
+    "teams": {
+        "support": {"lead": "U0LEAD", "members": ["U0ANNA", "U0BEN"], "channel": "C0SUPPORT"},
+        "pr": {"lead": "U0PRLEAD", "members": ["U0PAT"], "channel": "C0PR"},
+    },
+    "shifts": [
+        {
+            "team": "support",
+            "name": "weekday",
+            "days": ["mon", "tue", "wed", "thu", "fri"],
+            "start": "09:00",
+            "end": "17:00",
+            "members": ["U0ANNA", "U0BEN"],
+        },
+    ],
+    "digest": {"leaders": ["U0CEO"]},
+}
+
+
+def make_config(**overrides: object) -> TeamConfig:
+    data = {**BASE_CONFIG, **overrides}
+    return TeamConfig.model_validate(data)
+
+
+# -- databases ----------------------------------------------------------------------------------
+def _pg_admin_engine() -> Engine | None:
+    try:
+        engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return engine
+    except OperationalError:
+        return None
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path: Path = tmp_path_factory.mktemp("db") / "teambot.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine() -> Iterator[Engine]:
+    admin = _pg_admin_engine()
+    if admin is None:
+        message = f"PostgreSQL not reachable at {make_url(PG_URL).render_as_string(hide_password=True)}"
+        if REQUIRE_PG:
+            pytest.fail(message + " (TEAMBOT_REQUIRE_POSTGRES=1)")
+        pytest.skip(message + "; PostgreSQL cases skipped")
+    name = f"teambot_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name)
+    engine = make_engine(url.render_as_string(hide_password=False), pool_size=20)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+            if "sqlite_sequence" in {
+                r[0] for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+            }:
+                connection.execute(text("DELETE FROM sqlite_sequence"))
+            connection.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    engine: Engine = request.getfixturevalue(f"{request.param}_engine")
+    _empty(engine)
+    return engine
+
+
+# -- Slack ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def _fake_slack_server() -> FakeSlack:
+    return start_fake_slack()
+
+
+@pytest.fixture
+def slack(_fake_slack_server: FakeSlack) -> FakeSlack:
+    _fake_slack_server.reset()
+    return _fake_slack_server
+
+
+@pytest.fixture
+def config() -> TeamConfig:
+    """The team config for a test; override this fixture in a module to change it."""
+    return make_config()
+
+
+@pytest.fixture
+def settings(slack: FakeSlack, engine: Engine) -> Settings:
+    return Settings(
+        slack_bot_token=SecretStr(BOT_TOKEN),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_api_url=slack.url,
+        database_url=engine.url.render_as_string(hide_password=False),
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings, config: TeamConfig, engine: Engine) -> Runtime:
+    from bot.db import make_session_factory, transaction
+    from bot.services import roles
+
+    runtime = Runtime(
+        settings, config, engine, make_session_factory(engine), make_client(BOT_TOKEN, settings.slack_api_url)
+    )
+    with transaction(runtime.session_factory) as session:
+        roles.seed(session, config.roles, _now())
+    return runtime
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from bot.clock import utcnow
+
+    return utcnow()
+
+
+@pytest.fixture
+def sender(runtime: Runtime) -> OutboxSender:
+    return OutboxSender(runtime.session_factory, runtime.client, owner="test")
+
+
+@pytest.fixture
+def driver(runtime: Runtime, sender: OutboxSender) -> SlackDriver:
+    return SlackDriver(create_app(runtime), sender)

@@ -1,0 +1,191 @@
+"""A fake Slack Web API on 127.0.0.1 (port 0). It records every call (method, params, blocks) and
+answers like Slack does; tests can make methods fail with 429 (Retry-After) or 5xx on demand."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def channel(self) -> str | None:
+        return self.params.get("channel")
+
+    @property
+    def text(self) -> str:
+        return self.params.get("text") or ""
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.params.get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+    def all_text(self) -> str:
+        """The message's text and every text in its blocks (and view), for assertions."""
+        parts = [self.text]
+        view = self.params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        parts.append(json.dumps(self.blocks, ensure_ascii=False))
+        if view:
+            parts.append(json.dumps(view, ensure_ascii=False))
+        return "\n".join(parts)
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int | None
+    remaining: int
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    fail_every: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _seen: dict[str, int] = field(default_factory=dict)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.users.clear()
+            self.failures.clear()
+            self.fail_every.clear()
+            self._seen.clear()
+
+    # -- failure injection -------------------------------------------------------------------
+    def fail(self, method: str, status: int = 500, *, retry_after: int | None = None, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `status` (429 with Retry-After if given)."""
+        with self._lock:
+            self.failures.setdefault(method, []).append(Failure(status, retry_after, times))
+
+    def fail_one_in(self, method: str, n: int) -> None:
+        """Every n-th call of `method` answers 500 (or 429 for every 2n-th), until reset."""
+        with self._lock:
+            self.fail_every[method] = n
+
+    # -- queries -------------------------------------------------------------------------------
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        return [c for c in self.of("chat.postMessage") if channel is None or c.channel == channel]
+
+    def ephemerals(self, user: str | None = None) -> list[Call]:
+        return [c for c in self.of("chat.postEphemeral") if user is None or c.params.get("user") == user]
+
+    def everything_sent(self) -> str:
+        with self._lock:
+            return "\n".join(c.all_text() for c in self.calls)
+
+    # -- answering -----------------------------------------------------------------------------
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            queue = self.failures.get(method) or []
+            if queue:
+                failure = queue[0]
+                failure.remaining -= 1
+                if failure.remaining <= 0:
+                    queue.pop(0)
+                return self._failure(failure.status, failure.retry_after)
+            every = self.fail_every.get(method)
+            if every:
+                self._seen[method] = self._seen.get(method, 0) + 1
+                count = self._seen[method]
+                if count % (2 * every) == 0:
+                    return self._failure(429, 1)
+                if count % every == 0:
+                    return self._failure(500, None)
+            self.calls.append(Call(method, params))
+            return 200, self._ok(method, params), {}
+
+    @staticmethod
+    def _failure(status: int, retry_after: int | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        error = "ratelimited" if status == 429 else "internal_error"
+        return status, {"ok": False, "error": error}, headers
+
+    def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": "T0TEAM", "user": "teambot"}
+        if method in ("chat.postMessage", "chat.update"):
+            channel = params.get("channel", "")
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]
+            ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text")}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+        if method == "chat.getPermalink":
+            ts = str(params.get("message_ts", "")).replace(".", "")
+            return {"ok": True, "permalink": f"https://acme.slack.com/archives/{params.get('channel')}/p{ts}"}
+        if method == "users.info":
+            user_id = params.get("user", "")
+            user = {"id": user_id, "name": user_id.lower(), "is_admin": False, "is_owner": False, "is_bot": False}
+            user.update(self.users.get(user_id, {}))
+            return {"ok": True, "user": user}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
+        if method in ("views.open", "views.update", "views.push"):
+            return {"ok": True, "view": {"id": "V0VIEW"}}
+        return {"ok": True}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        return
+
+    def do_POST(self) -> None:
+        method = self.path.rsplit("/", 1)[-1]
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        if "json" in (self.headers.get("Content-Type") or ""):
+            params = json.loads(raw) if raw else {}
+        else:
+            params = {k: v[0] for k, v in parse_qs(raw).items()}
+        status, body, headers = self.server.fake._answer(method, params)  # type: ignore[attr-defined]
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def start_fake_slack() -> FakeSlack:
+    fake = FakeSlack()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    server.fake = fake  # type: ignore[attr-defined]
+    fake.server = server
+    threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True).start()
+    return fake

@@ -1,0 +1,81 @@
+"""/team: list, add and remove roles; who may change them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models.core import RoleMember
+
+
+def _holders(runtime, role):
+    with runtime.session_factory() as session:
+        return set(session.scalars(select(RoleMember.user_id).where(RoleMember.role == role)))
+
+
+def test_lists_roles_seeded_from_config(driver):
+    reply = driver.command("/team", "")
+    assert reply.status == 200
+    assert "<@U0STRAT>" in reply.text and "content_manager" in reply.text
+
+
+def test_help_names_the_command_with_examples(driver):
+    reply = driver.command("/team", "help")
+    assert "/team" in reply.text and "/team add @maria content_manager" in reply.text
+
+
+def test_strategist_adds_and_removes(driver, runtime):
+    reply = driver.command("/team", "add <@U0NEW|new> analyst", user="U0STRAT")
+    assert "now a analyst" in reply.text or "now an analyst" in reply.text or "analyst" in reply.text
+    assert "U0NEW" in _holders(runtime, "analyst")
+    driver.command("/team", "remove <@U0NEW> ANALYST", user="U0STRAT")
+    assert "U0NEW" not in _holders(runtime, "analyst")
+
+
+def test_workspace_admin_may_change_roles(driver, runtime, slack):
+    slack.users["U0ADMIN"] = {"is_admin": True}
+    driver.command("/team", "add <@U0NEW> coordinator", user="U0ADMIN")
+    assert "U0NEW" in _holders(runtime, "coordinator")
+    assert slack.of("users.info")[0].params["user"] == "U0ADMIN"
+
+
+def test_others_are_refused_and_nothing_changes(driver, runtime):
+    reply = driver.command("/team", "add <@U0NEW> strategist", user="U0ANNA")
+    assert reply.json["response_type"] == "ephemeral"
+    assert "Only a strategist or a workspace admin" in reply.text
+    assert "U0NEW" not in _holders(runtime, "strategist")
+
+
+def test_refuses_when_users_info_fails(driver, runtime, slack):
+    slack.fail("users.info", 500)
+    reply = driver.command("/team", "add <@U0NEW> analyst", user="U0ANNA")
+    assert "could not confirm" in reply.text
+    assert "U0NEW" not in _holders(runtime, "analyst")
+
+
+def test_garbage_unknown_role_and_unknown_user(driver):
+    assert "is not a /team command" in driver.command("/team", "frobnicate").text
+    unknown_role = driver.command("/team", "add <@U0NEW> wizard", user="U0STRAT")
+    assert "`wizard` is not a role" in unknown_role.text and "Example" in unknown_role.text
+    unknown_user = driver.command("/team", "add @bob analyst", user="U0STRAT")
+    assert "`@bob` is not a Slack user" in unknown_user.text
+    assert "needs a person and a role" in driver.command("/team", "add", user="U0STRAT").text
+
+
+def test_channel_ping_in_arguments_is_not_echoed(driver, slack):
+    reply = driver.command("/team", "add <!channel> <!here>", user="U0STRAT")
+    assert reply.status == 200
+    assert "<!channel>" not in reply.body and "<!here>" not in reply.body
+    assert "<!channel>" not in slack.everything_sent()
+
+
+def test_config_seed_only_adds(runtime):
+    from bot.clock import utcnow
+    from bot.db import transaction
+    from bot.services import roles
+
+    with transaction(runtime.session_factory) as session:
+        roles.remove(session, "U0CONTENT", "content_manager")
+        roles.add(session, "U0EXTRA", "content_manager", by="U0STRAT", now=utcnow())
+    with transaction(runtime.session_factory) as session:
+        assert roles.seed(session, runtime.config.roles, utcnow()) == 1
+    assert _holders(runtime, "content_manager") == {"U0CONTENT", "U0EXTRA"}

@@ -84,3 +84,15 @@ class DraftEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     draft: Mapped[Draft] = relationship(back_populates="history")
+
+
+class DraftReaction(Base):
+    """Reactions people put on a draft (skin tones folded), for ranking posts without metrics.
+    teambot's own workflow emoji are recorded too; the digest leaves them out."""
+
+    __tablename__ = "draft_reactions"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(100), primary_key=True)
+    added_at: Mapped[datetime]

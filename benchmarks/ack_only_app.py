@@ -1,0 +1,78 @@
+"""The baseline for the load benchmark: a Bolt app whose listeners only acknowledge, with request
+signature checks on, served by waitress with as many threads as `teambot run`. It measures what
+Bolt, waitress and the signature check cost by themselves.
+
+Run: `SLACK_SIGNING_SECRET=... python -m benchmarks.ack_only_app --port 3100`"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+EVERYTHING = re.compile(".*")
+
+
+def create_app(signing_secret: str, api_url: str) -> App:
+    # Bolt asks auth.test once (then caches it), as it does in teambot: point it at the same API.
+    app = App(
+        signing_secret=signing_secret,
+        client=WebClient(token="xoxb-ack-only", base_url=api_url),
+        token_verification_enabled=False,
+        process_before_response=True,
+        logger=logging.getLogger("ack-only"),
+    )
+
+    def only_ack(ack: Ack) -> None:
+        ack()
+
+    app.command(EVERYTHING)(only_ack)
+    app.event(EVERYTHING)(only_ack)
+    app.action(EVERYTHING)(only_ack)
+    app.view(EVERYTHING)(only_ack)
+    app.shortcut(EVERYTHING)(only_ack)
+    return app
+
+
+def wsgi_app(app: App) -> Any:
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            payload = json.dumps({"status": "ok"}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+            return [payload]
+        return slack(environ, start_response)
+
+    return application
+
+
+def _teambot_threads(serve: Any) -> int:
+    """The thread count `teambot run` serves with, so both apps get the same server."""
+    return int(inspect.signature(serve).parameters["threads"].default)
+
+
+def main() -> None:
+    from waitress import serve
+
+    from bot.slack import http
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    app = create_app(os.environ["SLACK_SIGNING_SECRET"], os.environ.get("SLACK_API_URL", "https://slack.com/api/"))
+    serve(wsgi_app(app), host="127.0.0.1", port=args.port, threads=_teambot_threads(http.serve), ident="ack-only")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.text import truncate
+from bot.text import for_display, truncate
 
 SECTION_LIMIT = 3000
 MAX_LIST = 20
@@ -125,3 +125,8 @@ def help_text(command: str, summary: str, examples: list[str]) -> str:
     lines = [f"*{command}* — {summary}", "", "Examples:"]
     lines += [f"• `{example}`" for example in examples]
     return "\n".join(lines)
+
+
+def quote(user_text: str, limit: int = 1500) -> str:
+    """User text as a block quote, made safe for display."""
+    return "\n".join(f">{line}" for line in for_display(truncate(user_text, limit)).split("\n"))

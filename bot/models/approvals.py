@@ -36,6 +36,8 @@ class Draft(Base):
     updated_at: Mapped[datetime]
     step_started_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    # When the current step's approvers were last reminded (reminded once per step).
+    reminded_at: Mapped[datetime | None]
     published_url: Mapped[str | None] = mapped_column(String(500), unique=True)
 
     steps: Mapped[list[ApprovalStep]] = relationship(

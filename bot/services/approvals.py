@@ -1,19 +1,385 @@
-"""Drafts and approvals (being built)."""
+"""Drafts and their approval chain.
+
+A draft walks the configured chain of roles one step at a time. Each step is taken by a person
+holding that step's role (the author never; nobody twice); a step nobody but the author can take
+falls to the strategists. Reject and "request changes" end the walk until the draft is edited.
+Every action is kept in the draft's history (who, when, how, which step, note).
+
+All functions take the session and `now`; they lock the draft row for the change, so two people
+acting at the same moment on PostgreSQL are applied one after the other."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session, selectinload
 
-from bot.models.approvals import Draft
+from bot.errors import BadInput, Conflict, NotAllowed, NotFound
+from bot.models.approvals import ApprovalStep, Draft, DraftEvent, DraftReaction
+from bot.services import roles
+from bot.services.export import iso
+from bot.text import parse_id, parse_permalink, unwrap_link
+
+Via = Literal["reaction", "button", "command", "edit", "schedule"]
+Decision = Literal["rejected", "changes_requested"]
+APPROVE_EXAMPLE = "/approve #12 looks good"
+FALLBACK_ROLE = "strategist"
+MAX_WAITING_SCAN = 500
+
+
+@dataclass
+class StepView:
+    """One step of a draft's chain as people see it."""
+
+    index: int
+    role: str
+    approved_by: str | None
+    approved_at: datetime | None
+    approvers: list[str]  # who may take it now (only for the current step)
+
+
+@dataclass
+class Outcome:
+    """What an action did, for the notifications."""
+
+    draft: Draft
+    action: str
+    by: str | None
+    via: Via
+    step: int | None = None  # 0-based index of the step acted on
+    note: str | None = None
+    duplicate: bool = False
+    final: bool = False
+    next_approvers: list[str] = field(default_factory=list)
+    event_id: int | None = None
+
+
+# -- lookups -------------------------------------------------------------------------------------
+def lock(session: Session, draft_id: int) -> Draft:
+    draft = session.scalar(select(Draft).where(Draft.id == draft_id).with_for_update())
+    if draft is None:
+        raise NotFound(f"There is no draft #{draft_id}.", APPROVE_EXAMPLE)
+    return draft
+
+
+def by_message(session: Session, channel: str, ts: str, *, for_update: bool = False) -> Draft | None:
+    query = select(Draft).where(Draft.channel == channel, Draft.ts == ts)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def resolve(session: Session, token: str) -> Draft:
+    """A draft from `12`, `#12` or its permalink (locked for update)."""
+    draft_id = parse_id(token)
+    if draft_id is not None:
+        return lock(session, draft_id)
+    link = parse_permalink(unwrap_link(token))
+    if link is None:
+        raise BadInput(f"`{token}` is not a draft id or a draft's link.", APPROVE_EXAMPLE)
+    draft = by_message(session, *link, for_update=True)
+    if draft is None:
+        raise NotFound(
+            "That message is not a draft (drafts are the top-level posts in the drafts channel).", APPROVE_EXAMPLE
+        )
+    return draft
+
+
+def active_steps(draft: Draft) -> list[ApprovalStep]:
+    return [s for s in draft.steps if s.active]
+
+
+def eligible(session: Session, draft: Draft) -> list[str]:
+    """Who may take the draft's current step now."""
+    if draft.status != "pending":
+        return []
+    taken = {s.approved_by for s in active_steps(draft)}
+    excluded = taken | {draft.author}
+    role = draft.chain_roles()[draft.current_step]
+    people = [u for u in roles.holders(session, role) if u != draft.author]
+    if not people:
+        # Nobody but the author holds the role: the step falls to the strategists.
+        people = [u for u in roles.holders(session, FALLBACK_ROLE) if u != draft.author]
+    return [u for u in people if u not in excluded]
+
+
+def steps_view(session: Session, draft: Draft) -> list[StepView]:
+    by_index = {s.step_index: s for s in active_steps(draft)}
+    current = eligible(session, draft)
+    views = []
+    for index, role in enumerate(draft.chain_roles()):
+        step = by_index.get(index)
+        views.append(
+            StepView(
+                index=index,
+                role=role,
+                approved_by=step.approved_by if step else None,
+                approved_at=step.approved_at if step else None,
+                approvers=current if index == draft.current_step and draft.status == "pending" else [],
+            )
+        )
+    return views
+
+
+def waiting_for(session: Session, user: str) -> list[Draft]:
+    """Pending drafts whose current step `user` may take, oldest first."""
+    pending = session.scalars(
+        select(Draft)
+        .where(Draft.status == "pending")
+        .options(selectinload(Draft.steps))
+        .order_by(Draft.created_at)
+        .limit(MAX_WAITING_SCAN)
+    ).all()
+    holders_by_role: dict[str, list[str]] = roles.members_by_role(session)
+    result = []
+    for draft in pending:
+        if draft.author == user or any(s.approved_by == user for s in active_steps(draft)):
+            continue
+        role = draft.chain_roles()[draft.current_step]
+        people = [u for u in holders_by_role.get(role, []) if u != draft.author]
+        if not people:
+            people = [u for u in holders_by_role.get(FALLBACK_ROLE, []) if u != draft.author]
+        if user in people:
+            result.append(draft)
+    return result
 
 
 def drafts_waiting_on(session: Session, user: str) -> list[Draft]:
-    """Pending drafts whose current step this user may take (used by handoffs)."""
-    return []
+    """Pending drafts whose current step this user may take (for shift handoffs)."""
+    return waiting_for(session, user)
 
 
+# -- lifecycle -----------------------------------------------------------------------------------
+def submit(
+    session: Session,
+    *,
+    channel: str,
+    ts: str,
+    author: str,
+    text: str,
+    files_signature: str,
+    chain: list[str],
+    now: datetime,
+) -> Draft | None:
+    """Record a new draft; None if this message is already one (a re-delivered event)."""
+    if by_message(session, channel, ts) is not None:
+        return None
+    draft = Draft(
+        channel=channel,
+        ts=ts,
+        author=author,
+        text=text,
+        files_signature=files_signature,
+        status="pending",
+        current_step=0,
+        chain=",".join(chain),
+        created_at=now,
+        updated_at=now,
+        step_started_at=now,
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def edit(session: Session, draft: Draft, *, text: str, files_signature: str, by: str, now: datetime) -> Outcome | None:
+    """A real edit (text or files changed). After any approval or decision it resets the draft to
+    the first step; returns None when nothing needs saying."""
+    if draft.status == "withdrawn" or (draft.text == text and draft.files_signature == files_signature):
+        return None
+    had_progress = bool(active_steps(draft)) or draft.status != "pending"
+    draft.text, draft.files_signature, draft.updated_at = text, files_signature, now
+    if not had_progress:
+        return None
+    for step in active_steps(draft):
+        step.active = False
+    draft.status, draft.current_step, draft.step_started_at, draft.decided_at = "pending", 0, now, None
+    event = _log(session, draft, "reset", by, "edit", now, step=1, note="edited after review")
+    return Outcome(draft, "reset", by, "edit", step=0, next_approvers=eligible(session, draft), event_id=event.id)
+
+
+def withdraw(session: Session, draft: Draft, *, by: str | None, now: datetime) -> Outcome | None:
+    if draft.status == "withdrawn":
+        return None
+    draft.status, draft.updated_at = "withdrawn", now
+    _log(session, draft, "withdrawn", by, "edit", now, step=None, note="the draft message was deleted")
+    return Outcome(draft, "withdrawn", by, "edit")
+
+
+def approve(session: Session, draft: Draft, *, by: str, via: Via, now: datetime, note: str | None = None) -> Outcome:
+    """Take the current step. The same person approving again (a retry, a double click, a reaction
+    plus a command) is a duplicate that changes nothing."""
+    if any(s.approved_by == by for s in active_steps(draft)):
+        return Outcome(draft, "approved", by, via, duplicate=True)
+    _check_can_act(session, draft, by, verb="approve")
+    index = draft.current_step
+    role = draft.chain_roles()[index]
+    session.add(
+        ApprovalStep(
+            draft=draft, step_index=index, role=role, approved_by=by, approved_at=now, via=via, note=note, active=True
+        )
+    )
+    event = _log(session, draft, "approved", by, via, now, step=index + 1, note=note)
+    draft.updated_at = now
+    if index + 1 >= len(draft.chain_roles()):
+        draft.status, draft.decided_at = "approved", now
+        return Outcome(draft, "approved", by, via, step=index, note=note, final=True, event_id=event.id)
+    draft.current_step, draft.step_started_at = index + 1, now
+    session.flush()
+    return Outcome(
+        draft, "approved", by, via, step=index, note=note, next_approvers=eligible(session, draft), event_id=event.id
+    )
+
+
+def decide(
+    session: Session, draft: Draft, *, decision: Decision, by: str, via: Via, now: datetime, note: str | None = None
+) -> Outcome:
+    """Reject, or ask for changes, at the current step."""
+    if draft.status == decision and _last_event(draft, decision, by) is not None:
+        return Outcome(draft, decision, by, via, duplicate=True)
+    _check_can_act(session, draft, by, verb="reject" if decision == "rejected" else "ask for changes to")
+    index = draft.current_step
+    event = _log(session, draft, decision, by, via, now, step=index + 1, note=note)
+    draft.status, draft.decided_at, draft.updated_at = decision, now, now
+    return Outcome(draft, decision, by, via, step=index, note=note, event_id=event.id)
+
+
+def add_reason(session: Session, draft: Draft, *, by: str, note: str, now: datetime) -> Outcome:
+    """Attach a reason to the rejection or change request `by` made (after a reaction)."""
+    event = _last_event(draft, draft.status, by) if draft.status in ("rejected", "changes_requested") else None
+    if event is None:
+        raise Conflict(f"Draft #{draft.id} has no rejection or change request of yours to add a reason to.")
+    event.note = note
+    _log(session, draft, "reason_added", by, "button", now, step=event.step, note=note)
+    return Outcome(draft, "reason_added", by, "button", step=(event.step or 1) - 1, note=note, event_id=event.id)
+
+
+def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> Outcome | None:
+    """An approve reaction was removed: take back that person's step (and any after it), unless
+    the draft is already approved."""
+    if draft.status != "pending":
+        return None
+    mine = next((s for s in active_steps(draft) if s.approved_by == by), None)
+    if mine is None:
+        return None
+    for step in active_steps(draft):
+        if step.step_index >= mine.step_index:
+            step.active = False
+    draft.current_step, draft.step_started_at, draft.updated_at = mine.step_index, now, now
+    _log(session, draft, "approval_withdrawn", by, "reaction", now, step=mine.step_index + 1)
+    session.flush()
+    return Outcome(
+        draft, "approval_withdrawn", by, "reaction", step=mine.step_index, next_approvers=eligible(session, draft)
+    )
+
+
+def record_reaction(session: Session, draft: Draft, *, user: str, emoji: str, added: bool, now: datetime) -> None:
+    if added:
+        if session.get(DraftReaction, (draft.id, user, emoji)) is None:
+            session.add(DraftReaction(draft_id=draft.id, user_id=user, emoji=emoji, added_at=now))
+    else:
+        session.execute(
+            delete(DraftReaction).where(
+                DraftReaction.draft_id == draft.id, DraftReaction.user_id == user, DraftReaction.emoji == emoji
+            )
+        )
+
+
+def due_reminders(session: Session, now: datetime, after: timedelta) -> list[tuple[Draft, list[str]]]:
+    """Pending drafts whose current step has waited longer than `after`, with who should act."""
+    drafts = session.scalars(
+        select(Draft)
+        .where(
+            Draft.status == "pending",
+            Draft.step_started_at <= now - after,
+            or_(Draft.reminded_at.is_(None), Draft.reminded_at < Draft.step_started_at),
+        )
+        .options(selectinload(Draft.steps))
+        .order_by(Draft.step_started_at)
+    ).all()
+    return [(draft, eligible(session, draft)) for draft in drafts]
+
+
+def log_reminder(session: Session, draft: Draft, now: datetime) -> None:
+    _log(session, draft, "reminded", None, "schedule", now, step=draft.current_step + 1)
+
+
+def check_can_act(session: Session, draft: Draft, user: str, *, verb: str) -> None:
+    """Raise if `user` may not act on the draft's current step now (checked before opening a modal)."""
+    _check_can_act(session, draft, user, verb=verb)
+
+
+def _check_can_act(session: Session, draft: Draft, user: str, *, verb: str) -> None:
+    if draft.status != "pending":
+        raise Conflict(f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; there is nothing to {verb} now.")
+    if user == draft.author:
+        raise NotAllowed(f"You wrote draft #{draft.id}, so you cannot {verb} it yourself.")
+    if any(s.approved_by == user for s in active_steps(draft)):
+        raise NotAllowed(f"You already took a step of draft #{draft.id}; the next step needs someone else.")
+    if user not in eligible(session, draft):
+        role = draft.chain_roles()[draft.current_step]
+        raise NotAllowed(
+            f"Draft #{draft.id} is waiting for a {role} (step {draft.current_step + 1} of "
+            f"{len(draft.chain_roles())}), and you cannot take that step."
+        )
+
+
+def _last_event(draft: Draft, action: str, by: str) -> DraftEvent | None:
+    return next((e for e in reversed(draft.history) if e.action == action and e.by == by), None)
+
+
+def _log(
+    session: Session,
+    draft: Draft,
+    action: str,
+    by: str | None,
+    via: Via,
+    now: datetime,
+    *,
+    step: int | None,
+    note: str | None = None,
+) -> DraftEvent:
+    event = DraftEvent(draft=draft, action=action, by=by, at=now, via=via, step=step, note=note)
+    session.add(event)
+    session.flush()
+    return event
+
+
+# -- export --------------------------------------------------------------------------------------
 def export_drafts(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    return []
+    query = select(Draft).options(selectinload(Draft.steps), selectinload(Draft.history)).order_by(Draft.id)
+    if since is not None:
+        query = query.where(Draft.created_at >= since)
+    result = []
+    for draft in session.scalars(query):
+        by_index = {s.step_index: s for s in active_steps(draft)}
+        result.append(
+            {
+                "id": draft.id,
+                "channel": draft.channel,
+                "ts": draft.ts,
+                "author": draft.author,
+                "status": draft.status,
+                "created_at": iso(draft.created_at),
+                "decided_at": iso(draft.decided_at),
+                "published_url": draft.published_url,
+                "steps": [
+                    {
+                        "role": role,
+                        "approved_by": by_index[i].approved_by if i in by_index else None,
+                        "approved_at": iso(by_index[i].approved_at) if i in by_index else None,
+                        "via": by_index[i].via if i in by_index else None,
+                        "note": by_index[i].note if i in by_index else None,
+                    }
+                    for i, role in enumerate(draft.chain_roles())
+                ],
+                "history": [
+                    {"action": e.action, "by": e.by, "at": iso(e.at), "via": e.via, "step": e.step, "note": e.note}
+                    for e in draft.history
+                ],
+            }
+        )
+    return result

@@ -1,0 +1,59 @@
+"""Messages about drafts: the status message in the draft's thread and the notices under it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.blocks import approvals as ui
+from bot.models.approvals import Draft
+from bot.outbox import Outbox
+from bot.services import approvals, roles
+from bot.services.approvals import Outcome
+
+
+def status_key(draft: Draft) -> str:
+    return f"draft:{draft.id}:status"
+
+
+def post_status(session: Session, outbox: Outbox, draft: Draft) -> None:
+    """The first status message, in the draft's thread; it mentions who may take step 1."""
+    text, blocks = ui.status_message(draft, approvals.steps_view(session, draft))
+    outbox.post(
+        draft.channel, text, blocks, thread_ts=draft.ts, key=status_key(draft), dedupe=f"{status_key(draft)}:post"
+    )
+
+
+def refresh_status(session: Session, outbox: Outbox, draft: Draft) -> None:
+    text, blocks = ui.status_message(draft, approvals.steps_view(session, draft))
+    outbox.update(status_key(draft), text, blocks)
+
+
+def announce(session: Session, outbox: Outbox, outcome: Outcome) -> None:
+    """Everything people should hear about an action on a draft (nothing for a duplicate)."""
+    if outcome.duplicate:
+        return
+    draft = outcome.draft
+    refresh_status(session, outbox, draft)
+    notice = _notice(session, outcome)
+    if notice:
+        outbox.post(draft.channel, notice, thread_ts=draft.ts)
+
+
+def _notice(session: Session, outcome: Outcome) -> str | None:
+    draft = outcome.draft
+    chain = draft.chain_roles()
+    if outcome.action == "approved" and outcome.final:
+        return ui.approved_notice(draft, outcome.by or "", roles.holders(session, "community_manager"))
+    if outcome.action == "approved":
+        return ui.next_step_notice(
+            draft, outcome.by or "", outcome.step or 0, chain[draft.current_step], outcome.next_approvers
+        )
+    if outcome.action in ("rejected", "changes_requested"):
+        return ui.decision_notice(draft, outcome.action, outcome.by or "", outcome.note)
+    if outcome.action == "reason_added":
+        return ui.reason_added_notice(draft, outcome.by or "", outcome.note or "")
+    if outcome.action == "reset":
+        return ui.reset_notice(draft, outcome.next_approvers)
+    if outcome.action == "withdrawn":
+        return ui.withdrawn_notice(draft)
+    return None

@@ -1,0 +1,443 @@
+"""Drafts and approvals through the real Bolt app: messages, reactions, buttons, /approve."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from bot.blocks.ids import ActionId, ViewId
+from bot.clock import utcnow
+from bot.db import transaction
+from bot.models.approvals import Draft, DraftReaction
+from bot.scheduler.runner import run_jobs
+from bot.services import approvals, export, roles
+
+DRAFTS = "C0DRAFTS"
+AUTHOR = "U0ANNA"
+CM = "U0CONTENT"
+STRAT = "U0STRAT"
+
+
+def _draft(runtime, draft_id=1) -> Draft:
+    with runtime.session_factory() as session:
+        draft = session.get(Draft, draft_id)
+        assert draft is not None
+        draft.steps, draft.history  # load while the session is open  # noqa: B018
+        return draft
+
+
+def _exported(runtime, draft_id=1) -> dict:
+    with runtime.session_factory() as session:
+        return next(d for d in export.build(session)["drafts"] if d["id"] == draft_id)
+
+
+def _post_draft(driver, ts="1700000000.000100", user=AUTHOR, text="New campaign post: spring is here"):
+    return driver.message(DRAFTS, user, text, ts)
+
+
+def _thread_posts(slack, ts="1700000000.000100"):
+    return [c for c in slack.posts(DRAFTS) if c.params.get("thread_ts") == ts]
+
+
+# -- drafts ----------------------------------------------------------------------------------------
+def test_top_level_message_becomes_draft_with_status_in_thread(driver, slack, runtime):
+    reply = _post_draft(driver)
+    assert reply.status == 200
+    status = _thread_posts(slack)
+    assert len(status) == 1
+    text = status[0].all_text()
+    assert "Draft #1" in text and "<@U0CONTENT>" in text and "content_manager" in text and "strategist" in text
+    action_ids = [e["action_id"] for b in status[0].blocks if b["type"] == "actions" for e in b["elements"]]
+    assert action_ids == [ActionId.APPROVE, ActionId.REQUEST_CHANGES, ActionId.REJECT]
+    assert _exported(runtime)["status"] == "pending"
+
+
+def test_file_share_draft_and_private_channel(driver, slack):
+    driver.event({"type": "message", "subtype": "file_share", "channel": DRAFTS, "user": AUTHOR,
+                  "text": "with image", "ts": "1700000000.000200", "files": [{"id": "F1"}],
+                  "channel_type": "group"})
+    assert len(_thread_posts(slack, "1700000000.000200")) == 1
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"user": AUTHOR, "thread_ts": "1699999999.000001"},  # a reply in a thread
+        {"bot_id": "B0OTHER", "user": "U0OTHERBOT"},  # another bot
+        {"user": AUTHOR, "subtype": "channel_join"},
+        {"user": AUTHOR, "channel": "C0GENERAL"},  # not the drafts channel
+    ],
+)
+def test_messages_that_are_not_drafts(driver, slack, runtime, event):
+    base = {"type": "message", "channel": DRAFTS, "text": "hello", "ts": "1700000000.000300"}
+    driver.event({**base, **event})
+    assert slack.posts() == []
+    with runtime.session_factory() as session:
+        assert session.scalar(select(Draft)) is None
+
+
+def test_same_event_retried_counts_once(driver, slack, runtime):
+    event = {"type": "message", "channel": DRAFTS, "user": AUTHOR, "text": "post", "ts": "1700000000.000100"}
+    for retry in (None, 1, 2, 3):
+        driver.event(event, event_id="Ev0SAME", retry_num=retry)
+    assert len(slack.posts()) == 1
+    with runtime.session_factory() as session:
+        assert len(session.scalars(select(Draft)).all()) == 1
+
+
+# -- approving -------------------------------------------------------------------------------------
+def test_full_chain_by_reactions(driver, slack, runtime):
+    _post_draft(driver)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    draft = _draft(runtime)
+    assert draft.status == "pending" and draft.current_step == 1
+    updates = slack.of("chat.update")
+    assert updates and "approved by <@U0CONTENT>" in updates[-1].all_text()
+    notice = _thread_posts(slack)[-1].text
+    assert "Next: *strategist*" in notice and "<@U0STRAT>" in notice
+
+    driver.reaction(STRAT, "white_check_mark::skin-tone-3", DRAFTS, "1700000000.000100")
+    draft = _draft(runtime)
+    assert draft.status == "approved" and draft.decided_at is not None
+    final = _thread_posts(slack)[-1].text
+    assert "approved" in final and "<@U0ANNA>" in final and "<@U0COMMUNITY>" in final
+    exported = _exported(runtime)
+    assert [s["approved_by"] for s in exported["steps"]] == [CM, STRAT]
+    assert [(h["action"], h["by"], h["via"], h["step"]) for h in exported["history"]] == [
+        ("approved", CM, "reaction", 1),
+        ("approved", STRAT, "reaction", 2),
+    ]
+
+
+def test_reaction_without_the_role_changes_nothing_and_says_why(driver, slack, runtime):
+    _post_draft(driver)
+    driver.reaction("U0RANDOM", "white_check_mark", DRAFTS, "1700000000.000100")
+    assert _draft(runtime).current_step == 0
+    told = slack.ephemerals("U0RANDOM")
+    assert told and "waiting for a content_manager" in told[0].text
+    # The strategist holds the second step, not the first.
+    driver.reaction(STRAT, "white_check_mark", DRAFTS, "1700000000.000100")
+    assert _draft(runtime).current_step == 0
+    assert "waiting for a content_manager" in slack.ephemerals(STRAT)[0].text
+
+
+def test_author_cannot_approve_own_draft(driver, slack, runtime):
+    _post_draft(driver, user=CM)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    assert "You wrote draft #1" in slack.ephemerals(CM)[0].text
+    assert _draft(runtime).current_step == 0
+
+
+def test_step_falls_to_strategists_when_only_the_author_holds_the_role(driver, slack, runtime):
+    _post_draft(driver, user=CM)
+    assert "<@U0STRAT>" in _thread_posts(slack)[0].all_text()
+    driver.reaction(STRAT, "white_check_mark", DRAFTS, "1700000000.000100")
+    draft = _draft(runtime)
+    assert draft.current_step == 1
+
+
+def test_one_person_takes_at_most_one_step(driver, slack, runtime):
+    with transaction(runtime.session_factory) as session:
+        roles.add(session, "U0BOTH", "content_manager", by=STRAT, now=utcnow())
+        roles.add(session, "U0BOTH", "strategist", by=STRAT, now=utcnow())
+    _post_draft(driver)
+    driver.reaction("U0BOTH", "white_check_mark", DRAFTS, "1700000000.000100")
+    driver.command("/approve", "1", user="U0BOTH")
+    driver.click(ActionId.APPROVE, "1", user="U0BOTH", channel=DRAFTS)
+    draft = _draft(runtime)
+    assert draft.current_step == 1 and draft.status == "pending"
+    assert [s.approved_by for s in draft.steps if s.active] == ["U0BOTH"]
+
+
+def test_double_click_and_reaction_plus_command_count_once(driver, slack, runtime):
+    _post_draft(driver)
+    driver.click(ActionId.APPROVE, "1", user=CM, channel=DRAFTS)
+    driver.click(ActionId.APPROVE, "1", user=CM, channel=DRAFTS)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    reply = driver.command("/approve", "#1", user=CM)
+    assert "already approved" in reply.text
+    draft = _draft(runtime)
+    assert len([s for s in draft.steps if s.active]) == 1
+    assert [h.action for h in draft.history] == ["approved"]
+    assert len([p for p in _thread_posts(slack) if "Next:" in p.text]) == 1
+
+
+def test_removing_the_approve_reaction_withdraws_the_step(driver, slack, runtime):
+    _post_draft(driver)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100", added=False)
+    draft = _draft(runtime)
+    assert draft.current_step == 0 and not [s for s in draft.steps if s.active]
+    assert draft.history[-1].action == "approval_withdrawn"
+    assert "waiting for <@U0CONTENT>" in slack.of("chat.update")[-1].all_text()
+
+
+def test_removing_after_final_approval_changes_nothing(driver, runtime):
+    _post_draft(driver)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    driver.reaction(STRAT, "white_check_mark", DRAFTS, "1700000000.000100")
+    driver.reaction(STRAT, "white_check_mark", DRAFTS, "1700000000.000100", added=False)
+    assert _draft(runtime).status == "approved"
+
+
+# -- edits and deletion ----------------------------------------------------------------------------
+def _changed(driver, text, previous_text, **message_extra):
+    return driver.event({
+        "type": "message", "subtype": "message_changed", "channel": DRAFTS, "ts": "1700000001.000001",
+        "message": {"type": "message", "user": AUTHOR, "text": text, "ts": "1700000000.000100", **message_extra},
+        "previous_message": {"type": "message", "user": AUTHOR, "text": previous_text, "ts": "1700000000.000100"},
+    })
+
+
+def test_edit_after_approval_resets_to_first_step(driver, slack, runtime):
+    _post_draft(driver)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    _changed(driver, "New campaign post: summer is here", "New campaign post: spring is here")
+    draft = _draft(runtime)
+    assert draft.current_step == 0 and draft.text.endswith("summer is here")
+    assert "starts again from step 1" in _thread_posts(slack)[-1].text
+    assert _exported(runtime)["history"][-1]["via"] == "edit"
+
+
+def test_link_preview_is_not_an_edit(driver, slack, runtime):
+    _post_draft(driver)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    before = len(slack.posts())
+    _changed(driver, "New campaign post: spring is here", "New campaign post: spring is here",
+             attachments=[{"title": "preview"}])
+    assert _draft(runtime).current_step == 1
+    assert len(slack.posts()) == before
+
+
+def test_edit_before_any_review_just_updates_the_text(driver, slack, runtime):
+    _post_draft(driver)
+    before = len(slack.posts())
+    _changed(driver, "typo fixed", "New campaign post: spring is here")
+    assert _draft(runtime).text == "typo fixed"
+    assert len(slack.posts()) == before
+
+
+@pytest.mark.parametrize("how", ["deleted", "tombstone"])
+def test_deleting_a_draft_withdraws_it(driver, slack, runtime, how):
+    _post_draft(driver)
+    if how == "deleted":
+        driver.event({"type": "message", "subtype": "message_deleted", "channel": DRAFTS,
+                      "deleted_ts": "1700000000.000100", "ts": "1700000002.000001",
+                      "previous_message": {"user": AUTHOR, "text": "x", "ts": "1700000000.000100"}})
+    else:
+        _changed(driver, "This message was deleted.", "New campaign post", subtype="tombstone")
+    assert _draft(runtime).status == "withdrawn"
+    assert "withdrawn" in slack.of("chat.update")[-1].all_text()
+
+
+# -- reject and changes ----------------------------------------------------------------------------
+def test_reject_button_opens_reason_modal_then_records(driver, slack, runtime):
+    _post_draft(driver)
+    driver.click(ActionId.REJECT, "1", user=CM, channel=DRAFTS)
+    opened = slack.of("views.open")
+    assert len(opened) == 1 and opened[0].params["trigger_id"].startswith("trigger-")
+    view = json.loads(opened[0].params["view"]) if isinstance(opened[0].params["view"], str) else opened[0].params["view"]
+    assert view["callback_id"] == ViewId.DRAFT_REASON
+    assert _draft(runtime).status == "pending"  # nothing recorded until the form is sent
+    reply = driver.submit_view(ViewId.DRAFT_REASON, {"reason": {"value": {"type": "plain_text_input",
+                                                                          "value": "Off-brand <!channel> tone"}}},
+                               user=CM, private_metadata=view["private_metadata"])
+    assert reply.status == 200
+    draft = _draft(runtime)
+    assert draft.status == "rejected"
+    notice = _thread_posts(slack)[-1].text
+    assert "<@U0ANNA>" in notice and "Off-brand" in notice and "<!channel>" not in notice
+    assert _exported(runtime)["history"][-1] == {
+        "action": "rejected", "by": CM, "at": _exported(runtime)["history"][-1]["at"], "via": "button", "step": 1,
+        "note": "Off-brand &lt;!channel&gt; tone",
+    }
+
+
+def test_reject_button_refused_for_someone_without_the_role(driver, slack, runtime):
+    _post_draft(driver)
+    driver.click(ActionId.REJECT, "1", user="U0RANDOM", channel=DRAFTS)
+    assert slack.of("views.open") == []
+    assert "waiting for a content_manager" in slack.ephemerals("U0RANDOM")[0].text
+
+
+def test_views_open_failure_is_reported_not_retried(driver, slack, runtime):
+    _post_draft(driver)
+    slack.fail("views.open", 500)
+    driver.click(ActionId.REQUEST_CHANGES, "1", user=CM, channel=DRAFTS)
+    assert "could not open the form" in slack.ephemerals(CM)[0].text
+    assert slack.of("views.open") == []
+
+
+def test_changes_reaction_then_add_reason(driver, slack, runtime):
+    _post_draft(driver)
+    driver.reaction(CM, "memo", DRAFTS, "1700000000.000100")
+    assert _draft(runtime).status == "changes_requested"
+    prompt = slack.ephemerals(CM)[-1]
+    assert prompt.blocks[0]["accessory"]["action_id"] == ActionId.ADD_REASON
+    driver.click(ActionId.ADD_REASON, "1", user=CM, channel=DRAFTS)
+    view = slack.of("views.open")[-1].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    driver.submit_view(ViewId.DRAFT_REASON, {"reason": {"value": {"type": "plain_text_input",
+                                                                  "value": "Shorter headline"}}},
+                       user=CM, private_metadata=view["private_metadata"])
+    assert "Shorter headline" in _thread_posts(slack)[-1].text
+    history = _exported(runtime)["history"]
+    assert history[0]["action"] == "changes_requested" and history[0]["note"] == "Shorter headline"
+
+
+def test_edit_after_changes_requested_restarts_review(driver, runtime):
+    _post_draft(driver)
+    driver.reaction(CM, "memo", DRAFTS, "1700000000.000100")
+    _changed(driver, "better version", "New campaign post: spring is here")
+    draft = _draft(runtime)
+    assert draft.status == "pending" and draft.current_step == 0
+
+
+# -- /approve --------------------------------------------------------------------------------------
+def test_approve_help(driver):
+    reply = driver.command("/approve", "help")
+    assert "/approve" in reply.text and "/approve #12" in reply.text
+
+
+def test_approve_lists_drafts_waiting_for_me(driver):
+    _post_draft(driver, ts="1700000000.000100")
+    _post_draft(driver, ts="1700000000.000200", user=CM)
+    mine = driver.command("/approve", "", user=CM).text
+    assert "draft #1" in mine and "draft #2" not in mine
+    assert "https://slack.com/archives/C0DRAFTS/p1700000000000100" in mine
+    strategist = driver.command("/approve", "list", user=STRAT).text
+    assert "draft #2" in strategist and "draft #1" not in strategist
+    assert "Nothing is waiting for you" in driver.command("/approve", "", user="U0RANDOM").text
+
+
+def test_approve_by_id_permalink_and_note(driver, runtime):
+    _post_draft(driver)
+    reply = driver.command("/approve", "<https://acme.slack.com/archives/C0DRAFTS/p1700000000000100> nice", user=CM)
+    assert "You approved step 1 of draft #1" in reply.text
+    reply = driver.command("/approve", "1 ship it", user=STRAT)
+    assert "final approval" in reply.text
+    steps = _exported(runtime)["steps"]
+    assert steps[0]["note"] == "nice" and steps[1]["via"] == "command"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("frobnicate", "is not a draft id or a draft's link"),
+        ("#999", "There is no draft #999"),
+        ("<https://acme.slack.com/archives/C0GENERAL/p1700000000000999>", "is not a draft"),
+        ("<!channel>", "is not a draft id"),
+    ],
+)
+def test_approve_bad_input(driver, slack, text, expected):
+    _post_draft(driver)
+    reply = driver.command("/approve", text, user=CM)
+    assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
+    assert expected in reply.text and "Example" in reply.text
+    assert "<!channel>" not in reply.body and "<!channel>" not in slack.everything_sent()
+
+
+def test_approve_note_cannot_ping_channel(driver, slack):
+    _post_draft(driver)
+    driver.command("/approve", "1 <!channel> <!here> <!subteam^S123|@team> look", user=CM)
+    sent = slack.everything_sent()
+    assert "<!channel>" not in sent and "<!here>" not in sent and "<!subteam" not in sent
+
+
+def test_user_text_in_drafts_is_defused_in_bot_messages(driver, slack):
+    _post_draft(driver, text="<!channel> big news <https://evil.example|https://bank.example>")
+    driver.reaction(CM, "memo", DRAFTS, "1700000000.000100")
+    sent = slack.everything_sent()
+    assert "<!channel>" not in sent
+
+
+# -- reactions are counted for the digest ----------------------------------------------------------
+def test_reactions_are_recorded_with_skin_tones_folded(driver, runtime):
+    _post_draft(driver)
+    driver.reaction("U0X", "+1::skin-tone-2", DRAFTS, "1700000000.000100")
+    driver.reaction("U0Y", "fire", DRAFTS, "1700000000.000100")
+    driver.reaction("U0Y", "fire", DRAFTS, "1700000000.000100", added=False)
+    with runtime.session_factory() as session:
+        rows = session.execute(select(DraftReaction.user_id, DraftReaction.emoji)).all()
+    assert rows == [("U0X", "+1")]
+
+
+# -- reminders -------------------------------------------------------------------------------------
+def test_waiting_draft_is_reminded_once_per_step(driver, slack, runtime, sender):
+    start = utcnow().replace(microsecond=0)
+    with freeze_time(start):
+        _post_draft(driver)
+    with freeze_time(start + timedelta(minutes=239)):
+        run_jobs(runtime, utcnow())
+        sender.drain()
+        assert not [p for p in slack.posts() if "⏰" in p.text]
+    with freeze_time(start + timedelta(minutes=241)):
+        run_jobs(runtime, utcnow())
+        run_jobs(runtime, utcnow())
+        sender.drain()
+    reminders = [p for p in slack.posts() if "⏰" in p.text]
+    assert len(reminders) == 1 and "<@U0CONTENT>" in reminders[0].text
+    assert reminders[0].params["thread_ts"] == "1700000000.000100"
+    assert _exported(runtime)["history"][-1]["via"] == "schedule"
+
+
+# -- delivery when Slack fails ---------------------------------------------------------------------
+def test_rate_limited_posts_wait_in_the_outbox_and_keep_order(driver, slack, runtime, sender):
+    slack.fail("chat.postMessage", 429, retry_after=30, times=1)
+    _post_draft(driver)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    assert slack.posts() == [] and slack.of("chat.update") == []  # held behind the 429
+    assert sender.pending_count() == 3
+    later = utcnow() + timedelta(seconds=31)
+    sender.drain(now=later)
+    assert sender.pending_count() == 0
+    methods = [c.method for c in slack.calls if c.method.startswith("chat.")]
+    assert methods == ["chat.postMessage", "chat.update", "chat.postMessage"]
+
+
+def test_server_errors_are_retried_with_backoff(driver, slack, sender):
+    slack.fail("chat.postMessage", 500, times=2)
+    _post_draft(driver)
+    assert slack.posts() == []
+    sender.drain(now=utcnow() + timedelta(seconds=5))
+    sender.drain(now=utcnow() + timedelta(seconds=30))
+    assert len(slack.posts()) == 1
+
+
+# -- concurrency -----------------------------------------------------------------------------------
+def test_concurrent_approvals_give_one_consistent_result(runtime, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the race is about PostgreSQL's concurrent transactions")
+    now = utcnow()
+    with transaction(runtime.session_factory) as session:
+        draft = approvals.submit(session, channel=DRAFTS, ts="1.1", author=AUTHOR, text="x", files_signature="",
+                                 chain=["content_manager", "strategist"], now=now)
+        draft_id = draft.id
+        for index in range(8):
+            roles.add(session, f"U0CM{index}", "content_manager", by=STRAT, now=now)
+    barrier = threading.Barrier(8)
+    results: list[str] = []
+
+    def act(user: str) -> None:
+        barrier.wait()
+        try:
+            with transaction(runtime.session_factory) as session:
+                outcome = approvals.approve(session, approvals.lock(session, draft_id), by=user, via="button", now=now)
+                results.append("ok" if not outcome.duplicate else "dup")
+        except Exception as exc:  # the losers must fail with a domain error, nothing else
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=act, args=(f"U0CM{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["NotAllowed"] * 7 + ["ok"]
+    draft = _draft(runtime, draft_id)
+    assert draft.current_step == 1
+    assert len([s for s in draft.steps if s.active]) == 1

@@ -33,6 +33,8 @@ def _defuse_special(match: re.Match[str]) -> str:
         shown = label or "@group"
     elif name.startswith("date^"):
         return label or ""
+    elif name in ("channel", "here", "everyone", "group"):
+        shown = f"@{name}"
     else:
         shown = label or f"@{name}"
     # A zero-width space after "@" keeps the word readable but makes sure no client links it.

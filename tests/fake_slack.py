@@ -50,6 +50,7 @@ class Failure:
     status: int
     retry_after: int | None
     remaining: int
+    error: str | None = None
 
 
 @dataclass
@@ -78,10 +79,19 @@ class FakeSlack:
             self._seen.clear()
 
     # -- failure injection -------------------------------------------------------------------
-    def fail(self, method: str, status: int = 500, *, retry_after: int | None = None, times: int = 1) -> None:
-        """The next `times` calls of `method` answer `status` (429 with Retry-After if given)."""
+    def fail(
+        self,
+        method: str,
+        status: int = 500,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """The next `times` calls of `method` answer `status` (429 with Retry-After if given); with
+        `error`, Slack's usual 200 `{"ok": false, "error": ...}` instead."""
         with self._lock:
-            self.failures.setdefault(method, []).append(Failure(status, retry_after, times))
+            self.failures.setdefault(method, []).append(Failure(200 if error else status, retry_after, times, error))
 
     def fail_one_in(self, method: str, n: int) -> None:
         """Every n-th call of `method` answers 500 (or 429 for every 2n-th), until reset."""
@@ -112,7 +122,7 @@ class FakeSlack:
                 failure.remaining -= 1
                 if failure.remaining <= 0:
                     queue.pop(0)
-                return self._failure(failure.status, failure.retry_after)
+                return self._failure(failure.status, failure.retry_after, failure.error)
             every = self.fail_every.get(method)
             if every:
                 self._seen[method] = self._seen.get(method, 0) + 1
@@ -125,9 +135,11 @@ class FakeSlack:
             return 200, self._ok(method, params), {}
 
     @staticmethod
-    def _failure(status: int, retry_after: int | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _failure(
+        status: int, retry_after: int | None, error: str | None = None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        error = "ratelimited" if status == 429 else "internal_error"
+        error = error or ("ratelimited" if status == 429 else "internal_error")
         return status, {"ok": False, "error": error}, headers
 
     def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:

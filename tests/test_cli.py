@@ -1,0 +1,94 @@
+"""The teambot command: db upgrade, export (JSON and CSV), and start-up errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from bot.cli import main
+from bot.clock import utcnow
+from bot.db import transaction
+from bot.services import approvals
+
+
+@pytest.fixture
+def env(monkeypatch, runtime, settings, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    return runtime
+
+
+def _seed(runtime):
+    with transaction(runtime.session_factory) as session:
+        draft = approvals.submit(
+            session,
+            channel="C0DRAFTS",
+            ts="1700000000.000100",
+            author="U0ANNA",
+            text="hi",
+            files_signature="",
+            chain=["content_manager", "strategist"],
+            now=utcnow(),
+        )
+        approvals.approve(session, draft, by="U0CONTENT", via="reaction", now=utcnow())
+
+
+def test_db_upgrade_is_idempotent(env, capsys):
+    assert main(["db", "upgrade"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_export_json_has_the_documented_shape(env, capsys):
+    _seed(env)
+    assert main(["export", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"drafts", "escalations", "handoffs", "ideas", "checklist_runs", "digests"}
+    draft = data["drafts"][0]
+    assert {"id", "channel", "ts", "author", "status", "steps", "history"} <= set(draft)
+    assert draft["status"] == "pending"
+    assert draft["steps"][0]["role"] == "content_manager" and draft["steps"][0]["approved_by"] == "U0CONTENT"
+    assert draft["steps"][0]["approved_at"].endswith("+00:00")
+    assert {"action", "by", "at", "via", "step", "note"} <= set(draft["history"][0])
+
+
+def test_export_since_filters(env, capsys):
+    _seed(env)
+    main(["export", "--since", "2999-01-01"])
+    assert json.loads(capsys.readouterr().out)["drafts"] == []
+
+
+def test_export_csv_has_a_row_per_record(env, capsys, tmp_path):
+    _seed(env)
+    out = tmp_path / "export.csv"
+    assert main(["export", "--format", "csv", "--output", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    kinds = [r["kind"] for r in rows]
+    assert kinds[:3] == ["draft", "draft_step", "draft_step"] and "draft_history" in kinds
+    assert rows[1]["parent_id"] == rows[0]["id"]
+
+
+def test_run_without_token_is_one_line_naming_it(env, capsys):
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "SLACK_BOT_TOKEN" in err and "manifest.yml" in err
+
+
+def test_bad_database_url_is_one_line_without_the_password(monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://user:hunter2@127.0.0.1:1/nope")
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("teambot: DATABASE_URL") and "hunter2" not in err and err.count("\n") == 0
+
+
+def test_bad_config_stops_run(env, monkeypatch, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[channels]\ndrafts = "C0DRAFTS"\n', encoding="utf-8")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("TEAMBOT_CONFIG", str(bad))
+    assert main(["run"]) == 2
+    assert "channels.escalations: missing" in capsys.readouterr().err

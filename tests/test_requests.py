@@ -1,0 +1,87 @@
+"""Requests as Slack sends them: signatures, errors, unhandled cases."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+from bot.listeners import team as team_listener
+from tests.driver import signed_headers
+
+
+def _team_body(text: str = "") -> str:
+    return urlencode(
+        {
+            "command": "/team",
+            "text": text,
+            "user_id": "U0ANNA",
+            "channel_id": "C1",
+            "team_id": "T0TEAM",
+            "response_url": "https://hooks.slack.test/1",
+            "trigger_id": "t",
+        }
+    )
+
+
+def test_bad_signature_is_refused(driver):
+    body = _team_body()
+    headers = signed_headers(body, secret="wrong-secret")
+    assert driver.send(body, headers).status == 401
+
+
+def test_stale_signature_is_refused(driver):
+    body = _team_body()
+    headers = signed_headers(body, timestamp=int(time.time()) - 6 * 60)
+    assert driver.send(body, headers).status == 401
+
+
+def test_fresh_signature_is_accepted(driver):
+    body = _team_body()
+    assert driver.send(body, signed_headers(body, timestamp=int(time.time()) - 60)).status == 200
+
+
+def test_url_verification_challenge(driver):
+    body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"})
+    reply = driver.send(body, signed_headers(body, content_type="application/json"))
+    assert reply.status == 200 and "abc123" in reply.body
+
+
+def test_unexpected_error_is_an_apology_not_a_5xx(driver, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database exploded")
+
+    monkeypatch.setattr(team_listener.roles, "members_by_role", broken)
+    reply = driver.command("/team", "")
+    assert reply.status == 200
+    assert reply.json["response_type"] == "ephemeral" and "error on its side" in reply.text
+    assert "database exploded" not in reply.body
+    assert any("unhandled error" in r.message for r in caplog.records)
+
+
+def test_unexpected_error_in_an_event_tells_the_person(driver, slack, monkeypatch):
+    from bot.listeners import approvals as approvals_listener
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(approvals_listener.approvals, "submit", broken)
+    reply = driver.message("C0DRAFTS", "U0ANNA", "a draft", "1700000000.000100")
+    assert reply.status == 200
+    assert "error on its side" in slack.ephemerals("U0ANNA")[0].text
+
+
+def test_events_nobody_listens_to_are_acknowledged(driver):
+    reply = driver.event(
+        {"type": "reaction_added", "user": "U0ANNA", "reaction": "tada", "item": {"type": "file", "file": "F1"}}
+    )
+    assert reply.status == 200
+
+
+def test_long_lists_are_cut_at_twenty(driver):
+    from bot.blocks.common import list_sections
+
+    blocks = list_sections("*Header*", [f"line {i}" for i in range(45)], "empty")
+    text = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    assert "line 19" in text and "line 20" not in text and "and 25 more" in text
+    assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")

@@ -1,0 +1,114 @@
+"""Settings and config: every problem is one line naming the setting; secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, Settings, load_config, load_settings
+
+GOOD = Path(__file__).resolve().parent.parent / "config" / "teambot.toml"
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "teambot.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """
+[channels]
+drafts = "C0DRAFTS"
+escalations = "C0ESC"
+ideas = "C0IDEAS"
+checklists = "C0CHECK"
+digest = "C0STAFF"
+"""
+
+
+def test_shipped_example_config_is_valid():
+    config = load_config(GOOD)
+    assert config.timezone == "Europe/Budapest"
+    assert [c.name for c in config.checklists] == ["daily", "weekly", "monthly", "annual"]
+    assert config.approval.chain == ["content_manager", "strategist"]
+
+
+def test_only_channels_are_required(tmp_path):
+    config = load_config(_config(tmp_path, MINIMAL))
+    assert config.escalation.default_team == "support" and config.team_names() == ["support"]
+    assert config.approval.remind_after_minutes == 240 and config.scheduler.misfire_grace_minutes == 60
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("[approval]\nremind_after = 5\n", "approval.remind_after: unknown key"),
+        ('[approval]\nremind_after_minutes = "soon"\n', "approval.remind_after_minutes:"),
+        ('[digest]\ncron = "61 * * * *"\n', "digest.cron: bad cron expression"),
+        ('[[checklists]]\nname = "x"\ncron = "every day"\nitems = ["a"]\n', "checklists.0.cron: bad cron"),
+        ('[roles]\nstrategist = ["bob"]\n', "roles.strategist.0:"),
+        ('[teams.support]\n[escalation]\ndefault_team = "nope"\n', "default_team 'nope' is not a team"),
+        (
+            '[[shifts]]\nteam = "x"\nname = "a"\ndays = ["mon"]\nstart = "9am"\nend = "17:00"\nmembers = ["U0A"]\n',
+            "shifts.0.start:",
+        ),
+        ('[approval]\nchain = ["wizard"]\n', "approval.chain.0:"),
+        ("[escalation.ack_timeout_minutes]\ncrisis = 0\n", "escalation.ack_timeout_minutes.crisis:"),
+    ],
+)
+def test_bad_config_is_one_line_naming_the_key(tmp_path, extra, expected):
+    with pytest.raises(ConfigError) as error:
+        load_config(_config(tmp_path, MINIMAL + extra))
+    message = str(error.value)
+    assert expected in message and "\n" not in message
+
+
+def test_bad_timezone_names_the_key(tmp_path):
+    with pytest.raises(ConfigError, match="timezone: unknown time zone 'Mars/Olympus'"):
+        load_config(_config(tmp_path, 'timezone = "Mars/Olympus"\n' + MINIMAL))
+
+
+def test_decimal_minutes_are_allowed(tmp_path):
+    config = load_config(_config(tmp_path, MINIMAL + "[handoff]\nack_remind_after_minutes = 0.5\n"))
+    assert config.handoff.ack_remind_after_minutes == 0.5
+
+
+def test_missing_channels_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="channels: missing"):
+        load_config(_config(tmp_path, 'timezone = "UTC"\n'))
+    with pytest.raises(ConfigError, match="TEAMBOT_CONFIG: .* does not exist"):
+        load_config(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(_config(tmp_path, "[channels\n"))
+
+
+def test_timezone_override(tmp_path):
+    assert load_config(_config(tmp_path, MINIMAL), "America/New_York").timezone == "America/New_York"
+
+
+def test_missing_tokens_name_the_setting_and_the_manifest(monkeypatch):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN is not set.*manifest\.yml"):
+        load_settings().require_slack()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret-value")
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is not set") as error:
+        load_settings().require_slack()
+    assert "secret-value" not in str(error.value)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    load_settings().require_slack()  # Socket Mode needs no signing secret
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "not-a-token")
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN must be a bot token"):
+        load_settings().require_slack()
+
+
+def test_secrets_are_not_in_the_settings_repr(monkeypatch):
+    settings = Settings(slack_bot_token="xoxb-very-secret", slack_signing_secret="shh-secret")
+    assert "very-secret" not in repr(settings) and "shh-secret" not in str(settings)
+
+
+def test_bad_environment_timezone(monkeypatch):
+    monkeypatch.setenv("TEAMBOT_TIMEZONE", "Nowhere/Land")
+    with pytest.raises(ConfigError, match="TEAMBOT_TIMEZONE: unknown time zone"):
+        load_settings()

@@ -1,0 +1,46 @@
+"""The one place user text is escaped and parsed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.text import emoji_base, escape_raw, for_display, parse_id, parse_permalink, parse_user, truncate, unwrap_link
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<!channel> hi", "<!here>", "<!everyone> x", "<!subteam^S0123|@designers> look", "<!channel|channel>"],
+)
+def test_broadcasts_and_group_mentions_are_defused(text):
+    shown = for_display(text)
+    assert "<!" not in shown and "@" in shown
+
+
+def test_labelled_links_show_their_real_address_and_mentions_stay():
+    assert for_display("<https://evil.example|https://bank.example>") == "<https://evil.example>"
+    assert for_display("hi <@U0ANNA> and <#C0GEN|general>") == "hi <@U0ANNA> and <#C0GEN|general>"
+
+
+def test_raw_text_is_escaped_once():
+    assert escape_raw("<!channel> & <b>") == "&lt;!channel&gt; &amp; &lt;b&gt;"
+    assert for_display(escape_raw("<!channel>")) == "&lt;!channel&gt;"
+
+
+def test_parsers():
+    assert parse_user("<@U0ANNA|anna>") == "U0ANNA" and parse_user("U0BEN") == "U0BEN"
+    assert parse_user("@bob") is None and parse_user("<!channel>") is None
+    assert parse_id("#12") == 12 and parse_id("12") == 12 and parse_id("x12") is None
+    assert parse_permalink("https://a.slack.com/archives/C0DRAFTS/p1700000000000100") == (
+        "C0DRAFTS",
+        "1700000000.000100",
+    )
+    assert parse_permalink("https://example.com/p1") is None
+    assert unwrap_link("<https://x.example/a|label>") == "https://x.example/a"
+    assert emoji_base("+1::skin-tone-3") == "+1"
+
+
+def test_truncate_never_cuts_an_escape_or_a_token_in_half():
+    assert truncate("a" * 10, 20) == "a" * 10
+    cut = truncate("word " * 10 + "&amp;&amp;&amp;", 53)
+    assert len(cut) <= 53 and not cut.rstrip("…").endswith("&am")
+    assert "<@U0" not in truncate("hello there <@U0ANNA> x", 16)

@@ -1,0 +1,50 @@
+"""Due times on the team's wall clock across DST changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.scheduler.wallclock import due_between, latest_due, next_due
+
+BUDAPEST = ZoneInfo("Europe/Budapest")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_fall_back_runs_a_doubled_time_once():
+    # 2026-10-25 03:00 CEST -> 02:00 CET: 02:30 happens twice.
+    runs = due_between(
+        "30 2 * * *", BUDAPEST, datetime(2026, 10, 24, 12, tzinfo=UTC), datetime(2026, 10, 25, 12, tzinfo=UTC)
+    )
+    assert [r.key for r in runs] == ["2026-10-25T02:30"]
+    assert runs[0].at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # the first occurrence
+
+
+def test_spring_forward_runs_right_after_the_gap():
+    # 2026-03-29 02:00 CET -> 03:00 CEST: 02:30 does not exist.
+    runs = due_between(
+        "30 2 * * *", BUDAPEST, datetime(2026, 3, 28, 12, tzinfo=UTC), datetime(2026, 3, 29, 12, tzinfo=UTC)
+    )
+    assert [r.key for r in runs] == ["2026-03-29T02:30"]
+    assert runs[0].at == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 local
+
+
+def test_new_york_gap_and_ordinary_days():
+    runs = due_between(
+        "15 2 * * *", NEW_YORK, datetime(2026, 3, 7, 12, tzinfo=UTC), datetime(2026, 3, 9, 12, tzinfo=UTC)
+    )
+    assert [(r.key, r.at.hour, r.at.minute) for r in runs] == [
+        ("2026-03-08T02:15", 7, 0),  # 03:00 EDT, right after the gap
+        ("2026-03-09T02:15", 6, 15),
+    ]
+
+
+def test_latest_and_next_due():
+    now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # 10:30 in Budapest
+    latest = latest_due("0 9 * * *", BUDAPEST, now, datetime(2026, 11, 25, 7, tzinfo=UTC))
+    assert latest is not None and latest.key == "2026-11-25T09:00"
+    assert latest_due("0 9 * * *", BUDAPEST, now, datetime(2026, 11, 25, 9, tzinfo=UTC)) is None
+    upcoming = next_due("0 9 1 * *", BUDAPEST, now)
+    assert upcoming is not None and upcoming.key == "2026-12-01T09:00"
+    yearly = next_due("0 10 2 1 *", BUDAPEST, now)
+    assert yearly is not None and yearly.key == "2027-01-02T10:00"

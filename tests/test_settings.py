@@ -77,7 +77,7 @@ def test_decimal_minutes_are_allowed(tmp_path):
 def test_missing_channels_and_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="channels: missing"):
         load_config(_config(tmp_path, 'timezone = "UTC"\n'))
-    with pytest.raises(ConfigError, match="TEAMBOT_CONFIG: .* does not exist"):
+    with pytest.raises(ConfigError, match=r"TEAMBOT_CONFIG: .* does not exist"):
         load_config(tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(_config(tmp_path, "[channels\n"))

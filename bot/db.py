@@ -20,11 +20,18 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        in_memory = parsed.database in (None, "", ":memory:")
+        # Every SQLite transaction holds the one write lock (BEGIN IMMEDIATE below), so a file
+        # database gets one pooled connection: threads then queue in the pool and are woken as soon
+        # as it is free, instead of polling SQLite's busy handler (whose sleeps of up to 100 ms
+        # made the slowest acknowledgements several times slower under concurrent load).
+        pool = {} if in_memory else {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **pool,
         )
-        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        _configure_sqlite(engine, in_memory=in_memory)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 

@@ -40,6 +40,8 @@ class Escalation(Base):
     source_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     assignee: Mapped[str | None] = mapped_column(String(32), index=True)
     level: Mapped[int] = mapped_column(default=0)
+    # The level's name when it was reached (the export shows it even if the config changes later).
+    level_name: Mapped[str] = mapped_column(String(32))
     next_climb_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]

@@ -1,16 +1,439 @@
-"""Escalations, shifts and handoffs (not built yet)."""
+"""Escalations: opened from a command, the modal, the escalation emoji or the message shortcut;
+assigned to whoever is on shift (else the lead); climbing the configured levels while nobody
+acknowledges (see `bot.services.escalation_jobs`); acknowledged, resolved and reassigned.
+
+Everything lives in the database: the next climb is `next_climb_at`, selected by the scheduler
+over `now`, and a climb is a conditional update on the level it climbs from, so a retried tick or
+a second replica climbs (and notifies) once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.blocks.escalations import ESCALATE_EXAMPLE, escalation_dm, escalation_message
+from bot.errors import BadInput, Conflict, NotAllowed, NotFound
+from bot.models.escalations import Escalation, EscalationNotice, Handoff
+from bot.outbox import Outbox
+from bot.services import roles, shifts
+from bot.services.export import iso
+from bot.settings import SEVERITIES, TeamConfig
+from bot.text import parse_id, unwrap_link
 
+SUBCOMMANDS = ("list", "ack", "resolve", "reassign")
+# Words people use for a severity teambot does not have: told, rather than taken as text.
+_SEVERITY_LOOKALIKES = {"critical", "urgent", "medium", "severe", "emergency", "minor", "major", "blocker"}
+_LINK = re.compile(r"<((?:https?)://[^>|]+)(?:\|[^>]*)?>")
+
+
+def message_key(escalation_id: int) -> str:
+    return f"escalation:{escalation_id}"
+
+
+def level_name(config: TeamConfig, esc: Escalation) -> str:
+    return esc.level_name
+
+
+def ack_timeout(config: TeamConfig, severity: str) -> timedelta:
+    return timedelta(minutes=getattr(config.escalation.ack_timeout_minutes, severity))
+
+
+# -- parsing ------------------------------------------------------------------------------------
+def rest_after(text: str, words: int) -> str:
+    """`text` without its first `words` words, keeping the rest as typed."""
+    parts = re.split(r"\s+", text.strip(), maxsplit=words)
+    return parts[words] if len(parts) > words else ""
+
+
+def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
+    """`[TEAM] [SEVERITY] <text>` (case-insensitive) to (team, severity, text)."""
+    args = text.split()
+    team, severity, used = config.escalation.default_team, "normal", 0
+    if args and shifts.parse_team(config, args[0]):
+        team = args[0].lower()
+        used = 1
+    elif len(args) >= 2 and args[1].lower() in SEVERITIES and shifts.looks_like_name(args[0]):
+        # "<word> high …": the word was meant as a team.
+        raise shifts.unknown_team(config, args[0], ESCALATE_EXAMPLE)
+    if used < len(args) and args[used].lower() in SEVERITIES:
+        severity = args[used].lower()
+        used += 1
+    elif used < len(args) and args[used].lower().strip(":,") in _SEVERITY_LOOKALIKES:
+        raise BadInput(
+            f"`{args[used]}` is not a severity. Severities: {', '.join(SEVERITIES)}.",
+            ESCALATE_EXAMPLE,
+        )
+    rest = rest_after(text, used)
+    if not rest:
+        raise BadInput("Say what happened, or paste a link to it.", ESCALATE_EXAMPLE)
+    return team, severity, rest
+
+
+def parse_number(word: str | None, example: str) -> int:
+    number = parse_id(word) if word else None
+    if number is None:
+        shown = f"`{word}` is not" if word else "Give"
+        raise BadInput(f"{shown} an escalation number (like 12 or #12).", example)
+    return number
+
+
+def first_link(text: str) -> str | None:
+    match = _LINK.search(text)
+    return unwrap_link(match.group(0)) if match else None
+
+
+# -- who is who ---------------------------------------------------------------------------------
+def team_people(config: TeamConfig, team: str) -> set[str]:
+    conf = config.team(team)
+    people = set(conf.members)
+    if conf.lead:
+        people.add(conf.lead)
+    for shift in shifts.team_shifts(config, team):
+        people.update(shift.members)
+    return people
+
+
+def level_people(session: Session, config: TeamConfig, team: str, level: str, now: datetime) -> list[str]:
+    if level == "on_shift":
+        current = shifts.on_shift(session, config, team, now)
+        return [current.user] if current else []
+    if level == "lead":
+        lead = config.team(team).lead
+        return [lead] if lead else []
+    return roles.holders(session, "strategist")
+
+
+def default_assignee(session: Session, config: TeamConfig, team: str, now: datetime) -> str | None:
+    """Whoever is on shift, else the team's lead, else the first strategist."""
+    current = shifts.on_shift(session, config, team, now)
+    if current is not None:
+        return current.user
+    if config.team(team).lead:
+        return config.team(team).lead
+    strategists = roles.holders(session, "strategist")
+    return strategists[0] if strategists else None
+
+
+def was_notified(session: Session, esc: Escalation, user: str) -> bool:
+    return session.get(EscalationNotice, (esc.id, user)) is not None
+
+
+def may_acknowledge(session: Session, config: TeamConfig, esc: Escalation, user: str) -> bool:
+    return (
+        user == esc.assignee
+        or was_notified(session, esc, user)
+        or user in team_people(config, esc.team)
+        or roles.has_role(session, user, "strategist")
+    )
+
+
+def may_manage(session: Session, config: TeamConfig, esc: Escalation, user: str) -> bool:
+    """Resolve and reassign: the assignee, the team's lead or a strategist."""
+    return user in (esc.assignee, config.team(esc.team).lead) or roles.has_role(session, user, "strategist")
+
+
+# -- messages -----------------------------------------------------------------------------------
+def refresh_message(config: TeamConfig, outbox: Outbox, esc: Escalation) -> None:
+    text, blocks = escalation_message(esc, level_name(config, esc))
+    outbox.update(message_key(esc.id), text, blocks)
+
+
+def notify(
+    session: Session,
+    config: TeamConfig,
+    outbox: Outbox,
+    esc: Escalation,
+    users: list[str],
+    reason: str,
+    now: datetime,
+    *,
+    dedupe_prefix: str | None = None,
+) -> list[str]:
+    """DM each person once per call and remember they were told (they may acknowledge)."""
+    told = []
+    text, blocks = escalation_dm(esc, level_name(config, esc), reason)
+    for user in dict.fromkeys(u for u in users if u):
+        dedupe = f"{dedupe_prefix}:{user}" if dedupe_prefix else None
+        if outbox.dm(user, text, blocks, dedupe=dedupe):
+            told.append(user)
+        if session.get(EscalationNotice, (esc.id, user)) is None:
+            session.add(EscalationNotice(escalation_id=esc.id, user_id=user, level=esc.level, notified_at=now))
+    session.flush()
+    return told
+
+
+# -- actions ------------------------------------------------------------------------------------
+def get(session: Session, number: int, *, lock: bool = False) -> Escalation:
+    esc = session.get(Escalation, number, with_for_update=lock)
+    if esc is None:
+        raise NotFound(f"There is no escalation #{number}.", "/escalate list")
+    return esc
+
+
+def create(
+    session: Session,
+    config: TeamConfig,
+    outbox: Outbox,
+    *,
+    team: str,
+    severity: str,
+    text: str,
+    reporter: str,
+    via: str,
+    now: datetime,
+    link: str | None = None,
+    source: tuple[str, str] | None = None,
+    source_author: str | None = None,
+) -> Escalation:
+    """Open an escalation; `text` and `link` are in Slack's escaped form."""
+    if team not in config.team_names():
+        raise shifts.unknown_team(config, team, ESCALATE_EXAMPLE)
+    if severity not in SEVERITIES:
+        raise BadInput(f"`{severity}` is not a severity. Severities: {', '.join(SEVERITIES)}.", ESCALATE_EXAMPLE)
+    source_key = f"{source[0]}:{source[1]}" if source else None
+    if source_key:
+        existing = session.scalar(select(Escalation).where(Escalation.source_key == source_key))
+        if existing is not None:
+            raise Conflict(f"That message is already escalated as #{existing.id} ({existing.status}).")
+    levels = config.escalation.levels
+    esc = Escalation(
+        team=team,
+        severity=severity,
+        status="open",
+        text=text,
+        link=link or first_link(text),
+        via=via,
+        reporter=reporter,
+        source_channel=source[0] if source else None,
+        source_ts=source[1] if source else None,
+        source_author=source_author,
+        source_key=source_key,
+        assignee=default_assignee(session, config, team, now),
+        level=0,
+        level_name=levels[0],
+        next_climb_at=now + ack_timeout(config, severity) if len(levels) > 1 else None,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(esc)
+    except IntegrityError:
+        # Someone escalated the same message at the same moment.
+        raise Conflict("That message was just escalated by someone else.") from None
+    text_out, blocks = escalation_message(esc, level_name(config, esc))
+    outbox.post(config.channels.escalations, text_out, blocks, key=message_key(esc.id))
+    notify(session, config, outbox, esc, [esc.assignee] if esc.assignee else [], "You are assigned:", now)
+    first_level = level_people(session, config, team, levels[0], now)
+    notify(session, config, outbox, esc, [u for u in first_level if u != esc.assignee], "Please look at:", now)
+    if severity == "crisis":
+        notify(
+            session,
+            config,
+            outbox,
+            esc,
+            roles.holders(session, "strategist"),
+            ":rotating_light: *Crisis* — every strategist is told at once:",
+            now,
+        )
+    return esc
+
+
+def acknowledge(
+    session: Session, config: TeamConfig, outbox: Outbox, number: int, actor: str, now: datetime
+) -> Escalation:
+    esc = get(session, number, lock=True)
+    if esc.status == "resolved":
+        raise Conflict(f"Escalation #{esc.id} is already resolved.")
+    if esc.status == "acknowledged":
+        raise Conflict(f"Escalation #{esc.id} was already acknowledged by <@{esc.acknowledged_by}>.")
+    if not may_acknowledge(session, config, esc, actor):
+        raise NotAllowed(
+            f"Only the people told about #{esc.id}, members of team {esc.team} or a strategist may acknowledge it."
+        )
+    previous = esc.assignee
+    esc.status = "acknowledged"
+    esc.acknowledged_at = now
+    esc.acknowledged_by = actor
+    esc.assignee = actor
+    esc.next_climb_at = None
+    session.flush()
+    refresh_message(config, outbox, esc)
+    if previous and previous != actor:
+        outbox.dm(previous, f"<@{actor}> acknowledged escalation #{esc.id} and took it over.")
+    return esc
+
+
+def resolve(
+    session: Session, config: TeamConfig, outbox: Outbox, number: int, actor: str, note: str | None, now: datetime
+) -> Escalation:
+    esc = get(session, number, lock=True)
+    if esc.status == "resolved":
+        raise Conflict(f"Escalation #{esc.id} is already resolved.")
+    if not may_manage(session, config, esc, actor):
+        raise NotAllowed(f"Only the assignee of #{esc.id}, the {esc.team} lead or a strategist may resolve it.")
+    if esc.acknowledged_at is None:
+        # Resolving it is the strongest acknowledgement there is.
+        esc.acknowledged_at = now
+        esc.acknowledged_by = actor
+    esc.status = "resolved"
+    esc.resolved_at = now
+    esc.resolved_by = actor
+    esc.resolution_note = note or None
+    esc.next_climb_at = None
+    esc.source_key = None  # the message may be escalated again if it flares up
+    session.flush()
+    refresh_message(config, outbox, esc)
+    if esc.reporter != actor:
+        outbox.dm(esc.reporter, f"Escalation #{esc.id} you reported was resolved by <@{actor}>.")
+    return esc
+
+
+def check_may_reassign(session: Session, config: TeamConfig, esc: Escalation, actor: str) -> None:
+    if esc.status == "resolved":
+        raise Conflict(f"Escalation #{esc.id} is already resolved.")
+    if not may_manage(session, config, esc, actor):
+        raise NotAllowed(f"Only the assignee of #{esc.id}, the {esc.team} lead or a strategist may reassign it.")
+
+
+def reassign(
+    session: Session, config: TeamConfig, outbox: Outbox, number: int, actor: str, to_user: str, now: datetime
+) -> Escalation:
+    esc = get(session, number, lock=True)
+    check_may_reassign(session, config, esc, actor)
+    if to_user == esc.assignee:
+        raise Conflict(f"<@{to_user}> already has escalation #{esc.id}.")
+    assign_to(session, config, outbox, esc, to_user, f"<@{actor}> assigned this to you:", now)
+    return esc
+
+
+def assign_to(
+    session: Session, config: TeamConfig, outbox: Outbox, esc: Escalation, to_user: str, reason: str, now: datetime
+) -> None:
+    """Give the escalation to someone else; an unacknowledged one starts its level's timer again."""
+    esc.assignee = to_user
+    if esc.status == "open" and esc.next_climb_at is not None:
+        esc.next_climb_at = now + ack_timeout(config, esc.severity)
+    session.flush()
+    refresh_message(config, outbox, esc)
+    notify(session, config, outbox, esc, [to_user], reason, now)
+
+
+def not_resolved(session: Session, team: str | None = None) -> list[Escalation]:
+    query = select(Escalation).where(Escalation.status != "resolved").order_by(Escalation.id)
+    if team:
+        query = query.where(Escalation.team == team)
+    return list(session.scalars(query))
+
+
+def open_assigned_to(session: Session, team: str, user: str) -> list[Escalation]:
+    return list(
+        session.scalars(
+            select(Escalation)
+            .where(Escalation.team == team, Escalation.assignee == user, Escalation.status != "resolved")
+            .order_by(Escalation.id)
+        )
+    )
+
+
+# -- climbing (run by the scheduler) ------------------------------------------------------------
+def due_climbs(session: Session, now: datetime) -> list[int]:
+    return list(
+        session.scalars(
+            select(Escalation.id)
+            .where(Escalation.status == "open", Escalation.next_climb_at.is_not(None), Escalation.next_climb_at <= now)
+            .order_by(Escalation.next_climb_at, Escalation.id)
+        )
+    )
+
+
+def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> bool:
+    """Climb one due escalation one level; False if it is not due any more (acknowledged, or
+    climbed by another tick or replica first)."""
+    esc = session.get(Escalation, number)
+    if esc is None or esc.status != "open" or esc.next_climb_at is None or esc.next_climb_at > now:
+        return False
+    levels = config.escalation.levels
+    old_level = esc.level
+    new_level = min(old_level + 1, len(levels) - 1)
+    waited = ack_timeout(config, esc.severity)
+    next_climb = now + waited if new_level + 1 < len(levels) else None
+    # The claim: only one transaction moves the escalation off `old_level`.
+    claimed = session.execute(
+        update(Escalation)
+        .where(
+            Escalation.id == number,
+            Escalation.status == "open",
+            Escalation.level == old_level,
+            Escalation.next_climb_at.is_not(None),
+            Escalation.next_climb_at <= now,
+        )
+        .values(level=new_level, level_name=levels[new_level], next_climb_at=next_climb)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    session.refresh(esc)
+    outbox = Outbox(session, now)
+    if new_level == old_level:
+        return True
+    level = levels[new_level]
+    minutes = int(waited.total_seconds() // 60)
+    people = level_people(session, config, esc.team, level, now)
+    reason = f"Nobody acknowledged this within {minutes} min, so it climbed to you ({level}):"
+    notify(session, config, outbox, esc, people, reason, now, dedupe_prefix=f"escalation:{esc.id}:level:{new_level}")
+    refresh_message(config, outbox, esc)
+    return True
+
+
+# -- export -------------------------------------------------------------------------------------
 def export_escalations(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    return []
+    query = select(Escalation).order_by(Escalation.id)
+    if since is not None:
+        query = query.where(Escalation.created_at >= since)
+    return [
+        {
+            "id": esc.id,
+            "team": esc.team,
+            "severity": esc.severity,
+            "status": esc.status,
+            "assignee": esc.assignee,
+            "level": esc.level_name,
+            "created_at": iso(esc.created_at),
+            "acknowledged_at": iso(esc.acknowledged_at),
+            "resolved_at": iso(esc.resolved_at),
+            "acknowledged_by": esc.acknowledged_by,
+            "resolved_by": esc.resolved_by,
+            "reporter": esc.reporter,
+            "via": esc.via,
+            "link": esc.link,
+            "text": esc.text,
+            "resolution_note": esc.resolution_note,
+        }
+        for esc in session.scalars(query)
+    ]
 
 
 def export_handoffs(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    return []
+    query = select(Handoff).order_by(Handoff.id)
+    if since is not None:
+        query = query.where(Handoff.created_at >= since)
+    return [
+        {
+            "id": h.id,
+            "team": h.team,
+            "from_user": h.from_user,
+            "to_user": h.to_user,
+            "created_at": iso(h.created_at),
+            "acknowledged_at": iso(h.acknowledged_at),
+            "kind": h.kind,
+            "shift": h.shift_name,
+            "escalation_ids": ",".join(str(i) for i in h.escalation_ids or []),
+            "draft_ids": ",".join(str(i) for i in h.draft_ids or []),
+        }
+        for h in session.scalars(query)
+    ]

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("source_key", sa.String(length=80), nullable=True),
         sa.Column("assignee", sa.String(length=32), nullable=True),
         sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("level_name", sa.String(length=32), nullable=False),
         _time("next_climb_at"),
         _time("created_at", nullable=False),
         _time("acknowledged_at"),

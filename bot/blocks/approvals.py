@@ -70,10 +70,15 @@ def status_message(draft: Draft, steps: list[StepView]) -> tuple[str, list[Block
             lines.append(
                 f"✅ {number} *{step.role}* — approved by {mention(step.approved_by)} {when(step.approved_at)}"
             )
-        elif step.approvers:
-            lines.append(f"⏳ {number} *{step.role}* — waiting for {mentions(step.approvers)}")
         elif draft.status == "pending" and step.index == draft.current_step:
-            lines.append(f"⏳ {number} *{step.role}* — nobody can take this step yet (add someone with `/team add`)")
+            if step.approvers:
+                lines.append(f"⏳ {number} *{step.role}* — waiting for {mentions(step.approvers)}")
+            else:
+                lines.append(
+                    f"⏳ {number} *{step.role}* — nobody can take this step yet (add someone with `/team add`)"
+                )
+        elif step.approvers:
+            lines.append(f"▫️ {number} *{step.role}* — then {mentions(step.approvers)}")
         else:
             lines.append(f"▫️ {number} *{step.role}*")
     blocks: list[Block] = [section(header), section("\n".join(lines))]

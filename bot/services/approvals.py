@@ -97,13 +97,8 @@ def eligible(session: Session, draft: Draft) -> list[str]:
     if draft.status != "pending":
         return []
     taken = {s.approved_by for s in active_steps(draft)}
-    excluded = taken | {draft.author}
-    role = draft.chain_roles()[draft.current_step]
-    people = [u for u in roles.holders(session, role) if u != draft.author]
-    if not people:
-        # Nobody but the author holds the role: the step falls to the strategists.
-        people = [u for u in roles.holders(session, FALLBACK_ROLE) if u != draft.author]
-    return [u for u in people if u not in excluded]
+    people = _holders_or_fallback(session, draft.chain_roles()[draft.current_step], draft.author)
+    return [u for u in people if u not in taken]
 
 
 def steps_view(session: Session, draft: Draft) -> list[StepView]:
@@ -112,16 +107,30 @@ def steps_view(session: Session, draft: Draft) -> list[StepView]:
     views = []
     for index, role in enumerate(draft.chain_roles()):
         step = by_index.get(index)
+        if step is not None or draft.status != "pending" or index < draft.current_step:
+            approvers: list[str] = []
+        elif index == draft.current_step:
+            approvers = current
+        else:
+            approvers = _holders_or_fallback(session, role, draft.author)
         views.append(
             StepView(
                 index=index,
                 role=role,
                 approved_by=step.approved_by if step else None,
                 approved_at=step.approved_at if step else None,
-                approvers=current if index == draft.current_step and draft.status == "pending" else [],
+                approvers=approvers,
             )
         )
     return views
+
+
+def _holders_or_fallback(session: Session, role: str, author: str) -> list[str]:
+    people = [u for u in roles.holders(session, role) if u != author]
+    if not people:
+        # Nobody but the author holds the role: the step falls to the strategists.
+        people = [u for u in roles.holders(session, FALLBACK_ROLE) if u != author]
+    return people
 
 
 def waiting_for(session: Session, user: str) -> list[Draft]:

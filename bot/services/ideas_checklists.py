@@ -1,4 +1,5 @@
-"""Ideas, checklists and digests (not built yet)."""
+"""Export sections of ideas, checklist runs and digests (the features live in bot/services/ideas.py,
+checklists.py, metrics.py and digest.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ from sqlalchemy.orm import Session
 
 
 def export_ideas(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    return []
+    from bot.services import ideas
+
+    return ideas.export(session, since)
 
 
 def export_checklist_runs(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    return []
+    from bot.services import checklists
+
+    return checklists.export(session, since)
 
 
 def export_digests(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    return []
+    from bot.services import digest
+
+    return digest.export(session, since)

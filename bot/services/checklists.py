@@ -1,0 +1,191 @@
+"""Checklist runs: posted on their cron (team wall clock) exactly once per due time, extra runs on
+demand, ticks recorded per item, and a single nudge for unfinished items."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.blocks import checklists as checklist_blocks
+from bot.errors import NotFound
+from bot.models.core import SlackMessage
+from bot.models.ideas_checklists import ChecklistItem, ChecklistRun
+from bot.outbox import Outbox
+from bot.scheduler.wallclock import Due, latest_due, next_due
+from bot.settings import Checklist, TeamConfig
+from bot.text import escape_raw
+
+
+def run_key(run_id: int) -> str:
+    return f"checklist_run:{run_id}"
+
+
+def find(config: TeamConfig, name: str) -> Checklist:
+    checklist = config.checklist(name.lower())
+    if checklist is None:
+        names = ", ".join(c.name for c in config.checklists) or "none configured"
+        raise NotFound(f"There is no checklist named `{name}`. Checklists: {names}.", "/checklist post daily")
+    return checklist
+
+
+def _new_run(
+    config: TeamConfig, checklist: Checklist, due_wall: str | None, due_at: datetime, now: datetime, by: str | None
+) -> ChecklistRun:
+    return ChecklistRun(
+        checklist=checklist.name,
+        due_wall=due_wall,
+        due_at=due_at,
+        posted_at=now,
+        channel=checklist.channel or config.channels.checklists,
+        posted_by=by,
+        items=[ChecklistItem(position=i, text=escape_raw(text)) for i, text in enumerate(checklist.items)],
+    )
+
+
+def _post(outbox: Outbox, config: TeamConfig, run: ChecklistRun, dedupe: str) -> None:
+    text, blocks = checklist_blocks.run_message(run, config.tz)
+    outbox.post(run.channel, text, blocks, key=run_key(run.id), dedupe=dedupe)
+
+
+def post_scheduled(
+    session: Session, outbox: Outbox, config: TeamConfig, checklist: Checklist, due: Due, now: datetime
+) -> ChecklistRun | None:
+    """Post the run due at `due`, unless it exists already (unique per checklist and wall time)."""
+    taken = select(ChecklistRun.id).where(ChecklistRun.checklist == checklist.name, ChecklistRun.due_wall == due.key)
+    if session.scalar(taken) is not None:
+        return None
+    run = _new_run(config, checklist, due.key, due.at, now, None)
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:
+        # Another scheduler process posted it at the same moment.
+        return None
+    _post(outbox, config, run, dedupe=f"checklist:{checklist.name}:{due.key}")
+    return run
+
+
+def post_extra(session: Session, outbox: Outbox, config: TeamConfig, name: str, by: str, now: datetime) -> ChecklistRun:
+    """`/checklist post NAME`: an extra run now; scheduled runs are unaffected."""
+    checklist = find(config, name)
+    run = _new_run(config, checklist, None, now, now, by)
+    session.add(run)
+    session.flush()
+    _post(outbox, config, run, dedupe=f"{run_key(run.id)}:post")
+    return run
+
+
+def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime, first_start: datetime) -> int:
+    """Post every checklist whose latest due time is at most the misfire grace late and not before
+    the scheduler's very first start. Runs missed by more than the grace are skipped; of several
+    missed runs of one checklist only the latest is posted."""
+    grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
+    not_before = max(first_start - timedelta(microseconds=1), now - grace)
+    posted = 0
+    for checklist in config.checklists:
+        due = latest_due(checklist.cron, config.tz, now, not_before)
+        if due is not None and post_scheduled(session, outbox, config, checklist, due, now) is not None:
+            posted += 1
+    return posted
+
+
+def nudge_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime) -> int:
+    """Nudge, once, runs with unfinished items `nudge_after_minutes` after posting (in the run's
+    thread, so once its post has gone out). A nudge more than the misfire grace late is skipped."""
+    grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
+    unfinished = exists().where(ChecklistItem.run_id == ChecklistRun.id, ChecklistItem.done_by.is_(None))
+    nudged = 0
+    for checklist in config.checklists:
+        if not checklist.nudge_after_minutes:
+            continue
+        cutoff = now - timedelta(minutes=checklist.nudge_after_minutes)
+        rows = session.execute(
+            select(ChecklistRun, SlackMessage.ts)
+            .join(SlackMessage, SlackMessage.key == literal("checklist_run:") + cast(ChecklistRun.id, String))
+            .where(
+                ChecklistRun.checklist == checklist.name,
+                ChecklistRun.nudged_at.is_(None),
+                ChecklistRun.posted_at <= cutoff,
+                ChecklistRun.posted_at > cutoff - grace,
+                unfinished,
+            )
+            .options(selectinload(ChecklistRun.items))
+        ).all()
+        for run, ts in rows:
+            run.nudged_at = now
+            outbox.post(
+                run.channel, checklist_blocks.nudge_message(run), thread_ts=ts, dedupe=f"{run_key(run.id)}:nudge"
+            )
+            nudged += 1
+    return nudged
+
+
+def toggle(
+    session: Session,
+    outbox: Outbox,
+    config: TeamConfig,
+    run_id: int,
+    position: int,
+    user: str,
+    done: bool,
+    now: datetime,
+) -> ChecklistRun:
+    """Tick or untick one item. The run row is locked so concurrent ticks on one run apply one after
+    the other and the last message update shows them all."""
+    run = session.scalar(select(ChecklistRun).where(ChecklistRun.id == run_id).with_for_update())
+    if run is None:
+        raise NotFound(f"Checklist run #{run_id} no longer exists.")
+    item = session.get(ChecklistItem, (run_id, position))
+    if item is None:
+        raise NotFound(f"Checklist run #{run_id} has no item {position + 1}.")
+    if done and item.done_by is None:
+        item.done_by, item.done_at = user, now
+    elif not done and item.done_by is not None:
+        item.done_by, item.done_at = None, None
+    session.flush()
+    session.refresh(run, ["items"])
+    text, blocks = checklist_blocks.run_message(run, config.tz)
+    outbox.update(run_key(run.id), text, blocks)
+    return run
+
+
+def overview(
+    session: Session, config: TeamConfig, now: datetime
+) -> list[tuple[str, ChecklistRun | None, datetime | None]]:
+    """Each configured checklist with its latest run and its next due time."""
+    latest = select(func.max(ChecklistRun.id)).group_by(ChecklistRun.checklist)
+    runs = session.scalars(
+        select(ChecklistRun).where(ChecklistRun.id.in_(latest)).options(selectinload(ChecklistRun.items))
+    ).all()
+    by_name = {run.checklist: run for run in runs}
+    rows = []
+    for checklist in config.checklists:
+        upcoming = next_due(checklist.cron, config.tz, now)
+        rows.append((checklist.name, by_name.get(checklist.name), upcoming.at if upcoming else None))
+    return rows
+
+
+def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    from bot.services.export import iso
+
+    query = select(ChecklistRun).options(selectinload(ChecklistRun.items)).order_by(ChecklistRun.id)
+    if since is not None:
+        query = query.where(ChecklistRun.due_at >= since)
+    return [
+        {
+            "id": run.id,
+            "checklist": run.checklist,
+            "due_at": iso(run.due_at),
+            "posted_at": iso(run.posted_at),
+            "items": [{"text": i.text, "done_by": i.done_by, "done_at": iso(i.done_at)} for i in run.items],
+            "channel": run.channel,
+            "extra": run.due_wall is None,
+            "posted_by": run.posted_by,
+            "nudged_at": iso(run.nudged_at),
+        }
+        for run in session.scalars(query)
+    ]

@@ -1,0 +1,289 @@
+"""Checklists: scheduled posting exactly once (restarts, replicas, DST), ticking, nudges, /checklist."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.blocks.ids import ActionId
+from bot.models.ideas_checklists import ChecklistRun
+from bot.scheduler.runner import run_jobs
+from bot.services import export
+from tests.conftest import make_config
+
+TZ = ZoneInfo("Europe/Budapest")
+CHANNEL = "C0CHECKLIST"
+
+
+@pytest.fixture
+def config():
+    return make_config(
+        checklists=[
+            {
+                "name": "daily",
+                "cron": "0 9 * * mon-fri",
+                "nudge_after_minutes": 60,
+                "items": ["Check for a brewing crisis", "Compare mentions with a typical day", "Check today's KPIs"],
+            },
+            {"name": "night", "cron": "30 2 * * *", "channel": "C0NIGHT", "items": ["Check overnight mentions"]},
+        ]
+    )
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ).astimezone(UTC)
+
+
+def tick(runtime, sender, now: datetime) -> None:
+    run_jobs(runtime, now)
+    sender.drain()
+
+
+def runs(runtime, name: str | None = None) -> list[ChecklistRun]:
+    with runtime.session_factory() as session:
+        query = select(ChecklistRun).options(selectinload(ChecklistRun.items)).order_by(ChecklistRun.id)
+        if name:
+            query = query.where(ChecklistRun.checklist == name)
+        return list(session.scalars(query))
+
+
+def checkbox(run_id: int, position: int, *, checked: bool) -> dict:
+    option = {"text": {"type": "mrkdwn", "text": "x"}, "value": str(position)}
+    return {
+        "type": "checkboxes",
+        "selected_options": [option] if checked else [],
+        "block_id": f"checklist:{run_id}:{position}",
+    }
+
+
+def click_item(driver, run_id: int, position: int, *, checked: bool, user: str):
+    element = checkbox(run_id, position, checked=checked)
+    block_id = element.pop("block_id")
+    return driver.click(ActionId.CHECKLIST_ITEM, "", user=user, channel=CHANNEL, block_id=block_id, element=element)
+
+
+# -- scheduling ------------------------------------------------------------------------------------
+def test_posts_at_due_time_once_with_a_checkbox_per_item(runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))  # Monday; the scheduler's first start
+    assert slack.posts(CHANNEL) == []
+    tick(runtime, sender, local(2026, 3, 2, 8, 59, 58))
+    assert slack.posts(CHANNEL) == []
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 3))
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 8))
+    tick(runtime, sender, local(2026, 3, 2, 9, 30))
+    [post] = slack.posts(CHANNEL)
+    checkboxes = [b for b in post.blocks if b["type"] == "actions"]
+    assert len(checkboxes) == 3
+    assert all(len(b["elements"]) == 1 and len(b["elements"][0]["options"]) == 1 for b in checkboxes)
+    assert all(b["elements"][0]["action_id"] == ActionId.CHECKLIST_ITEM for b in checkboxes)
+    assert len({b["block_id"] for b in checkboxes}) == 3
+    [run] = runs(runtime, "daily")
+    assert run.due_at == local(2026, 3, 2, 9, 0) and run.due_wall == "2026-03-02T09:00"
+    # Next working day, again once.
+    tick(runtime, sender, local(2026, 3, 3, 9, 0, 5))
+    assert len(slack.posts(CHANNEL)) == 2
+
+
+def test_first_start_on_empty_database_posts_nothing_due_before_it(runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 9, 10))  # 10 minutes after the daily fell due
+    tick(runtime, sender, local(2026, 3, 2, 9, 10, 5))
+    assert runs(runtime) == []
+    assert slack.posts(CHANNEL) == []
+
+
+def test_run_missed_while_down_is_posted_once_within_the_grace(runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))
+    # Down from 08:00 to 09:40; 40 minutes late is within the 60-minute grace.
+    tick(runtime, sender, local(2026, 3, 2, 9, 40))
+    tick(runtime, sender, local(2026, 3, 2, 9, 40, 5))
+    assert len(slack.posts(CHANNEL)) == 1
+    [run] = runs(runtime)
+    assert run.due_at == local(2026, 3, 2, 9, 0) and run.posted_at == local(2026, 3, 2, 9, 40)
+
+
+def test_run_missed_beyond_the_grace_is_not_posted(runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))
+    tick(runtime, sender, local(2026, 3, 2, 10, 1))
+    assert slack.posts(CHANNEL) == []
+
+
+def test_two_scheduler_processes_post_once(runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))
+    due = local(2026, 3, 2, 9, 0, 2)
+    barrier = threading.Barrier(4)
+
+    def replica() -> None:
+        barrier.wait()
+        run_jobs(runtime, due)
+
+    threads = [threading.Thread(target=replica) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sender.drain()
+    assert len(runs(runtime, "daily")) == 1
+    assert len(slack.posts(CHANNEL)) == 1
+
+
+def _night_ticks(runtime, sender, start: datetime, end: datetime) -> None:
+    now = start
+    while now <= end:
+        tick(runtime, sender, now)
+        now += timedelta(minutes=5)
+
+
+def test_fall_back_posts_a_repeated_wall_time_once(runtime, sender, slack):
+    # 2026-10-25: Budapest clocks go from 03:00 CEST back to 02:00 CET, so 02:30 happens twice.
+    _night_ticks(runtime, sender, datetime(2026, 10, 24, 22, 0, tzinfo=UTC), datetime(2026, 10, 25, 3, 0, tzinfo=UTC))
+    [run] = runs(runtime, "night")
+    assert run.due_wall == "2026-10-25T02:30"
+    assert run.posted_at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # the first 02:30
+    assert len(slack.posts("C0NIGHT")) == 1
+
+
+def test_spring_forward_posts_right_after_the_gap(runtime, sender, slack):
+    # 2026-03-29: 02:00 CET jumps to 03:00 CEST; 02:30 does not exist.
+    _night_ticks(runtime, sender, datetime(2026, 3, 28, 23, 0, tzinfo=UTC), datetime(2026, 3, 29, 3, 0, tzinfo=UTC))
+    [run] = runs(runtime, "night")
+    assert run.due_wall == "2026-03-29T02:30"
+    assert run.due_at == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST, right after the gap
+    assert run.posted_at == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    assert len(slack.posts("C0NIGHT")) == 1
+
+
+# -- ticking ---------------------------------------------------------------------------------------
+def test_ticking_and_unticking_records_who_and_when_and_updates_the_message(driver, runtime, slack):
+    driver.command("/checklist", "post daily", user="U0ANNA")
+    [run] = runs(runtime)
+    click_item(driver, run.id, 0, checked=True, user="U0ANNA")
+    click_item(driver, run.id, 2, checked=True, user="U0BEN")
+    [run] = runs(runtime)
+    assert [i.done_by for i in run.items] == ["U0ANNA", None, "U0BEN"]
+    assert run.items[0].done_at is not None
+    updates = slack.of("chat.update")
+    assert len(updates) == 2
+    last = updates[-1].blocks
+    boxes = {b["block_id"]: b["elements"][0] for b in last if b["type"] == "actions"}
+    assert "initial_options" in boxes[f"checklist:{run.id}:0"] and "initial_options" in boxes[f"checklist:{run.id}:2"]
+    assert "initial_options" not in boxes[f"checklist:{run.id}:1"]
+    assert "done by <@U0BEN>" in updates[-1].all_text() and "2 of 3 done" in updates[-1].all_text()
+    click_item(driver, run.id, 0, checked=False, user="U0BEN")
+    [run] = runs(runtime)
+    assert run.items[0].done_by is None and run.items[0].done_at is None and run.items[2].done_by == "U0BEN"
+    assert "1 of 3 done" in slack.of("chat.update")[-1].all_text()
+
+
+def test_two_people_ticking_at_once_never_undo_each_other(driver, runtime, slack):
+    driver.command("/checklist", "post daily", user="U0ANNA")
+    [run] = runs(runtime)
+    barrier = threading.Barrier(3)
+
+    def tick_item(position: int, user: str) -> None:
+        element = checkbox(run.id, position, checked=True)
+        block_id = element.pop("block_id")
+        barrier.wait()
+        driver.click(ActionId.CHECKLIST_ITEM, "", user=user, channel=CHANNEL, block_id=block_id, element=element)
+
+    threads = [threading.Thread(target=tick_item, args=(i, u)) for i, u in enumerate(["U0ANNA", "U0BEN", "U0PAT"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    driver.sender.drain()
+    [run] = runs(runtime)
+    assert [i.done_by for i in run.items] == ["U0ANNA", "U0BEN", "U0PAT"]
+    assert (
+        "3 of 3 done" in slack.of("chat.update")[-1].all_text() or "all done" in slack.of("chat.update")[-1].all_text()
+    )
+
+
+def test_unknown_run_or_item_is_reported(driver, slack):
+    click_item(driver, 99, 0, checked=True, user="U0ANNA")
+    assert any("#99 no longer exists" in c.text for c in slack.ephemerals("U0ANNA"))
+    driver.click(ActionId.CHECKLIST_ITEM, "", user="U0ANNA", channel=CHANNEL, block_id="garbage")
+    assert any("does not belong to a checklist" in c.text for c in slack.ephemerals("U0ANNA"))
+
+
+# -- nudges ----------------------------------------------------------------------------------------
+def test_unfinished_items_are_nudged_once_in_the_thread(driver, runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 1))
+    [run] = runs(runtime, "daily")
+    click_item(driver, run.id, 1, checked=True, user="U0BEN")
+    tick(runtime, sender, local(2026, 3, 2, 9, 59, 59))
+    assert len(slack.posts(CHANNEL)) == 1
+    tick(runtime, sender, local(2026, 3, 2, 10, 0, 4))
+    tick(runtime, sender, local(2026, 3, 2, 10, 0, 9))
+    tick(runtime, sender, local(2026, 3, 2, 12, 0))
+    posts = slack.posts(CHANNEL)
+    assert len(posts) == 2
+    nudge = posts[1]
+    assert nudge.params.get("thread_ts") and "Check for a brewing crisis" in nudge.text
+    assert "Compare mentions" not in nudge.text
+
+
+def test_finished_runs_are_not_nudged(driver, runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 1))
+    [run] = runs(runtime, "daily")
+    for position in range(3):
+        click_item(driver, run.id, position, checked=True, user="U0BEN")
+    tick(runtime, sender, local(2026, 3, 2, 10, 0, 5))
+    assert len(slack.posts(CHANNEL)) == 1
+
+
+# -- /checklist --------------------------------------------------------------------------------------
+def test_checklist_shows_runs_and_completion(driver, runtime):
+    driver.command("/checklist", "post daily", user="U0ANNA")
+    [run] = runs(runtime)
+    click_item(driver, run.id, 0, checked=True, user="U0ANNA")
+    reply = driver.command("/checklist", "")
+    assert reply.json["response_type"] == "ephemeral"
+    assert "*daily*" in reply.text and "1 of 3 done" in reply.text and "Compare mentions" in reply.text
+    assert "*night*" in reply.text and "not posted yet" in reply.text and "next" in reply.text
+
+
+def test_extra_post_never_replaces_a_scheduled_run(driver, runtime, sender, slack):
+    with freeze_time(local(2026, 3, 2, 8, 30)):
+        tick(runtime, sender, local(2026, 3, 2, 8, 0))
+        reply = driver.command("/checklist", "post DAILY", user="U0ANNA")
+        assert "Posted the daily checklist" in reply.text and "<#C0CHECKLIST>" in reply.text
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 2))
+    daily = runs(runtime, "daily")
+    assert len(daily) == 2 and daily[0].due_wall is None and daily[1].due_wall == "2026-03-02T09:00"
+    assert len(slack.posts(CHANNEL)) == 2
+
+
+def test_help_garbage_unknown_names_and_channel_pings(driver, slack, runtime):
+    help_reply = driver.command("/checklist", "help")
+    assert "/checklist" in help_reply.text and "/checklist post daily" in help_reply.text
+    garbage = driver.command("/checklist", "frobnicate")
+    assert "is not a /checklist command" in garbage.text and "Example" in garbage.text
+    unknown = driver.command("/checklist", "post weekly-ish")
+    assert "no checklist named `weekly-ish`" in unknown.text and "daily, night" in unknown.text
+    assert "needs the name of one checklist" in driver.command("/checklist", "post").text
+    pinged = driver.command("/checklist", "post <!channel>")
+    assert "<!channel>" not in pinged.body and "no checklist named" in pinged.text
+    pinged = driver.command("/checklist", "<!here> <!subteam^S1|@all>")
+    assert "<!here>" not in pinged.body and "<!subteam" not in pinged.body
+    assert "<!channel>" not in slack.everything_sent() and "<!here>" not in slack.everything_sent()
+    assert runs(runtime) == []
+
+
+def test_export_shape(driver, runtime):
+    driver.command("/checklist", "post daily", user="U0ANNA")
+    [run] = runs(runtime)
+    click_item(driver, run.id, 1, checked=True, user="U0BEN")
+    with runtime.session_factory() as session:
+        [row] = export.build(session)["checklist_runs"]
+    assert row["id"] == run.id and row["checklist"] == "daily"
+    assert row["due_at"].endswith("+00:00") and row["posted_at"]
+    assert [i["done_by"] for i in row["items"]] == [None, "U0BEN", None]
+    assert row["items"][1]["text"] == "Compare mentions with a typical day" and row["items"][1]["done_at"]

@@ -4,6 +4,9 @@ waitress (a production WSGI server)."""
 from __future__ import annotations
 
 import json
+import logging
+import signal
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +15,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 
 EVENTS_PATH = "/slack/events"
+log = logging.getLogger("teambot")
 
 
 def wsgi_app(app: App, engine: Engine) -> Any:
@@ -37,7 +41,18 @@ def _health(engine: Engine, start_response: Any) -> Iterable[bytes]:
     return [payload]
 
 
+def _stop(signum: int, _frame: object) -> None:
+    log.info("stopping (signal %d)", signum)
+    raise SystemExit(0)
+
+
 def serve(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> None:
+    """Serve until SIGTERM or SIGINT; then waitress finishes the requests in progress and this
+    returns, so the caller can stop the scheduler (releasing its lease) and the outbox worker."""
     from waitress import serve as waitress_serve
 
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (docker stop, systemd, Kubernetes) would otherwise end the process on the spot.
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
     waitress_serve(wsgi_app(app, engine), host=host, port=port, threads=threads, ident="teambot")

@@ -61,3 +61,22 @@ def test_run_jobs_is_idempotent(runtime, sender, slack, ticks):
         run_jobs(runtime, now)
     sender.drain()
     assert slack.posts() == []  # nothing is due on an empty database
+
+
+def test_housekeeping_forgets_old_events_and_delivered_posts(runtime, sender, slack):
+    from bot.models.core import OutboxMessage, ProcessedEvent
+    from bot.outbox import Outbox
+    from bot.runtime import JobContext
+    from bot.scheduler.jobs import housekeeping
+
+    old = utcnow() - timedelta(days=31)
+    with transaction(runtime.session_factory) as session:
+        session.add(ProcessedEvent(event_id="Ev0OLD", received_at=old))
+        session.add(ProcessedEvent(event_id="Ev0NEW", received_at=utcnow()))
+        Outbox(session, old).post("C1", "old")
+        Outbox(session, utcnow()).post("C1", "new")
+    sender.drain()
+    housekeeping(JobContext(runtime.config, runtime.session_factory, utcnow()))
+    with runtime.session_factory() as session:
+        assert [e.event_id for e in session.query(ProcessedEvent)] == ["Ev0NEW"]
+        assert [o.payload["text"] for o in session.query(OutboxMessage)] == ["new"]

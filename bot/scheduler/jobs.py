@@ -4,8 +4,12 @@ the database, so any tick may run any number of times. Each opens its own sessio
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import delete
 
 from bot.db import transaction
+from bot.models.core import OutboxMessage
 from bot.runtime import JobContext
 from bot.services import approvals_jobs, escalation_jobs, ideas_checklists_jobs
 from bot.slack.middleware import forget_old_events
@@ -13,9 +17,19 @@ from bot.slack.middleware import forget_old_events
 Job = Callable[[JobContext], None]
 
 
+SENT_MEMORY = timedelta(days=30)
+
+
 def housekeeping(ctx: JobContext) -> None:
+    """Forget event ids after 24 h and delivered outbox rows after 30 days (far beyond any retry),
+    so the tables stay small however long teambot runs."""
     with transaction(ctx.session_factory) as session:
         forget_old_events(session, ctx.now)
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status.in_(("sent", "failed")), OutboxMessage.created_at < ctx.now - SENT_MEMORY
+            )
+        )
 
 
 JOBS: tuple[Job, ...] = (

@@ -82,6 +82,20 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
+# PostgreSQL advisory lock key held while migrating ("teambot" in ASCII, as a bigint).
+MIGRATION_LOCK_KEY = 0x74_65_61_6D_62_6F_74
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply pending migrations."""
-    command.upgrade(alembic_config(engine), "head")
+    """Apply pending migrations. Several processes starting at once on one PostgreSQL database
+    (web replicas and the scheduler) take turns: the first migrates, the others find it done.
+    On SQLite the migration's own BEGIN IMMEDIATE already serialises them."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")

@@ -90,7 +90,7 @@ def _configure_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     # The SDKs log request details at debug level; keep them quiet so no token ends up in a log.
-    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress.queue"):
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress.queue", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -1,0 +1,271 @@
+"""`teambot run` as a real process over real HTTP: start-up errors, the health check, request
+signatures, and a clean stop on SIGTERM. The helpers here also start the processes of
+tests/test_multiprocess.py."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.driver import SIGNING_SECRET, signed_headers
+from tests.fake_slack import FakeSlack, start_fake_slack
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 90.0
+
+CONFIG = """
+timezone = "Europe/Budapest"
+
+[channels]
+drafts = "C0DRAFTS"
+escalations = "C0ESCALATE"
+ideas = "C0IDEAS"
+checklists = "C0CHECKLIST"
+digest = "C0STAFF"
+
+[roles]
+strategist = ["U0STRAT"]
+content_manager = ["U0CONTENT"]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bot_env(tmp_path: Path, database_url: str, api_url: str, config: str = CONFIG, **extra: str) -> dict[str, str]:
+    """The environment of a teambot process: nothing inherited from the caller's Slack settings."""
+    config_path = tmp_path / "teambot.toml"
+    config_path.write_text(config)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMBOT_", "DATABASE_URL"))}
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=api_url,
+        DATABASE_URL=database_url,
+        TEAMBOT_CONFIG=str(config_path),
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+class BotProcess:
+    """One `python -m bot ...` process (the same program as `teambot ...`), logging to a file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path, port: int | None = None):
+        self.args = args
+        self.port = port
+        self.log = log
+        with log.open("wb") as out:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_healthy(self, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise AssertionError(f"teambot {self.args} exited with {self.popen.returncode}:\n{self.output()}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if self.get("/healthz")[0] == 200:
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"teambot {self.args} did not answer /healthz in {timeout} s:\n{self.output()}")
+
+    def get(self, path: str) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def command(self, name: str, text: str = "", *, user: str = "U0ANNA") -> tuple[int, str]:
+        body = command_body(name, text, user=user)
+        return self.post(body, signed_headers(body))
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        return self.popen.returncode
+
+
+def command_body(name: str, text: str, *, user: str = "U0ANNA") -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T0TEAM",
+            "channel_id": "C0GENERAL",
+            "user_id": user,
+            "command": name,
+            "text": text,
+            "response_url": "https://hooks.slack.test/commands/1",
+            "trigger_id": f"trigger-{time.monotonic_ns()}",
+        }
+    )
+
+
+def run_to_exit(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@contextlib.contextmanager
+def running(args: list[str], env: dict[str, str], log: Path, port: int | None = None) -> Iterator[BotProcess]:
+    process = BotProcess(args, env, log, port)
+    try:
+        yield process
+    finally:
+        process.stop(signal.SIGKILL if process.popen.poll() is None and port is None else signal.SIGTERM)
+
+
+# -- start-up errors ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fake_slack() -> FakeSlack:
+    return start_fake_slack()
+
+
+@pytest.fixture
+def env(tmp_path: Path, fake_slack: FakeSlack) -> dict[str, str]:
+    return bot_env(tmp_path, f"sqlite:///{tmp_path / 'teambot.db'}", fake_slack.url)
+
+
+def _one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_run_without_bot_token_stops_with_one_line_naming_it(env):
+    del env["SLACK_BOT_TOKEN"]
+    result = run_to_exit(env, "run", "--port", str(free_port()))
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert "SLACK_BOT_TOKEN" in line and "manifest.yml" in line
+
+
+def test_run_with_an_unknown_config_key_names_the_key(env, tmp_path):
+    config = CONFIG + "\n[approval]\nremind_after_minutse = 30\n"
+    env = {**env, "TEAMBOT_CONFIG": str(tmp_path / "bad.toml")}
+    (tmp_path / "bad.toml").write_text(config)
+    result = run_to_exit(env, "run", "--port", str(free_port()))
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert "approval.remind_after_minutse" in line and "unknown key" in line
+
+
+def test_run_with_a_bad_database_url_hides_the_password(env):
+    env["DATABASE_URL"] = "postgresql+psycopg://teambot:s3cret-pw@127.0.0.1:1/teambot"
+    result = run_to_exit(env, "run", "--port", str(free_port()))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    # Migration progress may be logged first; the error is the last line.
+    assert result.stderr.splitlines()[-1].startswith("teambot: DATABASE_URL: cannot use the database")
+    assert "s3cret-pw" not in result.stderr + result.stdout
+
+
+# -- a running server -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack) -> Iterator[BotProcess]:
+    tmp_path = tmp_path_factory.mktemp("http")
+    env = bot_env(tmp_path, f"sqlite:///{tmp_path / 'teambot.db'}", fake_slack.url)
+    port = free_port()
+    with running(["run", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path / "bot.log", port) as bot:
+        bot.wait_healthy()
+        yield bot
+
+
+def test_healthz_answers_200(server):
+    status, body = server.get("/healthz")
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+
+
+def test_signed_command_is_answered(server):
+    status, body = server.command("/team")
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["response_type"] == "ephemeral" and "<@U0STRAT>" in json.dumps(reply)
+
+
+def test_bad_signature_is_refused(server):
+    body = command_body("/team", "")
+    headers = signed_headers(body, secret="not-the-signing-secret")
+    assert server.post(body, headers)[0] == 401
+
+
+def test_stale_timestamp_is_refused_even_when_signed_correctly(server):
+    body = command_body("/team", "")
+    headers = signed_headers(body, timestamp=int(time.time()) - 6 * 60)
+    assert server.post(body, headers)[0] == 401
+
+
+def test_missing_signature_is_refused(server):
+    body = command_body("/team", "")
+    status, _ = server.post(body, {"content-type": "application/x-www-form-urlencoded"})
+    assert status == 401
+
+
+def test_a_refused_request_changes_nothing(server):
+    body = command_body("/team", "add <@U0NEW> analyst", user="U0STRAT")
+    assert server.post(body, signed_headers(body, secret="wrong"))[0] == 401
+    assert "U0NEW" not in server.command("/team")[1]
+
+
+def test_sigterm_stops_cleanly_and_releases_the_scheduler_lease(tmp_path, fake_slack):
+    import sqlite3
+
+    database = tmp_path / "teambot.db"
+    env = bot_env(tmp_path, f"sqlite:///{database}", fake_slack.url)
+    port = free_port()
+    bot = BotProcess(["run", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path / "bot.log", port)
+    try:
+        bot.wait_healthy()
+        deadline = time.monotonic() + 30
+        while "became leader" not in bot.output() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "became leader" in bot.output()
+    finally:
+        code = bot.stop(signal.SIGTERM)
+    assert code == 0, bot.output()
+    assert "stopping (signal 15)" in bot.output() and "Traceback" not in bot.output()
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        assert connection.execute("SELECT count(*) FROM scheduler_lease").fetchone() == (0,)

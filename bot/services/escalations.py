@@ -46,6 +46,8 @@ def ack_timeout(config: TeamConfig, severity: str) -> timedelta:
 # -- parsing ------------------------------------------------------------------------------------
 def rest_after(text: str, words: int) -> str:
     """`text` without its first `words` words, keeping the rest as typed."""
+    if words == 0:
+        return text.strip()
     parts = re.split(r"\s+", text.strip(), maxsplit=words)
     return parts[words] if len(parts) > words else ""
 

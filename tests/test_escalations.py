@@ -1,0 +1,425 @@
+"""Escalations through the real Bolt app and the fake Web API: /escalate, the modal, the emoji,
+the shortcut, the buttons, permissions, bad input and the export."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import func, select
+
+from bot.blocks.ids import ActionId, ShortcutId, ViewId
+from bot.errors import BadInput
+from bot.models.escalations import Escalation
+from bot.services import escalations as service
+from bot.services import export
+
+# Monday 4 March 2024, 10:00 in Budapest (UTC+1): the weekday shift runs, week 9 of the rota: Ben.
+MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+MONDAY_20 = datetime(2024, 3, 4, 19, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen():
+    with freeze_time(MONDAY_10) as clock:
+        yield clock
+
+
+def escalations_in_db(runtime) -> list[Escalation]:
+    with runtime.session_factory() as session:
+        return list(session.scalars(select(Escalation).order_by(Escalation.id)))
+
+
+def count(runtime) -> int:
+    with runtime.session_factory() as session:
+        return session.scalar(select(func.count()).select_from(Escalation)) or 0
+
+
+def action_ids(call) -> list[str]:
+    return [e.get("action_id") for b in call.blocks if b.get("type") == "actions" for e in b["elements"]]
+
+
+def channel_post(slack):
+    posts = slack.posts("C0ESCALATE")
+    assert len(posts) == 1
+    return posts[0]
+
+
+def last_update(slack):
+    updates = [c for c in slack.of("chat.update") if c.channel == "C0ESCALATE"]
+    assert updates, "the escalation message was not updated"
+    return updates[-1]
+
+
+# -- opening ------------------------------------------------------------------------------------
+def test_help_names_the_command_and_shows_examples(driver, slack):
+    for word in ("help", "HELP", "?"):
+        reply = driver.command("/escalate", word)
+        assert reply.json["response_type"] == "ephemeral"
+        assert "/escalate" in reply.text and "/escalate ack 12" in reply.text and "Examples" in reply.text
+    assert slack.posts() == []
+
+
+def test_command_assigns_whoever_is_on_shift_posts_with_buttons_and_dms(driver, slack, runtime, frozen):
+    reply = driver.command("/escalate", "Customer says the discount code is broken", user="U0COMMUNITY")
+    assert "#1" in reply.text and "<@U0BEN>" in reply.text
+    (esc,) = escalations_in_db(runtime)
+    assert (esc.team, esc.severity, esc.status, esc.assignee, esc.level_name) == (
+        "support",
+        "normal",
+        "open",
+        "U0BEN",
+        "on_shift",
+    )
+    post = channel_post(slack)
+    assert "#1" in post.all_text() and "discount code" in post.all_text()
+    assert action_ids(post) == [ActionId.ESCALATION_ACK, ActionId.ESCALATION_RESOLVE, ActionId.ESCALATION_REASSIGN]
+    (dm,) = slack.posts("U0BEN")
+    assert "You are assigned" in dm.text and "#1" in dm.text
+    assert slack.posts("U0STRAT") == [] and slack.posts("U0LEAD") == []
+
+
+def test_team_and_severity_are_case_insensitive_and_lead_takes_teams_without_shift(driver, slack, runtime, frozen):
+    driver.command("/escalate", "PR High Journalist asking about the outage", user="U0ANNA")
+    (esc,) = escalations_in_db(runtime)
+    assert (esc.team, esc.severity, esc.assignee) == ("pr", "high", "U0PRLEAD")
+    assert esc.text == "Journalist asking about the outage"
+    assert len(slack.posts("U0PRLEAD")) == 1
+
+
+def test_outside_shift_hours_the_lead_is_assigned(driver, slack, runtime):
+    with freeze_time(MONDAY_20):
+        driver.command("/escalate", "low Typo in yesterday's post", user="U0ANNA")
+    (esc,) = escalations_in_db(runtime)
+    assert (esc.severity, esc.assignee) == ("low", "U0LEAD")
+
+
+def test_crisis_tells_every_strategist_at_once(driver, slack, runtime, frozen):
+    with runtime.session_factory() as session, session.begin():
+        from bot.services import roles
+
+        roles.add(session, "U0STRAT2", "strategist", by=None, now=MONDAY_10)
+    driver.command("/escalate", "support CRISIS Data leak rumours trending", user="U0ANNA")
+    assert len(slack.posts("U0BEN")) == 1
+    for strategist in ("U0STRAT", "U0STRAT2"):
+        (dm,) = slack.posts(strategist)
+        assert "Crisis" in dm.text and "#1" in dm.text
+
+
+def test_link_in_text_is_kept_as_the_link(driver, runtime, frozen):
+    driver.command("/escalate", "Angry thread <https://instagram.com/p/xyz|instagram.com/p/xyz>")
+    (esc,) = escalations_in_db(runtime)
+    assert esc.link == "https://instagram.com/p/xyz"
+
+
+# -- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("suport high Customer angry", "`suport` is not a team"),
+        ("support urgent Customer angry", "`urgent` is not a severity"),
+        ("support high", "Say what happened"),
+        ("crisis", "Say what happened"),
+        ("ack", "needs the escalation number"),
+        ("ack twelve", "`twelve` is not an escalation number"),
+        ("ack 99", "There is no escalation #99"),
+        ("resolve #99 done", "There is no escalation #99"),
+        ("resolve", "Give an escalation number"),
+        ("reassign 1", "needs the escalation number and a person"),
+        ("reassign 1 bob", "`bob` is not a Slack user"),
+        ("list nosuchteam", "`nosuchteam` is not a team"),
+    ],
+)
+def test_bad_input_gets_an_ephemeral_with_an_example_and_changes_nothing(driver, slack, runtime, text, expected):
+    reply = driver.command("/escalate", text)
+    assert reply.status == 200
+    assert reply.json["response_type"] == "ephemeral"
+    assert expected in reply.text
+    assert "Example" in reply.text
+    assert count(runtime) == 0
+    assert slack.posts() == []
+
+
+def test_channel_pings_never_reach_bot_output(driver, slack, runtime, frozen):
+    reply = driver.command(
+        "/escalate", "high <!channel> <!here> <!subteam^S123|@team> look <https://evil.test|ok.test>"
+    )
+    assert "<!channel>" not in reply.body
+    driver.command("/escalate", "list")
+    driver.command("/escalate", "resolve 1 fixed <!everyone>", user="U0BEN")
+    driver.command("/escalate", "<!channel> high boom")  # a word before a severity: unknown team
+    sent = slack.everything_sent()
+    assert "Escalation #1" in sent
+    for ping in ("<!channel>", "<!here>", "<!everyone>", "<!subteam^S123"):
+        assert ping not in sent
+    assert "|ok.test>" not in sent
+
+
+# -- the modal ----------------------------------------------------------------------------------
+def modal_values(team="support", severity="high", description="", link=""):
+    return {
+        "team": {"value": {"type": "static_select", "selected_option": {"value": team}}},
+        "severity": {"value": {"type": "static_select", "selected_option": {"value": severity}}},
+        "description": {"value": {"type": "plain_text_input", "value": description}},
+        "link": {"value": {"type": "plain_text_input", "value": link}},
+    }
+
+
+def test_no_argument_opens_the_modal_and_submitting_it_escalates(driver, slack, runtime, frozen):
+    reply = driver.command("/escalate", "", user="U0ANNA")
+    assert reply.status == 200
+    (opened,) = slack.of("views.open")
+    view = json.loads(opened.params["view"]) if isinstance(opened.params["view"], str) else opened.params["view"]
+    assert view["callback_id"] == ViewId.ESCALATE
+    assert {b.get("block_id") for b in view["blocks"]} >= {"team", "severity", "link", "description"}
+
+    reply = driver.submit_view(
+        ViewId.ESCALATE,
+        modal_values(team="pr", severity="crisis", description="Raw <!channel> & <b>", link="https://x.test/post/1"),
+        user="U0ANNA",
+    )
+    assert reply.status == 200 and reply.body == ""
+    (esc,) = escalations_in_db(runtime)
+    assert (esc.team, esc.severity, esc.via, esc.link) == ("pr", "crisis", "modal", "https://x.test/post/1")
+    assert esc.text == "Raw &lt;!channel&gt; &amp; &lt;b&gt;"
+    assert "<!channel>" not in slack.everything_sent()
+    assert any("#1" in c.text for c in slack.posts("U0ANNA"))
+
+
+def test_modal_errors_point_at_the_field(driver, runtime):
+    reply = driver.submit_view(ViewId.ESCALATE, modal_values(team="nope", link="not a link"))
+    assert reply.json["response_action"] == "errors"
+    assert set(reply.json["errors"]) == {"team", "link"}
+    reply = driver.submit_view(ViewId.ESCALATE, modal_values(severity="extreme"))
+    assert set(reply.json["errors"]) == {"severity", "description"}
+    assert count(runtime) == 0
+
+
+# -- the emoji and the shortcut -----------------------------------------------------------------
+def test_reaction_escalates_the_message_with_its_permalink_and_text(driver, slack, runtime, frozen):
+    slack.messages[("C0SOCIAL", "1709542800.000100")] = {"text": "Your app ate my order <!here>", "user": "U0CUST"}
+    driver.reaction("U0COMMUNITY", "rotating_light", "C0SOCIAL", "1709542800.000100", item_user="U0CUST")
+    (esc,) = escalations_in_db(runtime)
+    assert esc.via == "reaction" and esc.reporter == "U0COMMUNITY" and esc.source_author == "U0CUST"
+    assert esc.team == "support" and esc.severity == "normal"
+    assert esc.link == "https://acme.slack.com/archives/C0SOCIAL/p1709542800000100"
+    assert esc.text == "Your app ate my order <!here>"
+    assert len(slack.of("chat.getPermalink")) == 1
+    post = channel_post(slack)
+    assert "ate my order" in post.all_text() and "C0SOCIAL/p1709542800000100" in post.all_text()
+    assert "<!here>" not in slack.everything_sent()
+    (confirmation,) = slack.ephemerals("U0COMMUNITY")
+    assert "#1" in confirmation.text
+
+    # Someone else reacting too does not open a second one; they are told which one it is.
+    driver.reaction("U0ANNA", "rotating_light", "C0SOCIAL", "1709542800.000100", item_user="U0CUST")
+    assert count(runtime) == 1
+    assert "already escalated as #1" in slack.ephemerals("U0ANNA")[0].text
+
+
+def test_reactions_that_do_not_escalate(driver, slack, runtime, frozen):
+    driver.reaction("U0ANNA", "rotating_light", "C0ESCALATE", "1709542800.000200", item_user="UBOT")
+    driver.reaction("U0ANNA", "tada", "C0SOCIAL", "1709542800.000300", item_user="U0CUST")
+    driver.reaction("U0ANNA", "rotating_light", "C0SOCIAL", "1709542800.000400", item_user="U0CUST", added=False)
+    assert count(runtime) == 0
+    assert slack.posts() == []
+
+
+def test_retried_reaction_event_escalates_once(driver, runtime, frozen):
+    driver.reaction("U0ANNA", "rotating_light", "C0SOCIAL", "1709542800.000500", event_id="EvSAME")
+    driver.reaction("U0ANNA", "rotating_light", "C0SOCIAL", "1709542800.000500", event_id="EvSAME", retry_num=1)
+    assert count(runtime) == 1
+
+
+def test_message_shortcut_escalates_from_any_channel(driver, slack, runtime, frozen):
+    message = {"ts": "1709542800.000600", "text": "Refund never arrived", "user": "U0CUST", "type": "message"}
+    reply = driver.shortcut(ShortcutId.ESCALATE_MESSAGE, channel="C0ELSEWHERE", message=message, user="U0ANNA")
+    assert reply.status == 200
+    (esc,) = escalations_in_db(runtime)
+    assert esc.via == "shortcut" and esc.text == "Refund never arrived" and esc.source_channel == "C0ELSEWHERE"
+    assert esc.link and "C0ELSEWHERE" in esc.link
+    assert any("#1" in c.text for c in slack.posts("U0ANNA"))
+
+
+# -- acknowledge, resolve, reassign ---------------------------------------------------------------
+def test_ack_button_by_a_team_member_takes_it_over(driver, slack, runtime, frozen):
+    driver.command("/escalate", "high Customer angry", user="U0COMMUNITY")
+    frozen.tick(timedelta(minutes=3))
+    driver.click(ActionId.ESCALATION_ACK, "1", user="U0ANNA", channel="C0ESCALATE")
+    (esc,) = escalations_in_db(runtime)
+    assert (esc.status, esc.assignee, esc.acknowledged_by) == ("acknowledged", "U0ANNA", "U0ANNA")
+    assert esc.acknowledged_at - esc.created_at == timedelta(minutes=3)
+    assert esc.next_climb_at is None
+    update = last_update(slack)
+    assert "Acknowledged" in update.all_text() and ActionId.ESCALATION_ACK not in action_ids(update)
+    assert any("acknowledged escalation #1" in c.text for c in slack.posts("U0BEN"))
+
+    # A second acknowledgement changes nothing and says why.
+    driver.click(ActionId.ESCALATION_ACK, "1", user="U0BEN", channel="C0ESCALATE")
+    assert "already acknowledged" in slack.ephemerals("U0BEN")[-1].text
+    assert escalations_in_db(runtime)[0].assignee == "U0ANNA"
+
+
+def test_outsiders_may_not_acknowledge_resolve_or_reassign(driver, slack, runtime, frozen):
+    driver.command("/escalate", "high Customer angry", user="U0COMMUNITY")
+    driver.click(ActionId.ESCALATION_ACK, "1", user="U0RANDOM", channel="C0ESCALATE")
+    assert "may acknowledge" in slack.ephemerals("U0RANDOM")[-1].text
+    reply = driver.command("/escalate", "resolve 1", user="U0ANNA")  # a member, but not the assignee
+    assert "may resolve" in reply.text
+    reply = driver.command("/escalate", "reassign 1 <@U0ANNA>", user="U0RANDOM")
+    assert "may reassign" in reply.text
+    driver.click(ActionId.ESCALATION_REASSIGN, "1", user="U0RANDOM", channel="C0ESCALATE")
+    assert slack.of("views.open") == []
+    (esc,) = escalations_in_db(runtime)
+    assert (esc.status, esc.assignee) == ("open", "U0BEN")
+
+
+def test_commands_ack_resolve_and_times_are_kept(driver, slack, runtime, frozen):
+    driver.command("/escalate", "Customer angry", user="U0COMMUNITY")
+    frozen.tick(timedelta(minutes=5))
+    assert "You acknowledged escalation #1" in driver.command("/escalate", "ack #1", user="U0BEN").text
+    frozen.tick(timedelta(minutes=40))
+    reply = driver.command("/escalate", "resolve 1   Refund sent, customer happy", user="U0BEN")
+    assert "#1 is resolved" in reply.text
+    (esc,) = escalations_in_db(runtime)
+    assert esc.status == "resolved" and esc.resolution_note == "Refund sent, customer happy"
+    assert esc.resolved_at - esc.created_at == timedelta(minutes=45)
+    update = last_update(slack)
+    assert "Resolved" in update.all_text() and action_ids(update) == []
+    assert any("resolved" in c.text for c in slack.posts("U0COMMUNITY"))
+    assert "already resolved" in driver.command("/escalate", "resolve 1", user="U0BEN").text
+
+
+def test_lead_and_strategist_may_resolve_an_unacknowledged_one(driver, runtime, frozen):
+    driver.command("/escalate", "First", user="U0COMMUNITY")
+    driver.command("/escalate", "Second", user="U0COMMUNITY")
+    driver.click(ActionId.ESCALATION_RESOLVE, "1", user="U0LEAD", channel="C0ESCALATE")
+    driver.command("/escalate", "resolve 2", user="U0STRAT")
+    first, second = escalations_in_db(runtime)
+    assert (first.status, first.resolved_by, first.acknowledged_at) == ("resolved", "U0LEAD", MONDAY_10)
+    assert (second.status, second.resolved_by) == ("resolved", "U0STRAT")
+
+
+def test_reassign_by_command_and_by_modal(driver, slack, runtime, frozen):
+    driver.command("/escalate", "Customer angry", user="U0COMMUNITY")
+    reply = driver.command("/escalate", "reassign 1 <@U0ANNA|anna>", user="U0BEN")
+    assert "now assigned to <@U0ANNA>" in reply.text
+    assert escalations_in_db(runtime)[0].assignee == "U0ANNA"
+    assert any("assigned this to you" in c.text for c in slack.posts("U0ANNA"))
+    assert "already has escalation #1" in driver.command("/escalate", "reassign 1 <@U0ANNA>", user="U0LEAD").text
+
+    driver.click(ActionId.ESCALATION_REASSIGN, "1", user="U0LEAD", channel="C0ESCALATE")
+    (opened,) = slack.of("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == ViewId.ESCALATION_REASSIGN and view["private_metadata"] == "1"
+    assert any(b.get("element", {}).get("type") == "users_select" for b in view["blocks"])
+    reply = driver.submit_view(
+        ViewId.ESCALATION_REASSIGN,
+        {"assignee": {"value": {"type": "users_select", "selected_user": "U0PAT"}}},
+        user="U0LEAD",
+        private_metadata="1",
+    )
+    assert reply.status == 200 and reply.body == ""
+    assert escalations_in_db(runtime)[0].assignee == "U0PAT"
+    assert len(slack.posts("U0PAT")) == 1
+    # The new assignee was told, so may acknowledge (not a support member).
+    driver.click(ActionId.ESCALATION_ACK, "1", user="U0PAT", channel="C0ESCALATE")
+    assert escalations_in_db(runtime)[0].status == "acknowledged"
+
+
+def test_reassign_to_a_bot_or_unknown_person_is_refused(driver, slack, runtime, frozen):
+    driver.command("/escalate", "Customer angry", user="U0COMMUNITY")
+    slack.users["U0HOOK"] = {"is_bot": True}
+    assert "is a bot" in driver.command("/escalate", "reassign 1 <@U0HOOK>", user="U0BEN").text
+    assert "cannot take this over" in driver.command("/escalate", "reassign 1 <@UBOT>", user="U0BEN").text
+    slack.users["U0GONE"] = {"deleted": True}
+    assert "left the workspace" in driver.command("/escalate", "reassign 1 <@U0GONE>", user="U0BEN").text
+    reply = driver.submit_view(
+        ViewId.ESCALATION_REASSIGN,
+        {"assignee": {"value": {"type": "users_select", "selected_user": "U0HOOK"}}},
+        user="U0BEN",
+        private_metadata="1",
+    )
+    assert "is a bot" in reply.json["errors"]["assignee"]
+    assert escalations_in_db(runtime)[0].assignee == "U0BEN"
+
+
+def test_list_shows_what_is_not_resolved(driver, runtime, frozen):
+    driver.command("/escalate", "First complaint", user="U0COMMUNITY")
+    driver.command("/escalate", "pr Second complaint", user="U0COMMUNITY")
+    driver.command("/escalate", "Third complaint", user="U0COMMUNITY")
+    driver.command("/escalate", "resolve 3", user="U0STRAT")
+    reply = driver.command("/escalate", "list")
+    assert "#1" in reply.text and "#2" in reply.text and "#3" not in reply.text
+    by_team = driver.command("/escalate", "list PR")
+    assert "#2" in by_team.text and "#1" not in by_team.text
+    with freeze_time(MONDAY_10 + timedelta(days=1)):
+        driver.command("/escalate", "resolve 1", user="U0STRAT")
+        driver.command("/escalate", "resolve 2", user="U0STRAT")
+        assert "Nothing is escalated" in driver.command("/escalate", "list").text
+
+
+def test_long_lists_are_capped(driver, runtime, frozen):
+    for number in range(23):
+        driver.command("/escalate", f"Complaint {number}", user="U0COMMUNITY")
+    reply = driver.command("/escalate", "list")
+    assert "and 3 more" in reply.text
+    assert len(reply.json["blocks"]) <= 50
+
+
+def test_ids_are_never_reused(driver, runtime, engine, frozen):
+    driver.command("/escalate", "One", user="U0COMMUNITY")
+    driver.command("/escalate", "Two", user="U0COMMUNITY")
+    with runtime.session_factory() as session, session.begin():
+        session.delete(session.get(Escalation, 2))
+    driver.command("/escalate", "Three", user="U0COMMUNITY")
+    assert [e.id for e in escalations_in_db(runtime)] == [1, 3]
+
+
+# -- export -------------------------------------------------------------------------------------
+def test_export_has_the_documented_keys(driver, runtime, frozen):
+    driver.command("/escalate", "pr high Journalist call", user="U0COMMUNITY")
+    frozen.tick(timedelta(minutes=2))
+    driver.command("/escalate", "ack 1", user="U0PRLEAD")
+    frozen.tick(timedelta(minutes=10))
+    driver.command("/escalate", "resolve 1", user="U0PRLEAD")
+    driver.command("/escalate", "Still open", user="U0COMMUNITY")
+    with runtime.session_factory() as session:
+        data = export.build(session)
+        since = export.build(session, since=MONDAY_10 + timedelta(minutes=5))
+    first, second = data["escalations"]
+    assert {
+        "id",
+        "team",
+        "severity",
+        "status",
+        "assignee",
+        "level",
+        "created_at",
+        "acknowledged_at",
+        "resolved_at",
+    } <= set(first)
+    assert first["id"] == 1 and first["team"] == "pr" and first["severity"] == "high"
+    assert first["status"] == "resolved" and first["assignee"] == "U0PRLEAD" and first["level"] == "on_shift"
+    assert first["created_at"] == "2024-03-04T09:00:00+00:00"
+    assert first["acknowledged_at"] == "2024-03-04T09:02:00+00:00"
+    assert first["resolved_at"] == "2024-03-04T09:12:00+00:00"
+    assert second["status"] == "open" and second["acknowledged_at"] is None
+    assert [e["id"] for e in since["escalations"]] == [2]
+    assert "escalation" in export.to_csv(data)
+
+
+def test_parse_new_keeps_the_text_as_typed():
+    from tests.conftest import make_config
+
+    config = make_config()
+    assert service.parse_new(config, "Support  LOW  two  spaces\nnew line") == (
+        "support",
+        "low",
+        "two  spaces\nnew line",
+    )
+    with pytest.raises(BadInput):
+        service.parse_new(config, "high")

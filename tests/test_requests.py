@@ -85,3 +85,18 @@ def test_long_lists_are_cut_at_twenty(driver):
     text = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
     assert "line 19" in text and "line 20" not in text and "and 25 more" in text
     assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+
+
+def test_requests_work_while_auth_test_fails(driver, slack):
+    slack.fail("auth.test", 500, times=5)
+    assert "<@U0STRAT>" in driver.command("/team", "").text
+    assert "<@U0STRAT>" in driver.command("/team", "").text
+    # Looked up once and not again for a minute: an outage never slows every request down.
+    assert len([c for c in slack.calls if c.method == "auth.test"]) == 0
+    assert slack.failures["auth.test"][0].remaining == 4
+
+
+def test_bot_identity_is_looked_up_once(driver, slack):
+    driver.command("/team", "")
+    driver.command("/team", "")
+    assert len(slack.of("auth.test")) == 1

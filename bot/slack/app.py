@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import DomainError
 from bot.listeners import register_all
@@ -19,8 +24,45 @@ log = logging.getLogger(__name__)
 UNEXPECTED = "Sorry, teambot could not do that because of an error on its side; nothing was changed. Try again."
 
 
+IDENTITY_RETRY = 60.0
+
+
+class BotIdentity:
+    """The bot's own user and bot ids (from auth.test), which Bolt needs to ignore the bot's own
+    events. Looked up once; while Slack cannot be reached requests go on without it and the lookup
+    is retried at most once a minute, so an outage never slows every request down."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+        self._ids: dict[str, str] | None = None
+        self._next_try = 0.0
+        self._lock = threading.Lock()
+
+    def result(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=self.client.token, **self._lookup()
+        )
+
+    def _lookup(self) -> dict[str, str]:
+        with self._lock:
+            if self._ids is None and time.monotonic() >= self._next_try:
+                try:
+                    result = self.client.auth_test()
+                    self._ids = {"bot_id": result.get("bot_id"), "bot_user_id": result.get("user_id")}
+                except (SlackApiError, OSError) as exc:
+                    log.warning("auth.test failed (%s); retrying in a minute", exc.__class__.__name__)
+                    self._next_try = time.monotonic() + IDENTITY_RETRY
+            return dict(self._ids or {})
+
+
 def create_app(runtime: Runtime) -> App:
     secret = runtime.settings.slack_signing_secret
+    identity = BotIdentity(runtime.client)
+
+    # Bolt passes arguments by their names, so this is a plain function, not a bound method.
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return identity.result(enterprise_id, team_id)
+
     app = SessionPerRequestApp(
         session_factory=runtime.session_factory,
         config=runtime.config,
@@ -29,7 +71,7 @@ def create_app(runtime: Runtime) -> App:
         # Listeners run inside the request, in its database session; they only touch the database
         # and the outbox, so the acknowledgement stays fast.
         process_before_response=True,
-        token_verification_enabled=False,
+        authorize=authorize,
         logger=logging.getLogger("teambot.bolt"),
     )
     app.use(deduplicate_events)

@@ -1,0 +1,174 @@
+"""The escalation policy: unacknowledged escalations climb on_shift → lead → strategist on the
+severity's timeout, from state in the database, once however many ticks or schedulers run."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from bot.blocks.ids import ActionId
+from bot.models.escalations import Escalation
+from bot.runtime import Runtime
+from bot.scheduler.runner import run_jobs
+from tests.conftest import make_config
+
+MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # Ben is on the weekday shift
+
+
+@pytest.fixture
+def frozen(runtime):
+    with freeze_time(MONDAY_10) as clock:
+        run_jobs(runtime, MONDAY_10)  # the scheduler has started
+        yield clock
+
+
+def tick(runtime, sender, frozen, at: datetime) -> None:
+    frozen.move_to(at)
+    run_jobs(runtime, at)
+    sender.drain()
+
+
+def the_escalation(runtime) -> Escalation:
+    with runtime.session_factory() as session:
+        return session.scalars(select(Escalation)).one()
+
+
+def dms(slack, user: str) -> list[str]:
+    return [c.text for c in slack.posts(user)]
+
+
+def test_climbs_level_by_level_on_the_severity_timeout(driver, slack, runtime, sender, frozen):
+    driver.command("/escalate", "high Customer threatens to go to the press", user="U0COMMUNITY")
+    assert len(dms(slack, "U0BEN")) == 1
+
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=14, seconds=59))
+    assert dms(slack, "U0LEAD") == [] and the_escalation(runtime).level_name == "on_shift"
+
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=15))
+    (lead_dm,) = dms(slack, "U0LEAD")
+    assert "climbed to you (lead)" in lead_dm and "15 min" in lead_dm
+    esc = the_escalation(runtime)
+    assert (esc.level_name, esc.assignee, esc.status) == ("lead", "U0BEN", "open")  # the assignee stays
+    update = [c for c in slack.of("chat.update") if c.channel == "C0ESCALATE"][-1]
+    assert "level *lead*" in update.all_text()
+    assert dms(slack, "U0STRAT") == []
+
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=30, seconds=5))
+    (strategist_dm,) = dms(slack, "U0STRAT")
+    assert "climbed to you (strategist)" in strategist_dm
+    assert the_escalation(runtime).level_name == "strategist"
+    assert the_escalation(runtime).next_climb_at is None
+
+    # Out of levels: nobody else is told, however long it waits.
+    sent = len(slack.calls)
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=5))
+    assert len(slack.calls) == sent
+
+    # Whoever was notified may acknowledge and becomes the assignee.
+    driver.click(ActionId.ESCALATION_ACK, "1", user="U0STRAT", channel="U0STRAT")
+    esc = the_escalation(runtime)
+    assert (esc.status, esc.assignee) == ("acknowledged", "U0STRAT")
+
+
+def test_acknowledging_stops_the_climb(driver, slack, runtime, sender, frozen):
+    driver.command("/escalate", "crisis Outage rumours", user="U0COMMUNITY")
+    assert len(dms(slack, "U0STRAT")) == 1  # crisis: strategists at once
+    frozen.tick(timedelta(minutes=4))
+    driver.command("/escalate", "ack 1", user="U0BEN")
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=6))
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=1))
+    assert dms(slack, "U0LEAD") == []
+    assert len(dms(slack, "U0STRAT")) == 1
+
+
+def test_retried_ticks_and_a_restart_notify_once(driver, slack, runtime, sender, frozen, settings, engine):
+    driver.command("/escalate", "normal Complaint", user="U0COMMUNITY")
+    due = MONDAY_10 + timedelta(minutes=60, seconds=3)
+    tick(runtime, sender, frozen, due)
+    tick(runtime, sender, frozen, due)
+    # A restarted process (new runtime, same database) picks up from the stored state.
+    restarted = Runtime(settings, runtime.config, engine, runtime.session_factory.__class__(engine), runtime.client)
+    run_jobs(restarted, due)
+    sender.drain()
+    assert len(dms(slack, "U0LEAD")) == 1
+    later = MONDAY_10 + timedelta(minutes=120, seconds=4)
+    frozen.move_to(later)
+    run_jobs(restarted, later)
+    sender.drain()
+    assert len(dms(slack, "U0STRAT")) == 1
+
+
+def test_timer_fires_within_ten_seconds_of_due_time(driver, slack, runtime, sender, frozen):
+    driver.command("/escalate", "low Typo", user="U0COMMUNITY")
+    due = MONDAY_10 + timedelta(minutes=240)
+    for offset in range(-10, 11, 5):  # ticks every 5 s around the due time
+        tick(runtime, sender, frozen, due + timedelta(seconds=offset))
+        if offset < 0:
+            assert dms(slack, "U0LEAD") == []
+    assert len(dms(slack, "U0LEAD")) == 1
+
+
+def test_reassigning_an_unacknowledged_one_restarts_its_timer(driver, slack, runtime, sender, frozen):
+    driver.command("/escalate", "high Complaint", user="U0COMMUNITY")
+    frozen.move_to(MONDAY_10 + timedelta(minutes=10))
+    driver.command("/escalate", "reassign 1 <@U0ANNA>", user="U0BEN")
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=16))
+    assert dms(slack, "U0LEAD") == []
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=25))
+    assert len(dms(slack, "U0LEAD")) == 1
+    assert the_escalation(runtime).assignee == "U0ANNA"
+
+
+class TestCustomLevels:
+    @pytest.fixture
+    def config(self):
+        return make_config(
+            escalation={"levels": ["lead", "strategist"], "ack_timeout_minutes": {"normal": 0.5}},
+        )
+
+    def test_levels_and_decimal_timeouts_come_from_the_config(self, driver, slack, runtime, sender, frozen):
+        driver.command("/escalate", "Complaint", user="U0COMMUNITY")
+        esc = the_escalation(runtime)
+        assert esc.level_name == "lead" and esc.assignee == "U0BEN"
+        assert len(dms(slack, "U0LEAD")) == 1  # the first level is told at once
+        tick(runtime, sender, frozen, MONDAY_10 + timedelta(seconds=30))
+        assert len(dms(slack, "U0STRAT")) == 1
+        assert the_escalation(runtime).level_name == "strategist"
+
+
+def test_two_schedulers_ticking_the_same_due_escalation_notify_once(driver, slack, runtime, sender, frozen, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the concurrent case is about PostgreSQL (SQLite serialises writers)")
+    for number in range(10):
+        driver.command("/escalate", f"high Complaint {number}", user="U0COMMUNITY")
+    due = MONDAY_10 + timedelta(minutes=15, seconds=1)
+    frozen.move_to(due)
+    for _round in range(3):
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def scheduler(barrier: threading.Barrier = barrier, errors: list[BaseException] = errors) -> None:
+            try:
+                barrier.wait()
+                run_jobs(runtime, due)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=scheduler) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+    sender.drain()
+    lead_dms = dms(slack, "U0LEAD")
+    assert len(lead_dms) == 10
+    assert sorted(text.split("Escalation #")[1].split(" ")[0] for text in lead_dms) == sorted(
+        str(n) for n in range(1, 11)
+    )
+    with runtime.session_factory() as session:
+        assert set(session.scalars(select(Escalation.level_name))) == {"lead"}

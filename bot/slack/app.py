@@ -58,11 +58,16 @@ class BotIdentity:
 def create_app(runtime: Runtime) -> App:
     secret = runtime.settings.slack_signing_secret
     identity = BotIdentity(runtime.client)
+    bolt_logger = logging.getLogger("teambot.bolt")
 
     # Bolt passes arguments by their names, so this is a plain function, not a bound method.
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         return identity.result(enterprise_id, team_id)
 
+    # Bolt warns that SLACK_BOT_TOKEN is unused when a client and `authorize` are given; that is
+    # the intended set-up (the client carries the token), so those start-up warnings are muted.
+    level = bolt_logger.level
+    bolt_logger.setLevel(logging.ERROR)
     app = SessionPerRequestApp(
         session_factory=runtime.session_factory,
         config=runtime.config,
@@ -72,8 +77,9 @@ def create_app(runtime: Runtime) -> App:
         # and the outbox, so the acknowledgement stays fast.
         process_before_response=True,
         authorize=authorize,
-        logger=logging.getLogger("teambot.bolt"),
+        logger=bolt_logger,
     )
+    bolt_logger.setLevel(level)
     app.use(deduplicate_events)
     app.error(handle_error)
     register_all(app)

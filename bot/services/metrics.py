@@ -1,0 +1,216 @@
+"""Post performance figures: `/metrics` by hand and `teambot import-metrics FILE.csv` from the
+team's social tool. Each draft keeps its latest figures; a newer figure replaces the older one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.errors import BadInput, Conflict, NotFound
+from bot.models.approvals import Draft
+from bot.models.ideas_checklists import PostMetric
+from bot.text import escape_raw, parse_id, parse_permalink, unwrap_link
+
+METRICS_EXAMPLE = "/metrics 12 impressions=5400 engagements=310 clicks=42 url=https://www.instagram.com/p/abc"
+_URL = re.compile(r"^https?://[^\s<>|]+$")
+_NUMBER = re.compile(r"^\d{1,3}(?:[,_ ]?\d{3})*$|^\d+$")
+
+# CSV columns (header names, case-insensitive; spaces and dashes count as underscores) and their aliases.
+COLUMNS = {
+    "draft_id": ("draft_id", "draft", "teambot_id"),
+    "url": ("url", "post_url", "link", "permalink", "published_url"),
+    "impressions": ("impressions",),
+    "engagements": ("engagements", "engagement"),
+    "clicks": ("clicks", "link_clicks"),
+}
+
+
+def resolve_draft(session: Session, token: str, *, example: str = METRICS_EXAMPLE) -> Draft:
+    """A draft by id (`12`, `#12`), by its Slack permalink, or by the URL it was published at."""
+    token = unwrap_link(token)
+    draft_id = parse_id(token)
+    if draft_id is not None:
+        draft = session.get(Draft, draft_id)
+        if draft is None:
+            raise NotFound(f"There is no draft #{draft_id}.", example)
+        return draft
+    where = parse_permalink(token)
+    if where is not None:
+        draft = session.scalar(select(Draft).where(Draft.channel == where[0], Draft.ts == where[1]))
+        if draft is None:
+            raise NotFound("That message is not a draft teambot knows.", example)
+        return draft
+    if _URL.match(token):
+        draft = session.scalar(select(Draft).where(Draft.published_url == escape_raw(token.replace("&amp;", "&"))))
+        if draft is None:
+            raise NotFound("No draft was published at that URL (record it with `url=`).", example)
+        return draft
+    raise BadInput(f"`{token}` is not a draft id or a link to a draft.", example)
+
+
+def parse_count(value: str, name: str, *, example: str = METRICS_EXAMPLE) -> int:
+    value = value.strip()
+    if not _NUMBER.match(value):
+        raise BadInput(f"`{name}` must be a whole number, not `{value}`.", example)
+    return int(re.sub(r"[,_ ]", "", value))
+
+
+def parse_url(value: str, *, example: str = METRICS_EXAMPLE) -> str:
+    url = unwrap_link(value)
+    if not _URL.match(url):
+        raise BadInput(f"`{value}` is not a link starting with https://.", example)
+    # Stored in Slack's escaped form, like every other text teambot keeps.
+    return escape_raw(url.replace("&amp;", "&"))
+
+
+@dataclass
+class Figures:
+    impressions: int
+    engagements: int
+    clicks: int | None = None
+    url: str | None = None
+
+
+def parse_command(args: list[str]) -> tuple[str, Figures]:
+    """`<draft> impressions=N engagements=N [clicks=N] [url=LINK]` (any order after the draft)."""
+    if not args:
+        raise BadInput("`/metrics` needs a draft and its figures.", METRICS_EXAMPLE)
+    values: dict[str, str] = {}
+    for arg in args[1:]:
+        name, sep, value = arg.partition("=")
+        name = name.lower()
+        if not sep or name not in ("impressions", "engagements", "clicks", "url") or not value:
+            raise BadInput(
+                f"`{arg}` is not a figure; use impressions=, engagements=, clicks= or url=.", METRICS_EXAMPLE
+            )
+        if name in values:
+            raise BadInput(f"`{name}` is given twice.", METRICS_EXAMPLE)
+        values[name] = value
+    missing = [n for n in ("impressions", "engagements") if n not in values]
+    if missing:
+        raise BadInput(f"`/metrics` needs {' and '.join(m + '=N' for m in missing)}.", METRICS_EXAMPLE)
+    figures = Figures(
+        impressions=parse_count(values["impressions"], "impressions"),
+        engagements=parse_count(values["engagements"], "engagements"),
+        clicks=parse_count(values["clicks"], "clicks") if "clicks" in values else None,
+        url=parse_url(values["url"]) if "url" in values else None,
+    )
+    return args[0], figures
+
+
+def record(
+    session: Session, draft: Draft, figures: Figures, now: datetime, *, by: str | None, source: str
+) -> PostMetric:
+    """Store the draft's figures (replacing older ones) and, with a URL, where it was published."""
+    if figures.url is not None and figures.url != draft.published_url:
+        other = session.scalar(select(Draft.id).where(Draft.published_url == figures.url, Draft.id != draft.id))
+        if other is not None:
+            raise Conflict(f"That URL is already recorded for draft #{other}.", METRICS_EXAMPLE)
+        draft.published_url = figures.url
+    metric = session.get(PostMetric, draft.id)
+    if metric is None:
+        metric = PostMetric(draft_id=draft.id)
+        session.add(metric)
+    metric.impressions, metric.engagements, metric.clicks = figures.impressions, figures.engagements, figures.clicks
+    metric.recorded_at, metric.recorded_by, metric.source = now, by, source
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("Those figures were recorded by someone else at the same moment; try again.") from None
+    return metric
+
+
+def rate(impressions: int, engagements: int) -> float | None:
+    return engagements / impressions if impressions else None
+
+
+# -- CSV import ----------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    rows: int = 0
+    drafts: set[int] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+
+def _column_map(header: list[str]) -> dict[str, int]:
+    normalized = [re.sub(r"[\s\-]+", "_", h.strip().lower()) for h in header]
+    found: dict[str, int] = {}
+    for column, aliases in COLUMNS.items():
+        for index, name in enumerate(normalized):
+            if name in aliases and column not in found:
+                found[column] = index
+    return found
+
+
+def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
+    """Import every row or none: bad rows are collected (by line number) and, if there are any,
+    nothing is written. The caller commits or rolls back the one transaction."""
+    result = ImportResult()
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ","
+    if sample.count("\t") > max(sample.count(","), sample.count(";")):
+        delimiter = "\t"
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader, None)
+    if not header:
+        result.errors.append("line 1: the file is empty; it needs a header row")
+        return result
+    columns = _column_map(header)
+    missing = [c for c in ("impressions", "engagements") if c not in columns]
+    if "draft_id" not in columns and "url" not in columns:
+        missing.insert(0, "draft_id or url")
+    if missing:
+        result.errors.append(f"line 1: missing column(s): {', '.join(missing)}")
+        return result
+    pending: dict[int, Figures] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def cell(name: str, row: list[str] = row) -> str:
+            index = columns.get(name)
+            return row[index].strip() if index is not None and index < len(row) else ""
+
+        try:
+            draft = _row_draft(session, cell("draft_id"), cell("url"))
+            clicks = cell("clicks")
+            figures = Figures(
+                impressions=parse_count(cell("impressions"), "impressions", example=""),
+                engagements=parse_count(cell("engagements"), "engagements", example=""),
+                clicks=parse_count(clicks, "clicks", example="") if clicks else None,
+            )
+            url = cell("url")
+            if url and cell("draft_id") and parse_permalink(url) is None:
+                figures.url = parse_url(url, example="")
+        except (BadInput, NotFound, Conflict) as exc:
+            result.errors.append(f"line {line}: {exc.message}")
+            continue
+        pending[draft.id] = figures  # a later row for the same draft replaces an earlier one
+        result.rows += 1
+    if result.errors:
+        return result
+    drafts = {d.id: d for d in session.scalars(select(Draft).where(Draft.id.in_(pending)))}
+    for draft_id, figures in pending.items():
+        try:
+            record(session, drafts[draft_id], figures, now, by=None, source="import")
+        except Conflict as exc:
+            result.errors.append(f"draft #{draft_id}: {exc.message}")
+    result.drafts = set(pending)
+    return result
+
+
+def _row_draft(session: Session, draft_token: str, url: str) -> Draft:
+    if draft_token:
+        return resolve_draft(session, draft_token, example="")
+    if not url:
+        raise BadInput("the row has neither a draft id nor a URL")
+    return resolve_draft(session, url, example="")

@@ -64,6 +64,8 @@ class FakeSlack:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _seen: dict[str, int] = field(default_factory=dict)
+    # Posted messages per channel, as conversations.history / conversations.replies return them.
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -80,6 +82,7 @@ class FakeSlack:
             self.failures.clear()
             self.fail_every.clear()
             self._seen.clear()
+            self.messages.clear()
 
     # -- failure injection -------------------------------------------------------------------
     def fail(
@@ -153,7 +156,27 @@ class FakeSlack:
             if channel.startswith(("U", "W")):
                 channel = "D" + channel[1:]
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
+            if method == "chat.postMessage":
+                metadata = params.get("metadata")
+                if isinstance(metadata, str):
+                    metadata = json.loads(metadata)
+                self.messages.setdefault(channel, []).append(
+                    {
+                        "ts": ts,
+                        "text": params.get("text"),
+                        "thread_ts": params.get("thread_ts"),
+                        "metadata": metadata,
+                        "bot_id": BOT_ID,
+                    }
+                )
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text")}}
+        if method == "conversations.history":
+            found = [m for m in self.messages.get(params.get("channel", ""), []) if not m["thread_ts"]]
+            return {"ok": True, "messages": list(reversed(found)), "has_more": False}
+        if method == "conversations.replies":
+            thread = params.get("ts")
+            found = [m for m in self.messages.get(params.get("channel", ""), []) if m["thread_ts"] == thread]
+            return {"ok": True, "messages": found, "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
         if method == "chat.getPermalink":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import utcnow
@@ -106,3 +107,76 @@ def test_expired_lease_is_taken_over(runtime, slack):
     assert other.drain() == 0
     assert other.drain(now=utcnow() + timedelta(seconds=61)) == 1
     assert [c.text for c in slack.posts()] == ["stuck"]
+
+
+def _crash_after_slack_accepted(monkeypatch, sender):
+    """The process dies after Slack accepted the post but before the row was marked sent."""
+
+    class Killed(BaseException):
+        pass
+
+    def die(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(sender, "_record_sent", die)
+    with pytest.raises(Killed):
+        sender.drain()
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize("where", ["C1", "U0ANNA", "thread"])
+def test_post_is_not_repeated_after_a_crash(runtime, slack, monkeypatch, where):
+    def queue(outbox):
+        if where == "thread":
+            outbox.post("C1", "reply", thread_ts="1699999999.000001")
+        else:
+            outbox.post(where, "important")
+
+    _enqueue(runtime, queue)
+    crashed = OutboxSender(runtime.session_factory, runtime.client, owner="crashed")
+    _crash_after_slack_accepted(monkeypatch, crashed)
+    assert len(slack.posts()) == 1
+    restarted = OutboxSender(runtime.session_factory, runtime.client, owner="restarted")
+    assert restarted.drain() == 0  # the lease of the dead process still holds
+    restarted.drain(now=utcnow() + timedelta(seconds=61))
+    assert len(slack.posts()) == 1
+    assert restarted.pending_count() == 0
+
+
+def test_post_that_never_arrived_is_sent_after_a_crash(runtime, slack, monkeypatch):
+    _enqueue(runtime, lambda o: o.post("C1", "lost"))
+    crashed = OutboxSender(runtime.session_factory, runtime.client, owner="crashed")
+
+    class Killed(BaseException):
+        pass
+
+    def die_before_the_call(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(crashed.client, "api_call", die_before_the_call)
+    with pytest.raises(Killed):
+        crashed.drain()
+    monkeypatch.undo()
+    assert slack.posts() == []
+    OutboxSender(runtime.session_factory, runtime.client, owner="new").drain(now=utcnow() + timedelta(seconds=61))
+    assert [c.text for c in slack.posts()] == ["lost"]
+
+
+def test_server_error_after_posting_is_not_doubled(runtime, slack):
+    """Slack answered 500 but the post went through: the retry finds it instead of posting again."""
+    _enqueue(runtime, lambda o: o.post("C1", "maybe"))
+    sender = OutboxSender(runtime.session_factory, runtime.client, owner="s")
+    original = slack._answer
+
+    def post_then_fail(method, params):
+        status, body, headers = original(method, params)
+        if method == "chat.postMessage":
+            slack._answer = original
+            return 500, {"ok": False, "error": "internal_error"}, {}
+        return status, body, headers
+
+    slack._answer = post_then_fail
+    sender.drain()
+    assert len(slack.posts()) == 1
+    sender.drain(now=utcnow() + timedelta(seconds=5))
+    assert len(slack.posts()) == 1 and sender.pending_count() == 0

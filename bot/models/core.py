@@ -52,6 +52,9 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
+    # Set before a call is made, cleared when Slack's answer says nothing was posted; a row that
+    # still has it on its next try may already be in Slack.
+    attempted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -4,8 +4,10 @@ with a short lease so two processes never send the same row; a 429 holds the cha
 recorded and skipped so one bad row cannot block a channel forever. Connection errors are retried
 inside slack-sdk by its retry handler.
 
-At-least-once: a process killed after Slack accepted a post but before the row was marked sent
-re-sends that one row when the lease runs out."""
+Exactly once, also across a crash: every post carries its outbox id in Slack message metadata,
+and the attempt is recorded before the call. A row whose earlier attempt never got an answer (the
+process was killed, the connection broke, Slack answered 5xx) is looked up in the channel's
+history before it is posted again."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import socket
 import threading
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -29,6 +32,7 @@ from bot.models.core import OutboxMessage, SlackMessage
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+METADATA_EVENT = "teambot_outbox"
 MAX_BACKOFF = timedelta(minutes=10)
 IDLE_POLL_SECONDS = 1.0
 
@@ -84,39 +88,89 @@ class OutboxSender:
             return session.scalar(select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending"))
 
     def _send(self, row_id: int, now: datetime | None) -> None:
-        with self.session_factory() as session:
+        now = now or utcnow()
+        with transaction(self.session_factory) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
             payload = dict(row.payload)
             method, message_key, target_key = row.method, row.message_key, row.target_key
+            previous_attempt = row.attempted_at
             if target_key:
                 target = session.get(SlackMessage, target_key)
                 if target is None:
-                    self._finish(row_id, "failed", error=f"no message stored under {target_key}")
+                    self._mark(session, row_id, "failed", now=now, error=f"no message stored under {target_key}")
                     return
                 payload["channel"], payload["ts"] = target.channel, target.ts
+            # Recorded before the call: if this process dies before it learns the answer, the next
+            # sender knows the post may have gone out and checks before posting again.
+            row.attempted_at = previous_attempt or now
+        if method == "chat.postMessage":
+            payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row_id}}
+            if previous_attempt is not None:
+                try:
+                    found = self._find_posted(row_id, payload, previous_attempt)
+                except (SlackApiError, OSError) as exc:
+                    self._retry_later(row_id, now + timedelta(seconds=5), f"checking an earlier attempt: {exc}")
+                    return
+                if found is not None:
+                    self._record_sent(row_id, message_key, found, now)
+                    return
         try:
             response = self.client.api_call(method, json=payload)
         except SlackApiError as exc:
-            self._handle_error(row_id, exc, now or utcnow())
+            self._handle_error(row_id, exc, now)
             return
+        except OSError as exc:
+            # Connection errors were already retried by slack-sdk; the post may or may not have
+            # arrived, so the attempt stays recorded and is checked before the next try.
+            self._retry_later(
+                row_id, now + timedelta(seconds=5), f"connection: {exc.__class__.__name__}", keep_attempt=True
+            )
+            return
+        self._record_sent(
+            row_id,
+            message_key,
+            {"channel": response.get("channel") or payload["channel"], "ts": response.get("ts")},
+            now,
+        )
+
+    def _record_sent(self, row_id: int, message_key: str | None, posted: dict[str, Any], now: datetime) -> None:
         with transaction(self.session_factory) as session:
-            if message_key and response.get("ts"):
-                session.merge(
-                    SlackMessage(
-                        key=message_key,
-                        channel=response.get("channel") or payload["channel"],
-                        ts=response["ts"],
-                    )
-                )
-            self._mark(session, row_id, "sent", now=now or utcnow())
+            if message_key and posted.get("ts"):
+                session.merge(SlackMessage(key=message_key, channel=posted["channel"], ts=posted["ts"]))
+            self._mark(session, row_id, "sent", now=now)
+
+    def _find_posted(self, row_id: int, payload: dict[str, Any], attempted_at: datetime) -> dict[str, Any] | None:
+        """Look in the channel (or thread) for a message carrying this row's id in its metadata."""
+        channel = payload["channel"]
+        if channel.startswith(("U", "W")):
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        oldest = f"{attempted_at.timestamp() - 60:.6f}"
+        if payload.get("thread_ts"):
+            response = self.client.conversations_replies(
+                channel=channel, ts=payload["thread_ts"], oldest=oldest, include_all_metadata=True, limit=200
+            )
+        else:
+            response = self.client.conversations_history(
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("outbox_id") == row_id
+            ):
+                log.info("outbox: row %s had been posted before a restart; not posting it again", row_id)
+                return {"channel": channel, "ts": message.get("ts")}
+        return None
 
     def _handle_error(self, row_id: int, exc: SlackApiError, now: datetime) -> None:
         status = exc.response.status_code
         error = str(exc.response.get("error") if isinstance(exc.response.data, dict) else status)
         if status == 429:
+            # Slack refused the call outright: nothing was posted.
             retry_after = int(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
-            self._retry_later(row_id, now + timedelta(seconds=max(retry_after, 1)), f"429 {error}")
+            self._retry_later(row_id, now + timedelta(seconds=max(retry_after, 1)), f"429 {error}", keep_attempt=False)
         elif status >= 500 or error in (
             "ratelimited",
             "internal_error",
@@ -126,24 +180,24 @@ class OutboxSender:
             with self.session_factory() as session:
                 attempts = session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == row_id)) or 0
             backoff = min(timedelta(seconds=2 ** min(attempts, 10)), MAX_BACKOFF)
-            self._retry_later(row_id, now + backoff, f"{status} {error}")
+            # A server error leaves it open whether the post went through: keep the attempt.
+            self._retry_later(row_id, now + backoff, f"{status} {error}", keep_attempt=True)
         else:
             log.warning("outbox: %s failed permanently: %s", row_id, error)
             self._finish(row_id, "failed", error=error)
 
-    def _retry_later(self, row_id: int, when: datetime, error: str) -> None:
+    def _retry_later(self, row_id: int, when: datetime, error: str, *, keep_attempt: bool = True) -> None:
+        values: dict[str, Any] = {
+            "not_before": when,
+            "attempts": OutboxMessage.attempts + 1,
+            "lease_owner": None,
+            "lease_until": None,
+            "last_error": error,
+        }
+        if not keep_attempt:
+            values["attempted_at"] = None
         with transaction(self.session_factory) as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row_id)
-                .values(
-                    not_before=when,
-                    attempts=OutboxMessage.attempts + 1,
-                    lease_owner=None,
-                    lease_until=None,
-                    last_error=error,
-                )
-            )
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
 
     def _finish(self, row_id: int, status: str, error: str | None = None) -> None:
         with transaction(self.session_factory) as session:

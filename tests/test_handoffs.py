@@ -1,0 +1,327 @@
+"""Handoffs: /handoff, the scheduled shift change (once per boundary, on the team's wall clock,
+across DST changes), the Acknowledge handoff button, reminders and the report to coordinators."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from bot.blocks.ids import ActionId
+from bot.models.approvals import Draft
+from bot.models.escalations import Escalation, Handoff, ShiftNote
+from bot.scheduler.runner import run_jobs
+from bot.services import approvals, export
+from tests.conftest import make_config
+
+MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # Budapest 10:00; Ben's week on the weekday rota
+
+
+def handoffs_in_db(runtime) -> list[Handoff]:
+    with runtime.session_factory() as session:
+        return list(session.scalars(select(Handoff).order_by(Handoff.id)))
+
+
+def assignees(runtime) -> dict[int, str | None]:
+    with runtime.session_factory() as session:
+        return {e.id: e.assignee for e in session.scalars(select(Escalation))}
+
+
+def action_ids(call) -> list[str]:
+    return [e.get("action_id") for b in call.blocks if b.get("type") == "actions" for e in b["elements"]]
+
+
+@pytest.fixture
+def frozen(runtime):
+    with freeze_time(MONDAY_10) as clock:
+        run_jobs(runtime, MONDAY_10)
+        yield clock
+
+
+def tick(runtime, sender, frozen, at: datetime) -> None:
+    frozen.move_to(at)
+    run_jobs(runtime, at)
+    sender.drain()
+
+
+# -- /handoff -----------------------------------------------------------------------------------
+def test_help(driver):
+    reply = driver.command("/handoff", "help")
+    assert "/handoff" in reply.text and "/handoff @ben" in reply.text and "Examples" in reply.text
+
+
+def test_handoff_carries_escalations_drafts_and_notes(driver, slack, runtime, frozen, monkeypatch):
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Ben (on shift)
+    driver.command("/escalate", "pr Journalist", user="U0COMMUNITY")  # → pr lead, stays
+    driver.command("/escalate", "Resolved already", user="U0COMMUNITY")
+    driver.command("/escalate", "resolve 3", user="U0BEN")
+    driver.command("/shift", "note Customer in the refund thread waits for a reply", user="U0BEN")
+    with runtime.session_factory() as session, session.begin():
+        draft = Draft(
+            channel="C0DRAFTS",
+            ts="1709542800.000100",
+            author="U0COMMUNITY",
+            text="Spring campaign",
+            files_signature="",
+            status="pending",
+            current_step=0,
+            chain="content_manager,strategist",
+            created_at=MONDAY_10,
+            updated_at=MONDAY_10,
+            step_started_at=MONDAY_10,
+        )
+        session.add(draft)
+        session.flush()
+        draft_id = draft.id
+
+    def waiting_on(session, user):
+        return [session.get(Draft, draft_id)] if user == "U0BEN" else []
+
+    monkeypatch.setattr(approvals, "drafts_waiting_on", waiting_on)
+    frozen.tick(timedelta(minutes=30))
+    reply = driver.command("/handoff", "<@U0ANNA|anna> Watch the <!channel> outage thread", user="U0BEN")
+    assert "Handoff #1" in reply.text and "1 open escalation now assigned" in reply.text
+
+    (handoff,) = handoffs_in_db(runtime)
+    assert (handoff.team, handoff.from_user, handoff.to_user, handoff.kind) == ("support", "U0BEN", "U0ANNA", "manual")
+    assert handoff.escalation_ids == [1] and handoff.draft_ids == [draft_id]
+    assert assignees(runtime) == {1: "U0ANNA", 2: "U0PRLEAD", 3: "U0BEN"}
+    with runtime.session_factory() as session:
+        assert {n.handoff_id for n in session.scalars(select(ShiftNote))} == {1}
+
+    (post,) = slack.posts("C0SUPPORT")
+    text = post.all_text()
+    assert "Handoff #1" in text and "#1" in text and "Refund thread" in text
+    assert "Customer in the refund thread" in text and "C0DRAFTS/p1709542800000100" in text
+    assert ActionId.HANDOFF_ACK not in action_ids(post)
+    dm = next(c for c in slack.posts("U0ANNA") if "Handoff #1" in c.text)
+    assert action_ids(dm) == [ActionId.HANDOFF_ACK]
+    assert any("Handed over to you" in c.text for c in slack.posts("U0ANNA"))
+    assert "<!channel>" not in slack.everything_sent() and "<!channel>" not in reply.body
+
+    # The incoming person is on shift now: new escalations go to them.
+    driver.command("/escalate", "Another one", user="U0COMMUNITY")
+    assert assignees(runtime)[4] == "U0ANNA"
+
+
+def test_acknowledge_handoff_button(driver, slack, runtime, frozen):
+    driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
+    driver.click(ActionId.HANDOFF_ACK, "1", user="U0BEN", channel="D0BEN")
+    assert "Only <@U0ANNA>" in slack.ephemerals("U0BEN")[-1].text
+    assert handoffs_in_db(runtime)[0].acknowledged_at is None
+    frozen.tick(timedelta(minutes=7))
+    driver.click(ActionId.HANDOFF_ACK, "1", user="U0ANNA", channel="D0ANNA")
+    (handoff,) = handoffs_in_db(runtime)
+    assert handoff.acknowledged_at == MONDAY_10 + timedelta(minutes=7)
+    updates = slack.of("chat.update")
+    assert {c.channel for c in updates} >= {"C0SUPPORT"}
+    assert all(ActionId.HANDOFF_ACK not in action_ids(c) for c in updates)
+    assert any("Acknowledged by <@U0ANNA>" in c.all_text() for c in updates)
+    driver.click(ActionId.HANDOFF_ACK, "1", user="U0ANNA", channel="D0ANNA")
+    assert "already acknowledged" in slack.ephemerals("U0ANNA")[-1].text
+    with runtime.session_factory() as session:
+        (exported,) = export.build(session)["handoffs"]
+    assert exported["id"] == 1 and exported["team"] == "support"
+    assert (exported["from_user"], exported["to_user"]) == ("U0BEN", "U0ANNA")
+    assert exported["created_at"] == "2024-03-04T09:00:00+00:00"
+    assert exported["acknowledged_at"] == "2024-03-04T09:07:00+00:00"
+
+
+class TestNoTeamChannel:
+    @pytest.fixture
+    def config(self):
+        return make_config(teams={"support": {"lead": "U0LEAD", "members": ["U0ANNA", "U0BEN"]}})
+
+    def test_falls_back_to_the_escalations_channel(self, driver, slack, runtime, frozen):
+        driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
+        assert len(slack.posts("C0ESCALATE")) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "needs the person taking over"),
+        ("bob notes", "`bob` is not a Slack user"),
+        ("<@U0BEN> notes", "cannot hand off to yourself"),
+        ("<@UBOT>", "cannot take this over"),
+        ("<@U0HOOK> notes", "is a bot"),
+        ("<@U0GONE>", "left the workspace"),
+        ("<!channel> everyone", "is not a Slack user"),
+    ],
+)
+def test_bad_input(driver, slack, runtime, frozen, text, expected):
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")
+    slack.users["U0HOOK"] = {"is_bot": True}
+    slack.users["U0GONE"] = {"deleted": True}
+    reply = driver.command("/handoff", text, user="U0BEN")
+    assert reply.json["response_type"] == "ephemeral"
+    assert expected in reply.text and "Example" in reply.text
+    assert "<!channel>" not in reply.body
+    assert handoffs_in_db(runtime) == []
+    assert assignees(runtime) == {1: "U0BEN"}
+
+
+def test_when_slack_cannot_say_whether_it_is_a_bot_the_person_is_taken(driver, slack, runtime, frozen):
+    slack.fail("users.info", 500)
+    reply = driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
+    assert "Handoff #1" in reply.text
+
+
+# -- reminders ----------------------------------------------------------------------------------
+def test_unacknowledged_handoff_is_reminded_once_then_reported_to_coordinators(driver, slack, runtime, sender, frozen):
+    driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=29))
+    assert not [c for c in slack.posts("U0ANNA") if "Reminder" in c.text]
+    for seconds in (0, 5, 10):
+        tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=30, seconds=seconds))
+    reminders = [c for c in slack.posts("U0ANNA") if "Reminder" in c.text]
+    assert len(reminders) == 1 and "#1" in reminders[0].text
+    assert slack.posts("U0COORD") == []
+    for seconds in (0, 5):
+        tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=60, seconds=seconds))
+    (report,) = slack.posts("U0COORD")
+    assert "#1" in report.text and "still not acknowledged" in report.text
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=5))
+    assert len(slack.posts("U0COORD")) == 1
+    assert len([c for c in slack.posts("U0ANNA") if "Reminder" in c.text]) == 1
+
+
+def test_acknowledged_handoff_is_not_reminded(driver, slack, runtime, sender, frozen):
+    driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
+    driver.click(ActionId.HANDOFF_ACK, "1", user="U0ANNA", channel="D0ANNA")
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=3))
+    assert not [c for c in slack.posts("U0ANNA") if "Reminder" in c.text]
+    assert slack.posts("U0COORD") == []
+
+
+# -- scheduled shift changes --------------------------------------------------------------------
+def scheduled(runtime) -> list[Handoff]:
+    return [h for h in handoffs_in_db(runtime) if h.kind == "scheduled"]
+
+
+def test_scheduled_shift_change_writes_one_handoff_per_boundary(driver, slack, runtime, sender):
+    friday_evening = datetime(2024, 3, 1, 17, 0, tzinfo=UTC)  # Anna's week
+    with freeze_time(friday_evening) as frozen:
+        run_jobs(runtime, friday_evening)
+        frozen.move_to(datetime(2024, 3, 1, 15, 0, tzinfo=UTC))
+        driver.command("/escalate", "Old complaint", user="U0COMMUNITY")  # not assigned to Anna: after hours
+        with runtime.session_factory() as session, session.begin():
+            session.get(Escalation, 1).assignee = "U0ANNA"
+        monday_9 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)  # 09:00 in Budapest
+        tick(runtime, sender, frozen, monday_9 - timedelta(seconds=5))
+        assert scheduled(runtime) == []
+        for seconds in (0, 0, 5, 10, 3600):
+            tick(runtime, sender, frozen, monday_9 + timedelta(seconds=seconds))
+        (handoff,) = scheduled(runtime)
+        assert (handoff.from_user, handoff.to_user, handoff.shift_name) == ("U0ANNA", "U0BEN", "weekday")
+        assert handoff.boundary_key == "support:weekday:2024-03-04T09:00"
+        assert handoff.created_at == monday_9
+        assert assignees(runtime) == {1: "U0BEN"}
+        assert len(slack.posts("C0SUPPORT")) == 1
+        assert any("Handoff #1" in c.text for c in slack.posts("U0BEN"))
+        # Tuesday: Ben follows Ben, nothing to hand over.
+        tick(runtime, sender, frozen, monday_9 + timedelta(days=1))
+        assert len(scheduled(runtime)) == 1
+
+
+def test_a_boundary_missed_before_the_first_start_is_never_posted(runtime, sender, slack):
+    started = datetime(2024, 3, 4, 8, 30, tzinfo=UTC)  # after Monday's 09:00 boundary
+    with freeze_time(started) as frozen:
+        tick(runtime, sender, frozen, started)
+        tick(runtime, sender, frozen, started + timedelta(minutes=1))
+    assert scheduled(runtime) == []
+
+
+def rota_config(timezone: str, start: str, end: str) -> dict:
+    """Two shifts a day with different people: every start is a shift change."""
+    return {
+        "timezone": timezone,
+        "shifts": [
+            {
+                "team": "support",
+                "name": "early",
+                "days": list(_DAYS),
+                "start": start,
+                "end": end,
+                "members": ["U0ANNA"],
+            },
+            {"team": "support", "name": "late", "days": list(_DAYS), "start": end, "end": start, "members": ["U0BEN"]},
+        ],
+    }
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def run_night(runtime, sender, start: datetime, hours: int) -> None:
+    with freeze_time(start) as frozen:
+        run_jobs(runtime, start)
+        moment = start
+        while moment < start + timedelta(hours=hours):
+            moment += timedelta(minutes=10)
+            tick(runtime, sender, frozen, moment)
+
+
+def early_handoffs(runtime) -> list[tuple[str | None, datetime]]:
+    return [(h.boundary_key, h.created_at) for h in scheduled(runtime) if h.shift_name == "early"]
+
+
+class TestBudapestDst:
+    @pytest.fixture
+    def config(self):
+        return make_config(**rota_config("Europe/Budapest", "02:30", "10:00"))
+
+    def test_spring_forward_start_in_the_gap_is_due_right_after_it(self, runtime, sender):
+        run_night(runtime, sender, datetime(2024, 3, 30, 23, 0, tzinfo=UTC), 4)
+        # 02:30 does not exist on 31 March: due at 03:00 CEST = 01:00 UTC.
+        assert early_handoffs(runtime) == [("support:early:2024-03-31T02:30", datetime(2024, 3, 31, 1, 0, tzinfo=UTC))]
+
+    def test_fall_back_start_that_happens_twice_is_handed_over_once(self, runtime, sender):
+        run_night(runtime, sender, datetime(2024, 10, 26, 23, 0, tzinfo=UTC), 4)
+        # 02:30 happens at 00:30 UTC (CEST) and again at 01:30 UTC (CET): the first one only.
+        assert early_handoffs(runtime) == [
+            ("support:early:2024-10-27T02:30", datetime(2024, 10, 27, 0, 30, tzinfo=UTC))
+        ]
+
+
+class TestNewYorkDst:
+    @pytest.fixture
+    def config(self):
+        return make_config(**rota_config("America/New_York", "01:30", "09:00"))
+
+    def test_fall_back_start_that_happens_twice_is_handed_over_once(self, runtime, sender):
+        run_night(runtime, sender, datetime(2024, 11, 3, 4, 0, tzinfo=UTC), 4)
+        # 01:30 EDT = 05:30 UTC, and again 01:30 EST = 06:30 UTC.
+        assert early_handoffs(runtime) == [("support:early:2024-11-03T01:30", datetime(2024, 11, 3, 5, 30, tzinfo=UTC))]
+        (handoff,) = [h for h in scheduled(runtime) if h.shift_name == "early"]
+        assert (handoff.from_user, handoff.to_user) == ("U0BEN", "U0ANNA")
+
+    def test_spring_forward_keeps_the_wall_clock(self, runtime, sender):
+        run_night(runtime, sender, datetime(2024, 3, 10, 4, 0, tzinfo=UTC), 4)
+        # 01:30 EST = 06:30 UTC on the day clocks spring forward (the gap is 02:00-03:00).
+        assert early_handoffs(runtime) == [("support:early:2024-03-10T01:30", datetime(2024, 3, 10, 6, 30, tzinfo=UTC))]
+
+
+def test_two_schedulers_write_one_scheduled_handoff(runtime, sender, slack, engine):
+    import threading
+
+    monday_9 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
+    with freeze_time(monday_9 - timedelta(minutes=1)) as frozen:
+        run_jobs(runtime, monday_9 - timedelta(minutes=1))
+        frozen.move_to(monday_9)
+        barrier = threading.Barrier(2)
+
+        def scheduler() -> None:
+            barrier.wait()
+            run_jobs(runtime, monday_9)
+
+        threads = [threading.Thread(target=scheduler) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        sender.drain()
+    assert len(scheduled(runtime)) == 1
+    assert len(slack.posts("C0SUPPORT")) == 1

@@ -17,14 +17,16 @@ IDEAS = "C0IDEAS"
 
 @pytest.fixture
 def history(slack):
-    """Messages the fake Web API returns from conversations.history / conversations.replies."""
+    """People's messages, by (channel, ts), that conversations.history / conversations.replies return
+    when asked for exactly that message (as teambot asks for a reacted message)."""
     messages: dict[tuple[str, str], dict] = {}
     original = slack._ok
 
     def _ok(method, params):
         if method in ("conversations.history", "conversations.replies"):
             found = messages.get((params.get("channel"), params.get("latest") or params.get("ts")))
-            return {"ok": True, "messages": [found] if found else [], "has_more": False}
+            if found is not None:
+                return {"ok": True, "messages": [found], "has_more": False}
         return original(method, params)
 
     slack._ok = _ok

@@ -132,31 +132,49 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     in_month = (Draft.status == "approved", Draft.decided_at >= start, Draft.decided_at < end)
 
     # 1. Best approved posts: by engagement rate where there are figures, else by the team's reactions.
-    reactions = (
-        select(DraftReaction.draft_id, func.count().label("n"))
-        .join(Draft, Draft.id == DraftReaction.draft_id)
-        .where(*in_month, DraftReaction.emoji.not_in(sorted(workflow_emoji(config))))
-        .group_by(DraftReaction.draft_id)
-        .subquery("team_reactions")
+    # Correlated counts use the reactions' primary key (draft_id first) for each draft of the month.
+    reaction_count = (
+        select(func.count())
+        .where(DraftReaction.draft_id == Draft.id, DraftReaction.emoji.not_in(sorted(workflow_emoji(config))))
+        .correlate(Draft)
+        .scalar_subquery()
     )
     has_figures = case((PostMetric.draft_id.is_not(None), 1), else_=0)
     rate = case((PostMetric.impressions > 0, cast(PostMetric.engagements, Float) / PostMetric.impressions), else_=-1.0)
-    reaction_count = func.coalesce(reactions.c.n, 0)
+    ranked = (
+        select(
+            Draft.id.label("draft_id"),
+            Draft.decided_at.label("decided_at"),
+            has_figures.label("has_figures"),
+            rate.label("rate"),
+            reaction_count.label("reactions"),
+            PostMetric.impressions.label("impressions"),
+            PostMetric.engagements.label("engagements"),
+            PostMetric.clicks.label("clicks"),
+        )
+        .outerjoin(PostMetric, PostMetric.draft_id == Draft.id)
+        .where(*in_month)
+        .subquery("ranked")
+    )
     rows = session.execute(
         select(
             Draft.id,
             Draft.author,
             Draft.text,
             Draft.published_url,
-            PostMetric.impressions,
-            PostMetric.engagements,
-            PostMetric.clicks,
-            reaction_count,
+            ranked.c.impressions,
+            ranked.c.engagements,
+            ranked.c.clicks,
+            ranked.c.reactions,
         )
-        .outerjoin(PostMetric, PostMetric.draft_id == Draft.id)
-        .outerjoin(reactions, reactions.c.draft_id == Draft.id)
-        .where(*in_month)
-        .order_by(has_figures.desc(), rate.desc(), reaction_count.desc(), Draft.decided_at, Draft.id)
+        .join(ranked, ranked.c.draft_id == Draft.id)
+        .order_by(
+            ranked.c.has_figures.desc(),
+            ranked.c.rate.desc(),
+            ranked.c.reactions.desc(),
+            ranked.c.decided_at,
+            ranked.c.draft_id,
+        )
         .limit(config.digest.top)
     ).all()
     data.top = [TopPost(*row) for row in rows]
@@ -198,14 +216,12 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     data.checklist_runs, data.checklist_items, data.checklist_done = int(runs or 0), int(items or 0), int(done or 0)
 
     # 6-8. Ideas: submitted in the month, the most-voted of them, and those accepted in the month.
-    votes = select(IdeaVote.idea_id, func.count().label("n")).group_by(IdeaVote.idea_id).subquery("idea_votes_n")
-    vote_count = func.coalesce(votes.c.n, 0)
+    vote_count = select(func.count()).where(IdeaVote.idea_id == Idea.id).correlate(Idea).scalar_subquery()
     idea_columns = (Idea.id, Idea.author, Idea.submitted_by, Idea.title, Idea.text, vote_count, Idea.status)
     created_in_month = (Idea.created_at >= start, Idea.created_at < end)
     data.ideas_submitted = int(session.scalar(select(func.count()).select_from(Idea).where(*created_in_month)) or 0)
     rows = session.execute(
         select(*idea_columns)
-        .outerjoin(votes, votes.c.idea_id == Idea.id)
         .where(*created_in_month, Idea.status != "declined", vote_count > 0)
         .order_by(vote_count.desc(), Idea.id)
         .limit(IDEAS_LISTED)
@@ -213,7 +229,6 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     data.top_ideas = [IdeaLine(*row) for row in rows]
     rows = session.execute(
         select(*idea_columns)
-        .outerjoin(votes, votes.c.idea_id == Idea.id)
         .where(Idea.status == "accepted", Idea.decided_at >= start, Idea.decided_at < end)
         .order_by(vote_count.desc(), Idea.id)
         .limit(ACCEPTED_LISTED + 1)

@@ -83,10 +83,27 @@ def parse_user(token: str) -> str | None:
     return None
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the store
+
+
 def parse_id(token: str) -> int | None:
-    """`12` or `#12` to 12."""
+    """`12` or `#12` to 12 (None for anything else, including numbers no id can have)."""
     match = _ID.match(token.strip())
-    return int(match.group(1)) if match else None
+    if not match or int(match.group(1)) > MAX_ID:
+        return None
+    return int(match.group(1))
+
+
+def without_nul(value: object) -> object:
+    """Strings inside a parsed request with NUL characters removed (PostgreSQL cannot store them
+    and no person means them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
 
 
 def parse_permalink(token: str) -> tuple[str, str] | None:

@@ -44,3 +44,14 @@ def test_truncate_never_cuts_an_escape_or_a_token_in_half():
     cut = truncate("word " * 10 + "&amp;&amp;&amp;", 53)
     assert len(cut) <= 53 and not cut.rstrip("…").endswith("&am")
     assert "<@U0" not in truncate("hello there <@U0ANNA> x", 16)
+
+
+def test_ids_beyond_the_store_are_not_ids():
+    assert parse_id("2147483647") == 2147483647
+    assert parse_id("2200000000") is None
+
+
+def test_nul_characters_are_removed_from_requests():
+    from bot.text import without_nul
+
+    assert without_nul({"a": ["x\x00y", {"b": "\x00"}], "n": 1}) == {"a": ["xy", {"b": ""}], "n": 1}

@@ -19,9 +19,11 @@ from bot.clock import utcnow
 from bot.models.core import ProcessedEvent
 from bot.outbox import Outbox
 from bot.settings import TeamConfig
+from bot.text import without_nul
 
 log = logging.getLogger(__name__)
 EVENT_MEMORY = timedelta(hours=24)
+NUL_MARKERS = ("\x00", "%00", "\\u0000")
 
 
 class SessionPerRequestApp(App):
@@ -34,6 +36,8 @@ class SessionPerRequestApp(App):
         self._team_config = config
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if any(marker in req.raw_body for marker in NUL_MARKERS):
+            req.body = without_nul(req.body)  # type: ignore[assignment]
         now = utcnow()
         with self._session_factory() as session:
             req.context["db"] = session

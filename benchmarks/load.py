@@ -28,6 +28,7 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -617,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server for the throw-away database")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     args = parser.parse_args(argv)
+    # Stopped from outside (timeout, kill): still stop the processes started here.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     args.clients = [int(c) for c in args.clients.split(",") if c.strip()]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if unknown := set(backends) - {"sqlite", "postgresql"}:

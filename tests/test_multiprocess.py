@@ -4,8 +4,10 @@ once on an empty database. Requests to either replica share state, an event deli
 replicas counts once, every outbox row is posted once, one scheduler leads, and when the leader is
 killed the other takes over within the lease time (30 s; the only place a test waits for real time).
 
-PostgreSQL only (SQLite is one machine's file); skipped with the reason when no server answers,
-unless TEAMBOT_REQUIRE_POSTGRES=1."""
+The last test hands one event to two Socket Mode instances (in-process, both databases).
+
+The process tests need PostgreSQL (SQLite is one machine's file); they are skipped with the
+reason when no server answers, unless TEAMBOT_REQUIRE_POSTGRES=1."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -26,12 +30,11 @@ from bot.db import make_engine, make_session_factory, transaction
 from bot.models.approvals import Draft
 from bot.models.core import OutboxMessage, ProcessedEvent, SchedulerLease
 from bot.outbox import Outbox
+from bot.slack.app import create_app
 from tests.conftest import PG_URL, REQUIRE_PG, _pg_admin_engine
 from tests.driver import signed_headers
 from tests.fake_slack import FakeSlack, start_fake_slack
 from tests.test_http_server import BotProcess, bot_env, free_port
-
-pytestmark = pytest.mark.slow
 
 TAKEOVER_LIMIT = 45.0  # lease TTL 30 s + one 5 s tick + slack for a busy machine
 SETTLE_LIMIT = 30.0
@@ -111,6 +114,7 @@ def _lease_pid(lease: SchedulerLease) -> int:
 
 
 # -- web replicas ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_requests_to_either_replica_succeed_and_share_state(cluster):
     first, second = cluster.web
     for i in range(6):
@@ -128,7 +132,12 @@ def test_requests_to_either_replica_succeed_and_share_state(cluster):
 
 
 def _draft_event(event_id: str, ts: str) -> tuple[str, dict[str, str]]:
-    payload = {
+    body = json.dumps(_draft_payload(event_id, ts))
+    return body, signed_headers(body, content_type="application/json")
+
+
+def _draft_payload(event_id: str, ts: str) -> dict:
+    return {
         "token": "legacy",
         "team_id": "T0TEAM",
         "api_app_id": "A0APP",
@@ -146,14 +155,13 @@ def _draft_event(event_id: str, ts: str) -> tuple[str, dict[str, str]]:
             "event_ts": ts,
         },
     }
-    body = json.dumps(payload)
-    return body, signed_headers(body, content_type="application/json")
 
 
 def _calls_about(slack: FakeSlack, ts: str) -> int:
     return sum(1 for c in slack.calls if c.params.get("thread_ts") == ts or c.params.get("ts") == ts)
 
 
+@pytest.mark.slow
 def test_an_event_delivered_to_both_replicas_counts_once(cluster):
     control_ts, twice_ts = "1700000500.000100", "1700000500.000200"
     body, headers = _draft_event("EvCONTROL0001", control_ts)
@@ -194,6 +202,7 @@ def _pending(engine: Engine) -> int:
         )
 
 
+@pytest.mark.slow
 def test_every_outbox_row_is_posted_once_by_competing_senders(cluster):
     channels = ["C0ONE", "C0TWO", "C0THREE", "C0FOUR"]
     with transaction(make_session_factory(cluster.engine)) as session:
@@ -210,6 +219,7 @@ def test_every_outbox_row_is_posted_once_by_competing_senders(cluster):
 
 
 # -- the scheduler leader -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_one_leader_and_a_takeover_within_the_lease_time_when_it_is_killed(cluster):
     _wait_for(lambda: len(_lease(cluster.engine)) == 1, SETTLE_LIMIT, lambda: str(_lease(cluster.engine)))
     time.sleep(6)  # more than one tick: both schedulers have tried to lead by now
@@ -235,3 +245,43 @@ def test_one_leader_and_a_takeover_within_the_lease_time_when_it_is_killed(clust
     assert "became leader" in follower.output()
     (lease,) = _lease(cluster.engine)
     assert lease.expires_at > utcnow()
+
+
+# -- Socket Mode ----------------------------------------------------------------------------------
+def test_socket_mode_instances_handle_a_redelivered_event_once(runtime, sender, slack):
+    """Slack hands each Socket Mode event to one of the app's connections, and re-sends an event it
+    saw no acknowledgement for, possibly over another instance's connection."""
+    instances = [create_app(runtime), create_app(runtime)]
+
+    def deliver(app, payload, attempt: int) -> int:
+        request = SocketModeRequest(
+            type="events_api",
+            envelope_id=f"envelope-{attempt}",
+            payload=payload,
+            retry_attempt=attempt or None,
+            retry_reason="timeout" if attempt else None,
+        )
+        return run_bolt_app(app, request).status
+
+    control_ts, twice_ts = "1700000600.000100", "1700000600.000200"
+    assert deliver(instances[0], _draft_payload("EvSOCKCONTROL", control_ts), 0) == 200
+    payload = _draft_payload("EvSOCKTWICE", twice_ts)
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(target=lambda app=app, n=n: statuses.append(deliver(app, payload, n)))
+        for n, app in enumerate(instances)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    statuses.append(deliver(instances[0], payload, 2))
+    assert statuses == [200, 200, 200]
+    sender.drain()
+
+    with runtime.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Draft).where(Draft.ts == twice_ts)) == 1
+        # Claimed once by its event_id: the other deliveries were dropped before any listener ran.
+        assert session.get(ProcessedEvent, "EvSOCKTWICE") is not None
+    assert _calls_about(slack, control_ts) >= 1
+    assert _calls_about(slack, twice_ts) == _calls_about(slack, control_ts)

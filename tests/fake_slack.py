@@ -57,8 +57,6 @@ class Failure:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Messages conversations.history / conversations.replies return, by (channel, ts).
-    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     fail_every: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,7 +76,6 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
             self.users.clear()
-            self.messages.clear()
             self.failures.clear()
             self.fail_every.clear()
             self._seen.clear()
@@ -187,10 +184,6 @@ class FakeSlack:
             user = {"id": user_id, "name": user_id.lower(), "is_admin": False, "is_owner": False, "is_bot": False}
             user.update(self.users.get(user_id, {}))
             return {"ok": True, "user": user}
-        if method in ("conversations.history", "conversations.replies"):
-            ts = params.get("latest") if method == "conversations.history" else params.get("ts")
-            found = self.messages.get((str(params.get("channel")), str(ts)))
-            return {"ok": True, "messages": [{"ts": ts, **found}] if found else [], "has_more": False}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
         if method in ("views.open", "views.update", "views.push"):

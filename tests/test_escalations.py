@@ -199,7 +199,9 @@ def test_modal_errors_point_at_the_field(driver, runtime):
 
 # -- the emoji and the shortcut -----------------------------------------------------------------
 def test_reaction_escalates_the_message_with_its_permalink_and_text(driver, slack, runtime, frozen):
-    slack.messages[("C0SOCIAL", "1709542800.000100")] = {"text": "Your app ate my order <!here>", "user": "U0CUST"}
+    slack.messages["C0SOCIAL"] = [
+        {"ts": "1709542800.000100", "text": "Your app ate my order <!here>", "user": "U0CUST", "thread_ts": None}
+    ]
     driver.reaction("U0COMMUNITY", "rotating_light", "C0SOCIAL", "1709542800.000100", item_user="U0CUST")
     (esc,) = escalations_in_db(runtime)
     assert esc.via == "reaction" and esc.reporter == "U0COMMUNITY" and esc.source_author == "U0CUST"

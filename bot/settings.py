@@ -164,10 +164,10 @@ DEFAULT_CHECKLISTS = [
         cron="0 9 * * mon-fri",
         nudge_after_minutes=480,
         items=[
-            "Check for a brewing crisis",
-            "Compare mentions with a typical day (spikes?)",
+            "Check for a brewing crisis (complaints, negative spikes)",
+            "Compare mentions with a typical day: any spike?",
             "Reply to comments, mentions and direct messages",
-            "Check today's KPIs",
+            "Check today's KPIs (reach, engagement, response time)",
         ],
     ),
     Checklist(
@@ -176,8 +176,8 @@ DEFAULT_CHECKLISTS = [
         nudge_after_minutes=1440,
         items=[
             "Find and thank brand advocates",
-            "Review new follower and customer activations",
-            "Pick the week's top content",
+            "Review new followers and customer activations",
+            "Pick the week's top content and share it with the team",
         ],
     ),
     Checklist(
@@ -185,9 +185,9 @@ DEFAULT_CHECKLISTS = [
         cron="0 10 1 * *",
         nudge_after_minutes=2880,
         items=[
-            "Review competitive position",
+            "Review our competitive position",
             "Track campaign performance over time",
-            "Measure share of voice",
+            "Measure share of voice against competitors",
         ],
     ),
     Checklist(
@@ -196,8 +196,8 @@ DEFAULT_CHECKLISTS = [
         nudge_after_minutes=10080,
         items=[
             "Run the yearly market review",
-            "Review the channel mix",
-            "Set next year's social strategy",
+            "Review the channel mix: which networks to grow or drop",
+            "Set next year's social strategy and goals",
         ],
     ),
 ]

@@ -287,3 +287,15 @@ def test_export_shape(driver, runtime):
     assert row["due_at"].endswith("+00:00") and row["posted_at"]
     assert [i["done_by"] for i in row["items"]] == [None, "U0BEN", None]
     assert row["items"][1]["text"] == "Compare mentions with a typical day" and row["items"][1]["done_at"]
+
+
+def test_shipped_config_and_built_in_defaults_are_the_same_checklists():
+    from pathlib import Path
+
+    from bot.settings import DEFAULT_CHECKLISTS, load_config
+
+    shipped = load_config(Path(__file__).resolve().parent.parent / "config" / "teambot.toml")
+    assert shipped.checklists == DEFAULT_CHECKLISTS
+    assert [c.name for c in DEFAULT_CHECKLISTS] == ["daily", "weekly", "monthly", "annual"]
+    daily = " ".join(DEFAULT_CHECKLISTS[0].items).lower()
+    assert "crisis" in daily and "typical day" in daily and "kpi" in daily

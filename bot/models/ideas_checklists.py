@@ -8,9 +8,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.models.approvals import Draft
 from bot.models.base import Base
 
 IDEA_STATUSES = ("open", "accepted", "declined")
+
+# The monthly digest selects the approved drafts decided in a month; this index on the drafts table
+# keeps that from scanning every draft ever written.
+Index("ix_drafts_status_decided", Draft.status, Draft.decided_at)
 
 
 class Idea(Base):

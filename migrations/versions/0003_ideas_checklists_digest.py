@@ -14,6 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The digest selects a month's approved drafts by decision time.
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.create_index("ix_drafts_status_decided", ["status", "decided_at"], unique=False)
+
     op.create_table(
         "ideas",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -112,3 +116,5 @@ def downgrade() -> None:
     with op.batch_alter_table("ideas", schema=None) as batch_op:
         batch_op.drop_index("ix_ideas_status_created")
     op.drop_table("ideas")
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.drop_index("ix_drafts_status_decided")

@@ -177,6 +177,7 @@ def test_ticking_and_unticking_records_who_and_when_and_updates_the_message(driv
     click_item(driver, run.id, 0, checked=False, user="U0BEN")
     [run] = runs(runtime)
     assert run.items[0].done_by is None and run.items[0].done_at is None and run.items[2].done_by == "U0BEN"
+    assert run.items[0].changed_by == "U0BEN" and run.items[0].changed_at is not None
     assert "1 of 3 done" in slack.of("chat.update")[-1].all_text()
 
 

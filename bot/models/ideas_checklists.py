@@ -91,6 +91,9 @@ class ChecklistItem(Base):
     text: Mapped[str] = mapped_column(String(200))
     done_by: Mapped[str | None] = mapped_column(String(32))
     done_at: Mapped[datetime | None]
+    # The last tick or untick: who and when (an untick clears done_by/done_at).
+    changed_by: Mapped[str | None] = mapped_column(String(32))
+    changed_at: Mapped[datetime | None]
 
     run: Mapped[ChecklistRun] = relationship(back_populates="items")
 

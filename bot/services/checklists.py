@@ -144,8 +144,10 @@ def toggle(
         raise NotFound(f"Checklist run #{run_id} has no item {position + 1}.")
     if done and item.done_by is None:
         item.done_by, item.done_at = user, now
+        item.changed_by, item.changed_at = user, now
     elif not done and item.done_by is not None:
         item.done_by, item.done_at = None, None
+        item.changed_by, item.changed_at = user, now
     session.flush()
     session.refresh(run, ["items"])
     text, blocks = checklist_blocks.run_message(run, config.tz)
@@ -181,7 +183,16 @@ def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
             "checklist": run.checklist,
             "due_at": iso(run.due_at),
             "posted_at": iso(run.posted_at),
-            "items": [{"text": i.text, "done_by": i.done_by, "done_at": iso(i.done_at)} for i in run.items],
+            "items": [
+                {
+                    "text": i.text,
+                    "done_by": i.done_by,
+                    "done_at": iso(i.done_at),
+                    "changed_by": i.changed_by,
+                    "changed_at": iso(i.changed_at),
+                }
+                for i in run.items
+            ],
             "channel": run.channel,
             "extra": run.due_wall is None,
             "posted_by": run.posted_by,

@@ -74,6 +74,8 @@ def upgrade() -> None:
         sa.Column("text", sa.String(length=200), nullable=False),
         sa.Column("done_by", sa.String(length=32), nullable=True),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("changed_by", sa.String(length=32), nullable=True),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"], ["checklist_runs.id"], name=op.f("fk_checklist_items_run_id_checklist_runs"), ondelete="CASCADE"
         ),

@@ -186,7 +186,7 @@ def test_ranking_month_boundary_ideas_and_team_numbers(runtime, config):
     assert data.median_approve == timedelta(hours=7)  # 2 h, 4 h, 10 h and 27 days: the median is (4 + 10) / 2
     assert [i.text for i in data.top_ideas] == ["Weekly tips", "Office dog <!here> series"]
     assert [i.idea_id for i in data.accepted_ideas] == [1]
-    assert data.ideas_submitted == 2
+    assert (data.ideas_submitted, data.ideas_accepted) == (2, 1)
     assert (data.escalations, data.median_acknowledge, data.median_resolve) == (
         2,
         timedelta(minutes=20),
@@ -256,6 +256,13 @@ def test_query_count_is_constant_whatever_the_data_size(runtime, config, engine)
     large = queries()
     assert empty == large
     assert large <= 10
+    with runtime.session_factory() as session:
+        data = digest.build(session, config, "2026-05")
+    assert data.approvals == 204 and (data.ideas_accepted, len(data.accepted_ideas)) == (201, 20)
+    from bot.blocks.digest import staff_digest
+
+    _, blocks = staff_digest(data)
+    assert "…and 181 more" in str(blocks) and len(blocks) <= 50
 
 
 # -- posting ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks.common import Block, bounded_lines, context, divider, help_text, section
+from bot.blocks.common import Block, context, divider, help_text, section
 from bot.text import for_display, truncate
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def team_numbers(data: DigestData) -> list[str]:
         f"• Handoffs acknowledged: *{data.handoffs_acknowledged}* of {data.handoffs}",
         f"• Checklists: *{percent(completion)}* of items done ({data.checklist_done} of {data.checklist_items}, "
         f"{data.checklist_runs} run{'s' if data.checklist_runs != 1 else ''})",
-        f"• Ideas submitted: *{data.ideas_submitted}*, accepted: *{len(data.accepted_ideas)}*",
+        f"• Ideas submitted: *{data.ideas_submitted}*, accepted: *{data.ideas_accepted}*",
     ]
 
 
@@ -111,7 +111,9 @@ def staff_digest(data: DigestData) -> tuple[str, list[Block]]:
     blocks.append(divider())
     top_ideas = [_idea_line(i) for i in data.top_ideas] or ["No votes on this month's ideas."]
     blocks.append(section("*Most-voted ideas*\n" + "\n".join(top_ideas)))
-    accepted = bounded_lines([_idea_line(i) for i in data.accepted_ideas]) or ["No ideas were accepted this month."]
+    accepted = [_idea_line(i) for i in data.accepted_ideas] or ["No ideas were accepted this month."]
+    if data.ideas_accepted > len(data.accepted_ideas):
+        accepted.append(f"…and {data.ideas_accepted - len(data.accepted_ideas)} more")
     blocks.append(section("*Accepted ideas*\n" + "\n".join(accepted)))
     blocks.append(divider())
     blocks.append(section("*The team's numbers*\n" + "\n".join(team_numbers(data))))

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Float, and_, case, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,7 @@ class DigestData:
     top_ideas: list[IdeaLine] = field(default_factory=list)
     accepted_ideas: list[IdeaLine] = field(default_factory=list)
     ideas_submitted: int = 0
+    ideas_accepted: int = 0
     approvals: int = 0
     median_approve: timedelta | None = None
     escalations: int = 0
@@ -219,7 +220,14 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     vote_count = select(func.count()).where(IdeaVote.idea_id == Idea.id).correlate(Idea).scalar_subquery()
     idea_columns = (Idea.id, Idea.author, Idea.submitted_by, Idea.title, Idea.text, vote_count, Idea.status)
     created_in_month = (Idea.created_at >= start, Idea.created_at < end)
-    data.ideas_submitted = int(session.scalar(select(func.count()).select_from(Idea).where(*created_in_month)) or 0)
+    accepted_in_month = and_(Idea.status == "accepted", Idea.decided_at >= start, Idea.decided_at < end)
+    submitted, accepted = session.execute(
+        select(
+            func.sum(case((and_(*created_in_month), 1), else_=0)),
+            func.sum(case((accepted_in_month, 1), else_=0)),
+        ).where(or_(and_(*created_in_month), accepted_in_month))
+    ).one()
+    data.ideas_submitted, data.ideas_accepted = int(submitted or 0), int(accepted or 0)
     rows = session.execute(
         select(*idea_columns)
         .where(*created_in_month, Idea.status != "declined", vote_count > 0)
@@ -228,10 +236,7 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     ).all()
     data.top_ideas = [IdeaLine(*row) for row in rows]
     rows = session.execute(
-        select(*idea_columns)
-        .where(Idea.status == "accepted", Idea.decided_at >= start, Idea.decided_at < end)
-        .order_by(vote_count.desc(), Idea.id)
-        .limit(ACCEPTED_LISTED + 1)
+        select(*idea_columns).where(accepted_in_month).order_by(vote_count.desc(), Idea.id).limit(ACCEPTED_LISTED)
     ).all()
     data.accepted_ideas = [IdeaLine(*row) for row in rows]
     return data

@@ -58,9 +58,18 @@ def test_top_level_message_becomes_draft_with_status_in_thread(driver, slack, ru
 
 
 def test_file_share_draft_and_private_channel(driver, slack):
-    driver.event({"type": "message", "subtype": "file_share", "channel": DRAFTS, "user": AUTHOR,
-                  "text": "with image", "ts": "1700000000.000200", "files": [{"id": "F1"}],
-                  "channel_type": "group"})
+    driver.event(
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "channel": DRAFTS,
+            "user": AUTHOR,
+            "text": "with image",
+            "ts": "1700000000.000200",
+            "files": [{"id": "F1"}],
+            "channel_type": "group",
+        }
+    )
     assert len(_thread_posts(slack, "1700000000.000200")) == 1
 
 
@@ -187,11 +196,16 @@ def test_removing_after_final_approval_changes_nothing(driver, runtime):
 
 # -- edits and deletion ----------------------------------------------------------------------------
 def _changed(driver, text, previous_text, **message_extra):
-    return driver.event({
-        "type": "message", "subtype": "message_changed", "channel": DRAFTS, "ts": "1700000001.000001",
-        "message": {"type": "message", "user": AUTHOR, "text": text, "ts": "1700000000.000100", **message_extra},
-        "previous_message": {"type": "message", "user": AUTHOR, "text": previous_text, "ts": "1700000000.000100"},
-    })
+    return driver.event(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": DRAFTS,
+            "ts": "1700000001.000001",
+            "message": {"type": "message", "user": AUTHOR, "text": text, "ts": "1700000000.000100", **message_extra},
+            "previous_message": {"type": "message", "user": AUTHOR, "text": previous_text, "ts": "1700000000.000100"},
+        }
+    )
 
 
 def test_edit_after_approval_resets_to_first_step(driver, slack, runtime):
@@ -208,8 +222,12 @@ def test_link_preview_is_not_an_edit(driver, slack, runtime):
     _post_draft(driver)
     driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
     before = len(slack.posts())
-    _changed(driver, "New campaign post: spring is here", "New campaign post: spring is here",
-             attachments=[{"title": "preview"}])
+    _changed(
+        driver,
+        "New campaign post: spring is here",
+        "New campaign post: spring is here",
+        attachments=[{"title": "preview"}],
+    )
     assert _draft(runtime).current_step == 1
     assert len(slack.posts()) == before
 
@@ -226,9 +244,16 @@ def test_edit_before_any_review_just_updates_the_text(driver, slack, runtime):
 def test_deleting_a_draft_withdraws_it(driver, slack, runtime, how):
     _post_draft(driver)
     if how == "deleted":
-        driver.event({"type": "message", "subtype": "message_deleted", "channel": DRAFTS,
-                      "deleted_ts": "1700000000.000100", "ts": "1700000002.000001",
-                      "previous_message": {"user": AUTHOR, "text": "x", "ts": "1700000000.000100"}})
+        driver.event(
+            {
+                "type": "message",
+                "subtype": "message_deleted",
+                "channel": DRAFTS,
+                "deleted_ts": "1700000000.000100",
+                "ts": "1700000002.000001",
+                "previous_message": {"user": AUTHOR, "text": "x", "ts": "1700000000.000100"},
+            }
+        )
     else:
         _changed(driver, "This message was deleted.", "New campaign post", subtype="tombstone")
     assert _draft(runtime).status == "withdrawn"
@@ -241,19 +266,27 @@ def test_reject_button_opens_reason_modal_then_records(driver, slack, runtime):
     driver.click(ActionId.REJECT, "1", user=CM, channel=DRAFTS)
     opened = slack.of("views.open")
     assert len(opened) == 1 and opened[0].params["trigger_id"].startswith("trigger-")
-    view = json.loads(opened[0].params["view"]) if isinstance(opened[0].params["view"], str) else opened[0].params["view"]
+    view = opened[0].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
     assert view["callback_id"] == ViewId.DRAFT_REASON
     assert _draft(runtime).status == "pending"  # nothing recorded until the form is sent
-    reply = driver.submit_view(ViewId.DRAFT_REASON, {"reason": {"value": {"type": "plain_text_input",
-                                                                          "value": "Off-brand <!channel> tone"}}},
-                               user=CM, private_metadata=view["private_metadata"])
+    reply = driver.submit_view(
+        ViewId.DRAFT_REASON,
+        {"reason": {"value": {"type": "plain_text_input", "value": "Off-brand <!channel> tone"}}},
+        user=CM,
+        private_metadata=view["private_metadata"],
+    )
     assert reply.status == 200
     draft = _draft(runtime)
     assert draft.status == "rejected"
     notice = _thread_posts(slack)[-1].text
     assert "<@U0ANNA>" in notice and "Off-brand" in notice and "<!channel>" not in notice
     assert _exported(runtime)["history"][-1] == {
-        "action": "rejected", "by": CM, "at": _exported(runtime)["history"][-1]["at"], "via": "button", "step": 1,
+        "action": "rejected",
+        "by": CM,
+        "at": _exported(runtime)["history"][-1]["at"],
+        "via": "button",
+        "step": 1,
         "note": "Off-brand &lt;!channel&gt; tone",
     }
 
@@ -282,9 +315,12 @@ def test_changes_reaction_then_add_reason(driver, slack, runtime):
     driver.click(ActionId.ADD_REASON, "1", user=CM, channel=DRAFTS)
     view = slack.of("views.open")[-1].params["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    driver.submit_view(ViewId.DRAFT_REASON, {"reason": {"value": {"type": "plain_text_input",
-                                                                  "value": "Shorter headline"}}},
-                       user=CM, private_metadata=view["private_metadata"])
+    driver.submit_view(
+        ViewId.DRAFT_REASON,
+        {"reason": {"value": {"type": "plain_text_input", "value": "Shorter headline"}}},
+        user=CM,
+        private_metadata=view["private_metadata"],
+    )
     assert "Shorter headline" in _thread_posts(slack)[-1].text
     history = _exported(runtime)["history"]
     assert history[0]["action"] == "changes_requested" and history[0]["note"] == "Shorter headline"
@@ -415,8 +451,16 @@ def test_concurrent_approvals_give_one_consistent_result(runtime, engine):
         pytest.skip("the race is about PostgreSQL's concurrent transactions")
     now = utcnow()
     with transaction(runtime.session_factory) as session:
-        draft = approvals.submit(session, channel=DRAFTS, ts="1.1", author=AUTHOR, text="x", files_signature="",
-                                 chain=["content_manager", "strategist"], now=now)
+        draft = approvals.submit(
+            session,
+            channel=DRAFTS,
+            ts="1.1",
+            author=AUTHOR,
+            text="x",
+            files_signature="",
+            chain=["content_manager", "strategist"],
+            now=now,
+        )
         draft_id = draft.id
         for index in range(8):
             roles.add(session, f"U0CM{index}", "content_manager", by=STRAT, now=now)

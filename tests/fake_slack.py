@@ -59,6 +59,8 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     fail_every: dict[str, int] = field(default_factory=dict)
+    # Seconds to wait before answering a method (a slow Slack).
+    delays: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _seen: dict[str, int] = field(default_factory=dict)
@@ -78,6 +80,7 @@ class FakeSlack:
             self.users.clear()
             self.failures.clear()
             self.fail_every.clear()
+            self.delays.clear()
             self._seen.clear()
             self.messages.clear()
 
@@ -205,7 +208,11 @@ class _Handler(BaseHTTPRequestHandler):
             params = json.loads(raw) if raw else {}
         else:
             params = {k: v[0] for k, v in parse_qs(raw).items()}
-        status, body, headers = self.server.fake._answer(method, params)  # type: ignore[attr-defined]
+        fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
+        delay = fake.delays.get(method)
+        if delay:
+            threading.Event().wait(delay)
+        status, body, headers = fake._answer(method, params)
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -15,6 +15,7 @@ from bot.errors import BadInput, DomainError, NotFound
 from bot.listeners.common import Req, ephemeral, wants_help
 from bot.services import escalations, shifts
 from bot.settings import SEVERITIES
+from bot.slack.lookup import Lookup
 from bot.text import emoji_base, escape_raw, parse_user, split_args
 
 log = logging.getLogger(__name__)
@@ -240,34 +241,19 @@ def reassign_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], con
 
 
 # -- reaction and shortcut ----------------------------------------------------------------------
-def permalink(req: Req, channel: str, ts: str) -> str:
-    try:
-        link = req.client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        if link:
-            return link
-    except SlackApiError:
-        pass
-    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
-
-
-def message_text(req: Req, channel: str, ts: str) -> str:
-    """The reacted message's text (Slack's escaped form), or "" if Slack cannot give it."""
-    for method, params in (
-        ("conversations.history", {"channel": channel, "latest": ts, "inclusive": "true", "limit": "1"}),
-        ("conversations.replies", {"channel": channel, "ts": ts, "limit": "1"}),
-    ):
-        try:
-            messages = req.client.api_call(method, data=params).get("messages") or []
-        except SlackApiError:
-            continue
-        for message in messages:
-            if message.get("ts") == ts:
-                return message.get("text") or ""
-    return ""
-
-
-def escalate_message(req: Req, *, reporter: str, channel: str, ts: str, text: str, author: str | None, via: str) -> Any:
-    link = permalink(req, channel, ts)
+def escalate_message(
+    req: Req,
+    *,
+    reporter: str,
+    channel: str,
+    message: dict[str, Any],
+    ts: str,
+    author: str | None,
+    via: str,
+    reader: Lookup | None = None,
+) -> Any:
+    link = (reader or Lookup(req.client)).permalink(channel, ts, message.get("thread_ts"))
+    text = message.get("text") or ""
     body = text or "_(message text not available)_"
     return escalations.create(
         req.db,
@@ -294,12 +280,14 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     channel, ts, reporter = item.get("channel"), item.get("ts"), event.get("user")
     if not (channel and ts and reporter):
         return
+    reader = Lookup(req.client)
     esc = escalate_message(
         req,
+        reader=reader,
         reporter=reporter,
         channel=channel,
         ts=ts,
-        text=message_text(req, channel, ts),
+        message=reader.message(channel, ts) or {},
         author=event.get("item_user"),
         via="reaction",
     )
@@ -318,7 +306,7 @@ def escalate_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
         reporter=body["user"]["id"],
         channel=channel,
         ts=ts,
-        text=message.get("text") or "",
+        message=message,
         author=message.get("user"),
         via="shortcut",
     )

@@ -14,6 +14,7 @@ from bot.blocks.ids import ActionId, ShortcutId, ViewId
 from bot.errors import BadInput, Conflict
 from bot.listeners.common import Req, ephemeral, wants_help
 from bot.services import ideas
+from bot.slack.lookup import Lookup
 from bot.text import emoji_base, escape_raw, parse_id, split_args
 
 EXAMPLE = ideas.IDEA_EXAMPLE
@@ -155,24 +156,14 @@ def _submit_reacted(req: Req, channel: str, ts: str, reactor: str, item_user: st
 
 
 def _fetch_message(req: Req, channel: str, ts: str) -> dict[str, Any]:
-    """The reacted message (reaction events carry no text): history for a top-level message, replies
-    for one in a thread."""
-    # Form-encoded POST, which every Web API method accepts.
-    window = {"channel": channel, "latest": ts, "oldest": ts, "inclusive": "true", "limit": "1"}
-    try:
-        response = req.client.api_call("conversations.history", data=window)
-        found = [m for m in response.get("messages") or [] if m.get("ts") == ts]
-        if not found:
-            response = req.client.api_call("conversations.replies", data={**window, "ts": ts})
-            found = [m for m in response.get("messages") or [] if m.get("ts") == ts]
-    except SlackApiError:
-        found = []
-    if not found:
+    """The reacted message (reaction events carry no text)."""
+    found = Lookup(req.client).message(channel, ts)
+    if found is None:
         raise Conflict(
             "teambot could not read that message, so it was not submitted as an idea. "
             "Try the *Submit as idea* message shortcut, or `/idea <text>`."
         )
-    return found[0]
+    return found
 
 
 def submit_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

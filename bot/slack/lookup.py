@@ -1,0 +1,54 @@
+"""Reading Slack inside a request. Reaction events carry no message text, so the escalation and
+idea reactions look the message (and its permalink) up before the acknowledgement. These reads
+share one small time budget, use no retries, and fall back instead of failing, so a slow or
+failing Slack can never push the acknowledgement past Slack's 3-second deadline."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+BUDGET_SECONDS = 1.5
+MIN_CALL_SECONDS = 0.1
+
+
+class Lookup:
+    def __init__(self, client: WebClient, budget: float = BUDGET_SECONDS):
+        self.client = client
+        self.deadline = time.monotonic() + budget
+
+    def _call(self, method: str, params: dict[str, str]) -> dict[str, Any] | None:
+        remaining = self.deadline - time.monotonic()
+        if remaining < MIN_CALL_SECONDS:
+            return None
+        reader = WebClient(token=self.client.token, base_url=self.client.base_url, timeout=remaining, retry_handlers=[])
+        try:
+            # Form-encoded, which every Web API method accepts.
+            return reader.api_call(method, data=params).data  # type: ignore[return-value]
+        except (SlackApiError, OSError):
+            return None
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message at (channel, ts): from the channel's history, or its thread if it is a reply."""
+        window = {"channel": channel, "latest": ts, "oldest": ts, "inclusive": "true", "limit": "1"}
+        for method, params in (("conversations.history", window), ("conversations.replies", {**window, "ts": ts})):
+            response = self._call(method, params) or {}
+            found = next((m for m in response.get("messages") or [] if m.get("ts") == ts), None)
+            if found is not None:
+                return found
+        return None
+
+    def permalink(self, channel: str, ts: str, thread_ts: str | None = None) -> str:
+        response = self._call("chat.getPermalink", {"channel": channel, "message_ts": ts}) or {}
+        return response.get("permalink") or generic_permalink(channel, ts, thread_ts)
+
+
+def generic_permalink(channel: str, ts: str, thread_ts: str | None = None) -> str:
+    """A link to a message that works in every workspace (Slack redirects it), built without a call."""
+    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    if thread_ts and thread_ts != ts:
+        link += f"?thread_ts={thread_ts}&cid={channel}"
+    return link

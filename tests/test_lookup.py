@@ -1,0 +1,30 @@
+"""Reads made inside a request stay inside Slack's 3-second acknowledgement deadline."""
+
+from __future__ import annotations
+
+import time
+
+from bot.models.escalations import Escalation
+
+
+def test_slow_slack_does_not_delay_the_acknowledgement(driver, slack, runtime):
+    for method in ("conversations.history", "conversations.replies", "chat.getPermalink"):
+        slack.delays[method] = 5
+    started = time.monotonic()
+    reply = driver.reaction("U0COMMUNITY", "rotating_light", "C0SOCIAL", "1709542800.000100", item_user="U0CUST")
+    elapsed = time.monotonic() - started
+    assert reply.status == 200
+    assert elapsed < 2.9  # the lookups gave up within their shared budget
+    with runtime.session_factory() as session:
+        (escalation,) = session.query(Escalation).all()
+    assert escalation.link == "https://slack.com/archives/C0SOCIAL/p1709542800000100"
+
+
+def test_failing_slack_falls_back_to_a_built_link(driver, slack, runtime):
+    slack.fail("conversations.history", 500)
+    slack.fail("conversations.replies", 500)
+    slack.fail("chat.getPermalink", 500)
+    driver.reaction("U0COMMUNITY", "rotating_light", "C0SOCIAL", "1709542800.000100", item_user="U0CUST")
+    with runtime.session_factory() as session:
+        (escalation,) = session.query(Escalation).all()
+    assert escalation.link.endswith("/archives/C0SOCIAL/p1709542800000100")

@@ -485,3 +485,14 @@ def test_concurrent_approvals_give_one_consistent_result(runtime, engine):
     draft = _draft(runtime, draft_id)
     assert draft.current_step == 1
     assert len([s for s in draft.steps if s.active]) == 1
+
+
+def test_waiting_list_leaves_out_drafts_i_already_took_a_step_of(driver, runtime):
+    with transaction(runtime.session_factory) as session:
+        roles.add(session, "U0BOTH", "content_manager", by=STRAT, now=utcnow())
+        roles.add(session, "U0BOTH", "strategist", by=STRAT, now=utcnow())
+    _post_draft(driver)
+    assert "draft #1" in driver.command("/approve", "", user="U0BOTH").text
+    driver.command("/approve", "1", user="U0BOTH")
+    assert "draft #1" not in driver.command("/approve", "", user="U0BOTH").text
+    assert "draft #1" in driver.command("/approve", "", user=STRAT).text

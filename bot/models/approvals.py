@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,11 +13,16 @@ from bot.models.base import Base
 DRAFT_STATUSES = ("pending", "approved", "rejected", "changes_requested", "withdrawn")
 
 
+def _first_role_of_chain(context: Any) -> str:
+    return str(context.get_current_parameters()["chain"]).split(",")[0]
+
+
 class Draft(Base):
     __tablename__ = "drafts"
     __table_args__ = (
         UniqueConstraint("channel", "ts", name="uq_drafts_channel_ts"),
         Index("ix_drafts_status_created", "status", "created_at"),
+        Index("ix_drafts_status_role", "status", "current_role"),
         # Ids are shown to people as #N: never reuse one, also on SQLite.
         {"sqlite_autoincrement": True},
     )
@@ -28,8 +34,10 @@ class Draft(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     files_signature: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(24), default="pending")
-    # Index into the configured approval chain of the step waiting now.
+    # Index into the configured approval chain of the step waiting now, and that step's role
+    # (kept beside it so "what waits for me" is one indexed query).
     current_step: Mapped[int] = mapped_column(default=0)
+    current_role: Mapped[str] = mapped_column(String(32), default=_first_role_of_chain)
     # The chain in force when the draft was created (a later config change doesn't break it).
     chain: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime]

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.models.approvals import ApprovalStep, Draft, DraftEvent, DraftReaction
+from bot.models.core import RoleMember
 from bot.services import roles
 from bot.services.export import iso
 from bot.text import parse_id, parse_permalink, unwrap_link
@@ -54,7 +55,6 @@ class Outcome:
     duplicate: bool = False
     final: bool = False
     next_approvers: list[str] = field(default_factory=list)
-    event_id: int | None = None
 
 
 # -- lookups -------------------------------------------------------------------------------------
@@ -134,26 +134,25 @@ def _holders_or_fallback(session: Session, role: str, author: str) -> list[str]:
 
 
 def waiting_for(session: Session, user: str) -> list[Draft]:
-    """Pending drafts whose current step `user` may take, oldest first."""
-    pending = session.scalars(
+    """Pending drafts whose current step `user` may take, oldest first (one query)."""
+    mine = roles.roles_of(session, user)
+    if not mine:
+        return []
+    may_take = [Draft.current_role.in_(mine)]
+    if FALLBACK_ROLE in mine:
+        # Steps nobody but the author holds fall to the strategists.
+        someone_else_holds = exists().where(RoleMember.role == Draft.current_role, RoleMember.user_id != Draft.author)
+        may_take.append(~someone_else_holds)
+    already_took_a_step = exists().where(
+        ApprovalStep.draft_id == Draft.id, ApprovalStep.approved_by == user, ApprovalStep.active.is_(True)
+    )
+    query = (
         select(Draft)
-        .where(Draft.status == "pending")
-        .options(selectinload(Draft.steps))
-        .order_by(Draft.created_at)
+        .where(Draft.status == "pending", Draft.author != user, or_(*may_take), ~already_took_a_step)
+        .order_by(Draft.created_at, Draft.id)
         .limit(MAX_WAITING_SCAN)
-    ).all()
-    holders_by_role: dict[str, list[str]] = roles.members_by_role(session)
-    result = []
-    for draft in pending:
-        if draft.author == user or any(s.approved_by == user for s in active_steps(draft)):
-            continue
-        role = draft.chain_roles()[draft.current_step]
-        people = [u for u in holders_by_role.get(role, []) if u != draft.author]
-        if not people:
-            people = [u for u in holders_by_role.get(FALLBACK_ROLE, []) if u != draft.author]
-        if user in people:
-            result.append(draft)
-    return result
+    )
+    return list(session.scalars(query))
 
 
 def drafts_waiting_on(session: Session, user: str) -> list[Draft]:
@@ -184,6 +183,7 @@ def submit(
         files_signature=files_signature,
         status="pending",
         current_step=0,
+        current_role=chain[0],
         chain=",".join(chain),
         created_at=now,
         updated_at=now,
@@ -205,9 +205,10 @@ def edit(session: Session, draft: Draft, *, text: str, files_signature: str, by:
         return None
     for step in active_steps(draft):
         step.active = False
-    draft.status, draft.current_step, draft.step_started_at, draft.decided_at = "pending", 0, now, None
-    event = _log(session, draft, "reset", by, "edit", now, step=1, note="edited after review")
-    return Outcome(draft, "reset", by, "edit", step=0, next_approvers=eligible(session, draft), event_id=event.id)
+    draft.status, draft.decided_at = "pending", None
+    _start_step(draft, 0, now)
+    _log(session, draft, "reset", by, "edit", now, step=1, note="edited after review")
+    return Outcome(draft, "reset", by, "edit", step=0, next_approvers=eligible(session, draft))
 
 
 def withdraw(session: Session, draft: Draft, *, by: str | None, now: datetime) -> Outcome | None:
@@ -231,16 +232,13 @@ def approve(session: Session, draft: Draft, *, by: str, via: Via, now: datetime,
             draft=draft, step_index=index, role=role, approved_by=by, approved_at=now, via=via, note=note, active=True
         )
     )
-    event = _log(session, draft, "approved", by, via, now, step=index + 1, note=note)
+    _log(session, draft, "approved", by, via, now, step=index + 1, note=note)
     draft.updated_at = now
     if index + 1 >= len(draft.chain_roles()):
         draft.status, draft.decided_at = "approved", now
-        return Outcome(draft, "approved", by, via, step=index, note=note, final=True, event_id=event.id)
-    draft.current_step, draft.step_started_at = index + 1, now
-    session.flush()
-    return Outcome(
-        draft, "approved", by, via, step=index, note=note, next_approvers=eligible(session, draft), event_id=event.id
-    )
+        return Outcome(draft, "approved", by, via, step=index, note=note, final=True)
+    _start_step(draft, index + 1, now)
+    return Outcome(draft, "approved", by, via, step=index, note=note, next_approvers=eligible(session, draft))
 
 
 def decide(
@@ -251,9 +249,9 @@ def decide(
         return Outcome(draft, decision, by, via, duplicate=True)
     _check_can_act(session, draft, by, verb="reject" if decision == "rejected" else "ask for changes to")
     index = draft.current_step
-    event = _log(session, draft, decision, by, via, now, step=index + 1, note=note)
+    _log(session, draft, decision, by, via, now, step=index + 1, note=note)
     draft.status, draft.decided_at, draft.updated_at = decision, now, now
-    return Outcome(draft, decision, by, via, step=index, note=note, event_id=event.id)
+    return Outcome(draft, decision, by, via, step=index, note=note)
 
 
 def add_reason(session: Session, draft: Draft, *, by: str, note: str, now: datetime) -> Outcome:
@@ -263,7 +261,7 @@ def add_reason(session: Session, draft: Draft, *, by: str, note: str, now: datet
         raise Conflict(f"Draft #{draft.id} has no rejection or change request of yours to add a reason to.")
     event.note = note
     _log(session, draft, "reason_added", by, "button", now, step=event.step, note=note)
-    return Outcome(draft, "reason_added", by, "button", step=(event.step or 1) - 1, note=note, event_id=event.id)
+    return Outcome(draft, "reason_added", by, "button", step=(event.step or 1) - 1, note=note)
 
 
 def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> Outcome | None:
@@ -277,9 +275,9 @@ def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> 
     for step in active_steps(draft):
         if step.step_index >= mine.step_index:
             step.active = False
-    draft.current_step, draft.step_started_at, draft.updated_at = mine.step_index, now, now
+    draft.updated_at = now
+    _start_step(draft, mine.step_index, now)
     _log(session, draft, "approval_withdrawn", by, "reaction", now, step=mine.step_index + 1)
-    session.flush()
     return Outcome(
         draft, "approval_withdrawn", by, "reaction", step=mine.step_index, next_approvers=eligible(session, draft)
     )
@@ -353,8 +351,11 @@ def _log(
 ) -> DraftEvent:
     event = DraftEvent(draft=draft, action=action, by=by, at=now, via=via, step=step, note=note)
     session.add(event)
-    session.flush()
     return event
+
+
+def _start_step(draft: Draft, index: int, now: datetime) -> None:
+    draft.current_step, draft.current_role, draft.step_started_at = index, draft.chain_roles()[index], now
 
 
 # -- export --------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
 from bot.errors import BadInput, Conflict
@@ -22,46 +22,63 @@ def parse_role(word: str) -> str:
     return role
 
 
+_CACHE = "teambot.roles"
+
+
 def members_by_role(session: Session) -> dict[str, list[str]]:
-    result: dict[str, list[str]] = defaultdict(list)
-    for role, user in session.execute(select(RoleMember.role, RoleMember.user_id).order_by(RoleMember.added_at)):
-        result[role].append(user)
-    return {role: result.get(role, []) for role in ROLES}
+    """Every role's members, read once per session (a request or a job) and kept until a change."""
+    cached = session.info.get(_CACHE)
+    if cached is None:
+        result: dict[str, list[str]] = defaultdict(list)
+        rows = session.execute(
+            select(RoleMember.role, RoleMember.user_id).order_by(RoleMember.added_at, RoleMember.user_id)
+        )
+        for role, user in rows:
+            result[role].append(user)
+        cached = session.info[_CACHE] = {role: result.get(role, []) for role in ROLES}
+    return cached
+
+
+@event.listens_for(Session, "after_rollback")
+def _changed(session: Session) -> None:
+    session.info.pop(_CACHE, None)
 
 
 def holders(session: Session, role: str) -> list[str]:
-    return list(
-        session.scalars(select(RoleMember.user_id).where(RoleMember.role == role).order_by(RoleMember.added_at))
-    )
+    return list(members_by_role(session).get(role, []))
 
 
 def roles_of(session: Session, user: str) -> set[str]:
-    return set(session.scalars(select(RoleMember.role).where(RoleMember.user_id == user)))
+    return {role for role, users in members_by_role(session).items() if user in users}
 
 
 def has_role(session: Session, user: str, role: str) -> bool:
-    return session.get(RoleMember, (role, user)) is not None
+    return user in members_by_role(session).get(role, [])
 
 
 def add(session: Session, user: str, role: str, by: str | None, now: datetime) -> None:
     if has_role(session, user, role):
         raise Conflict(f"<@{user}> already is a {role}.")
     session.add(RoleMember(role=role, user_id=user, added_by=by, added_at=now))
+    session.flush()
+    _changed(session)
 
 
 def remove(session: Session, user: str, role: str) -> None:
     result = session.execute(delete(RoleMember).where(RoleMember.role == role, RoleMember.user_id == user))
     if not result.rowcount:
         raise Conflict(f"<@{user}> is not a {role}.")
+    _changed(session)
 
 
 def seed(session: Session, configured: Roles, now: datetime) -> int:
     """Add the config's members that the store lacks (never removes); returns how many were added."""
     added = 0
     for role in ROLES:
-        for user in getattr(configured, role):
+        for user in dict.fromkeys(getattr(configured, role)):  # a name listed twice is added once
             if not has_role(session, user, role):
                 session.add(RoleMember(role=role, user_id=user, added_by=None, added_at=now))
                 added += 1
     session.flush()
+    _changed(session)
     return added

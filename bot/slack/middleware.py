@@ -12,6 +12,8 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,20 +66,23 @@ def deduplicate_events(context: BoltContext, body: dict[str, Any], next: Callabl
     so a Slack retry, a re-delivery over another Socket Mode connection or to another replica is
     acknowledged and ignored; if handling fails, the claim rolls back with it."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-    if event_id:
-        session: Session = context["db"]
-        if session.get(ProcessedEvent, event_id) is not None:
-            return BoltResponse(status=200, body="")
-        session.add(ProcessedEvent(event_id=event_id, received_at=context["now"]))
-        try:
-            session.flush()
-        except IntegrityError:
-            # Another replica or thread is handling the same delivery right now (PostgreSQL waits
-            # for it to commit, then reports the duplicate).
-            session.rollback()
-            return BoltResponse(status=200, body="")
+    if event_id and not claim_event(context["db"], event_id, context["now"]):
+        return BoltResponse(status=200, body="")
     next()
     return None
+
+
+def claim_event(session: Session, event_id: str, now: datetime) -> bool:
+    """Record the event id; False if it was recorded before. One statement: an insert that does
+    nothing on a duplicate (PostgreSQL makes a concurrent duplicate wait for the first to commit)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claimed = session.execute(
+        insert(ProcessedEvent)
+        .values(event_id=event_id, received_at=now)
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id)
+    )
+    return claimed.first() is not None
 
 
 def forget_old_events(session: Session, now: datetime) -> int:

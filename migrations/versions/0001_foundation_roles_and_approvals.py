@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("files_signature", sa.String(length=500), nullable=False),
         sa.Column("status", sa.String(length=24), nullable=False),
         sa.Column("current_step", sa.Integer(), nullable=False),
+        sa.Column("current_role", sa.String(length=32), nullable=False),
         sa.Column("chain", sa.String(length=300), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -41,6 +42,7 @@ def upgrade() -> None:
     with op.batch_alter_table("drafts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_drafts_author"), ["author"], unique=False)
         batch_op.create_index("ix_drafts_status_created", ["status", "created_at"], unique=False)
+        batch_op.create_index("ix_drafts_status_role", ["status", "current_role"], unique=False)
 
     op.create_table(
         "once_keys",

@@ -18,9 +18,8 @@ def status_key(draft: Draft) -> str:
 def post_status(session: Session, outbox: Outbox, draft: Draft) -> None:
     """The first status message, in the draft's thread; it mentions who may take step 1."""
     text, blocks = ui.status_message(draft, approvals.steps_view(session, draft))
-    outbox.post(
-        draft.channel, text, blocks, thread_ts=draft.ts, key=status_key(draft), dedupe=f"{status_key(draft)}:post"
-    )
+    # Posted once: a draft is created once per message (unique channel and ts).
+    outbox.post(draft.channel, text, blocks, thread_ts=draft.ts, key=status_key(draft))
 
 
 def refresh_status(session: Session, outbox: Outbox, draft: Draft) -> None:

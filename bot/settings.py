@@ -296,6 +296,13 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str | None) -> str | None:
         return _check_timezone(value) if value else None
 
+    @field_validator("slack_api_url")
+    @classmethod
+    def _web_api_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError(f"{value!r} is not an http(s) URL like https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None and bool(self.slack_app_token.get_secret_value())

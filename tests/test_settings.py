@@ -112,3 +112,11 @@ def test_bad_environment_timezone(monkeypatch):
     monkeypatch.setenv("TEAMBOT_TIMEZONE", "Nowhere/Land")
     with pytest.raises(ConfigError, match="TEAMBOT_TIMEZONE: unknown time zone"):
         load_settings()
+
+
+def test_web_api_url_must_be_a_url(monkeypatch):
+    monkeypatch.setenv("SLACK_API_URL", "localhost:1234")
+    with pytest.raises(ConfigError, match="SLACK_API_URL: 'localhost:1234' is not an http"):
+        load_settings()
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
+    assert load_settings().slack_api_url == "http://127.0.0.1:9/api/"

@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +42,17 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A leased outbox row, ready to send (a chat.update's target ts already filled in)."""
+
+    row_id: int
+    method: str
+    payload: dict[str, Any]
+    message_key: str | None
+    previous_attempt: datetime | None
+
+
 class OutboxSender:
     def __init__(self, session_factory: sessionmaker[Session], client: WebClient, owner: str | None = None):
         self.session_factory = session_factory
@@ -55,20 +67,27 @@ class OutboxSender:
             heads = self._claim_heads(now or utcnow())
             if not heads:
                 break
-            for row_id in heads:
-                self._send(row_id, now)
+            for claimed in heads:
+                self._send(claimed, now or utcnow())
                 sent += 1
         return sent
 
-    def _claim_heads(self, now: datetime) -> list[int]:
+    def _claim_heads(self, now: datetime) -> list[Claimed]:
+        """Lease the oldest pending row of every channel that is due, and record the attempt, in
+        one transaction: the attempt is on record before any call is made, so if this process
+        dies before it learns the answer, the next sender checks before posting again."""
         with transaction(self.session_factory) as session:
             heads = session.execute(
                 select(OutboxMessage.channel, func.min(OutboxMessage.id))
                 .where(OutboxMessage.status == "pending")
                 .group_by(OutboxMessage.channel)
             ).all()
-            claimed: list[int] = []
+            claimed: list[Claimed] = []
             for _channel, row_id in heads:
+                row = session.get(OutboxMessage, row_id)
+                if row is None:
+                    continue
+                previous_attempt = row.attempted_at
                 result = session.execute(
                     update(OutboxMessage)
                     .where(
@@ -77,46 +96,40 @@ class OutboxSender:
                         OutboxMessage.not_before <= now,
                         or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
                     )
-                    .values(lease_owner=self.owner, lease_until=now + LEASE)
+                    .values(lease_owner=self.owner, lease_until=now + LEASE, attempted_at=previous_attempt or now)
+                    .execution_options(synchronize_session=False)
                 )
-                if result.rowcount == 1:
-                    claimed.append(row_id)
+                if result.rowcount != 1:
+                    continue
+                payload = dict(row.payload)
+                target = session.get(SlackMessage, row.target_key) if row.target_key else None
+                if row.target_key and target is None:
+                    self._mark(session, row_id, "failed", now=now, error=f"no message stored under {row.target_key}")
+                    continue
+                if target is not None:
+                    payload["channel"], payload["ts"] = target.channel, target.ts
+                claimed.append(Claimed(row_id, row.method, payload, row.message_key, previous_attempt))
             return claimed
 
     def next_due(self) -> datetime | None:
         with self.session_factory() as session:
             return session.scalar(select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending"))
 
-    def _send(self, row_id: int, now: datetime | None) -> None:
-        now = now or utcnow()
-        with transaction(self.session_factory) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            payload = dict(row.payload)
-            method, message_key, target_key = row.method, row.message_key, row.target_key
-            previous_attempt = row.attempted_at
-            if target_key:
-                target = session.get(SlackMessage, target_key)
-                if target is None:
-                    self._mark(session, row_id, "failed", now=now, error=f"no message stored under {target_key}")
-                    return
-                payload["channel"], payload["ts"] = target.channel, target.ts
-            # Recorded before the call: if this process dies before it learns the answer, the next
-            # sender knows the post may have gone out and checks before posting again.
-            row.attempted_at = previous_attempt or now
-        if method == "chat.postMessage":
+    def _send(self, claimed: Claimed, now: datetime) -> None:
+        row_id, payload = claimed.row_id, claimed.payload
+        if claimed.method == "chat.postMessage":
             payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row_id}}
-            if previous_attempt is not None:
+            if claimed.previous_attempt is not None:
                 try:
-                    found = self._find_posted(row_id, payload, previous_attempt)
+                    found = self._find_posted(row_id, payload, claimed.previous_attempt)
                 except (SlackApiError, OSError) as exc:
                     self._retry_later(row_id, now + timedelta(seconds=5), f"checking an earlier attempt: {exc}")
                     return
                 if found is not None:
-                    self._record_sent(row_id, message_key, found, now)
+                    self._record_sent(row_id, claimed.message_key, found, now)
                     return
         try:
-            response = self.client.api_call(method, json=payload)
+            response = self.client.api_call(claimed.method, json=payload)
         except SlackApiError as exc:
             self._handle_error(row_id, exc, now)
             return
@@ -129,7 +142,7 @@ class OutboxSender:
             return
         self._record_sent(
             row_id,
-            message_key,
+            claimed.message_key,
             {"channel": response.get("channel") or payload["channel"], "ts": response.get("ts")},
             now,
         )

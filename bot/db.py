@@ -11,6 +11,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,6 +67,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session committed on success and rolled back on any error (for jobs and CLI commands)."""
     with factory() as session, session.begin():
         yield session
+
+
+def insert_unless_present(session: Session, model: type[Any], **values: Any) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING in one statement; True if the row was inserted. On
+    PostgreSQL a concurrent insert of the same key waits for the other transaction, then yields."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    key = list(model.__table__.primary_key.columns)
+    inserted = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(*key))
+    return inserted.first() is not None
 
 
 def migrations_dir() -> Path:

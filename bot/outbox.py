@@ -119,11 +119,15 @@ class Outbox:
         """A direct message from the bot (posting to a user id opens the app's DM with them)."""
         return self.post(user, text, blocks, dedupe=dedupe)
 
-    def update(self, key: str, text: str, blocks: list[dict[str, Any]] | None = None) -> bool:
+    def update(
+        self, key: str, text: str, blocks: list[dict[str, Any]] | None = None, *, channel: str | None = None
+    ) -> bool:
         """Update the message posted under `key` (its ts is looked up when the call is sent, so
-        this works even while the original post is still queued)."""
-        known = self.session.get(SlackMessage, key)
-        channel = known.channel if known else self._channel_of_pending(key)
+        this works even while the original post is still queued). Callers that know the message's
+        channel pass it and save the look-up."""
+        if channel is None:
+            known = self.session.get(SlackMessage, key)
+            channel = known.channel if known else self._channel_of_pending(key)
         if channel is None:
             return False
         payload: dict[str, Any] = {"channel": channel, "text": text}

@@ -24,7 +24,7 @@ def post_status(session: Session, outbox: Outbox, draft: Draft) -> None:
 
 def refresh_status(session: Session, outbox: Outbox, draft: Draft) -> None:
     text, blocks = ui.status_message(draft, approvals.steps_view(session, draft))
-    outbox.update(status_key(draft), text, blocks)
+    outbox.update(status_key(draft), text, blocks, channel=draft.channel)
 
 
 def announce(session: Session, outbox: Outbox, outcome: Outcome) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.db import insert_unless_present
 from bot.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.models.approvals import ApprovalStep, Draft, DraftEvent, DraftReaction
 from bot.models.core import RoleMember
@@ -285,8 +286,7 @@ def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> 
 
 def record_reaction(session: Session, draft: Draft, *, user: str, emoji: str, added: bool, now: datetime) -> None:
     if added:
-        if session.get(DraftReaction, (draft.id, user, emoji)) is None:
-            session.add(DraftReaction(draft_id=draft.id, user_id=user, emoji=emoji, added_at=now))
+        insert_unless_present(session, DraftReaction, draft_id=draft.id, user_id=user, emoji=emoji, added_at=now)
     else:
         session.execute(
             delete(DraftReaction).where(

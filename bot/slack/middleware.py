@@ -12,12 +12,11 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
+from bot.db import insert_unless_present
 from bot.models.core import ProcessedEvent
 from bot.outbox import Outbox
 from bot.settings import TeamConfig
@@ -73,16 +72,8 @@ def deduplicate_events(context: BoltContext, body: dict[str, Any], next: Callabl
 
 
 def claim_event(session: Session, event_id: str, now: datetime) -> bool:
-    """Record the event id; False if it was recorded before. One statement: an insert that does
-    nothing on a duplicate (PostgreSQL makes a concurrent duplicate wait for the first to commit)."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    claimed = session.execute(
-        insert(ProcessedEvent)
-        .values(event_id=event_id, received_at=now)
-        .on_conflict_do_nothing()
-        .returning(ProcessedEvent.event_id)
-    )
-    return claimed.first() is not None
+    """Record the event id; False if it was recorded before."""
+    return insert_unless_present(session, ProcessedEvent, event_id=event_id, received_at=now)
 
 
 def forget_old_events(session: Session, now: datetime) -> int:

@@ -54,6 +54,13 @@ class Failure:
 
 
 @dataclass
+class AcceptedFailure:
+    method: str
+    channel: str | None
+    remaining: int
+
+
+@dataclass
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -66,6 +73,8 @@ class FakeSlack:
     _seen: dict[str, int] = field(default_factory=dict)
     # Posted messages per channel, as conversations.history / conversations.replies return them.
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Calls Slack carries out but answers 500 for (see `fail_after_accepting`).
+    accepted_failures: list[AcceptedFailure] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -80,6 +89,7 @@ class FakeSlack:
             self.users.clear()
             self.failures.clear()
             self.fail_every.clear()
+            self.accepted_failures.clear()
             self.delays.clear()
             self._seen.clear()
             self.messages.clear()
@@ -103,6 +113,24 @@ class FakeSlack:
         """Every n-th call of `method` answers 500 (or 429 for every 2n-th), until reset."""
         with self._lock:
             self.fail_every[method] = n
+
+    def fail_after_accepting(self, method: str, *, channel: str | None = None, times: int = 1) -> None:
+        """The next `times` calls of `method` (to `channel`, if given) are carried out — a post is
+        stored and shows in the history — but answered 500, as when Slack fails after the fact."""
+        with self._lock:
+            self.accepted_failures.append(AcceptedFailure(method, channel, times))
+
+    def heal(self) -> None:
+        """Slack recovers: every injected failure is dropped (recorded calls and messages stay)."""
+        with self._lock:
+            self.failures.clear()
+            self.fail_every.clear()
+            self.accepted_failures.clear()
+
+    def attempts(self, method: str) -> int:
+        """How many calls of `method` arrived while `fail_one_in` was counting it."""
+        with self._lock:
+            return self._seen.get(method, 0)
 
     # -- queries -------------------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
@@ -138,7 +166,12 @@ class FakeSlack:
                 if count % every == 0:
                     return self._failure(500, None)
             self.calls.append(Call(method, params))
-            return 200, self._ok(method, params), {}
+            answer = self._ok(method, params)
+            for rule in self.accepted_failures:
+                if rule.method == method and rule.channel in (None, params.get("channel")) and rule.remaining > 0:
+                    rule.remaining -= 1
+                    return self._failure(500, None)
+            return 200, answer, {}
 
     @staticmethod
     def _failure(

@@ -124,6 +124,10 @@ def vote(
     """Add or withdraw `user`'s vote; True when the count changed. The author's own vote never counts."""
     if user == idea.author:
         return False
+    # Votes on one idea apply one after the other (the idea row is locked until commit): each
+    # message update then counts every earlier vote and is queued after theirs, so the message
+    # ends with the true count however many people vote at once.
+    session.execute(select(Idea.id).where(Idea.id == idea.id).with_for_update())
     if added:
         if session.get(IdeaVote, (idea.id, user)) is not None:
             return False

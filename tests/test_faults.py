@@ -212,7 +212,6 @@ def test_a_day_while_slack_fails_delivers_everything_once_and_in_order(runtime, 
         unsent_at_recovery = set(still_pending)
         # The three posts Slack made but answered 500 for were all tried (and must not double).
         assert [rule.remaining for rule in slack.accepted_failures] == [0, 0, 0]
-        print(f"held back while failing: {len(day.held)} calls; still pending at recovery: {len(still_pending)}")
 
         assert unsent_at_recovery, "nothing was waiting when Slack recovered"
         slack.heal()

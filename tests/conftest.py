@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -89,25 +90,34 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgresql_engine() -> Iterator[Engine]:
+@contextmanager
+def throwaway_postgres_database(prefix: str, skip_reason: str = "PostgreSQL cases skipped") -> Iterator[str]:
+    """A new PostgreSQL database for a test run, dropped afterwards; skips (or, with
+    TEAMBOT_REQUIRE_POSTGRES=1, fails) when no server answers. Yields its URL."""
     admin = _pg_admin_engine()
     if admin is None:
         message = f"PostgreSQL not reachable at {make_url(PG_URL).render_as_string(hide_password=True)}"
         if REQUIRE_PG:
             pytest.fail(message + " (TEAMBOT_REQUIRE_POSTGRES=1)")
-        pytest.skip(message + "; PostgreSQL cases skipped")
-    name = f"teambot_test_{uuid.uuid4().hex[:12]}"
+        pytest.skip(f"{message}; {skip_reason}")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name)
-    engine = make_engine(url.render_as_string(hide_password=False), pool_size=20)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine() -> Iterator[Engine]:
+    with throwaway_postgres_database("teambot_test") as url:
+        engine = make_engine(url, pool_size=20)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 def _empty(engine: Engine) -> None:

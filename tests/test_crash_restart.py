@@ -15,7 +15,6 @@ import signal
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ from bot.db import make_engine, make_session_factory, transaction, upgrade
 from bot.models.core import OutboxMessage, SchedulerLease, SchedulerState
 from bot.models.ideas_checklists import ChecklistRun, DigestRecord
 from bot.scheduler.leader import FIRST_START
-from tests.conftest import PG_URL, REQUIRE_PG, _pg_admin_engine
+from tests.conftest import throwaway_postgres_database
 from tests.fake_slack import FakeSlack, start_fake_slack
 from tests.test_http_server import BotProcess, bot_env
 
@@ -74,21 +73,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'teambot.db'}"
         return
-    admin = _pg_admin_engine()
-    if admin is None:
-        message = f"PostgreSQL not reachable at {make_url(PG_URL).render_as_string(hide_password=True)}"
-        if REQUIRE_PG:
-            pytest.fail(message + " (TEAMBOT_REQUIRE_POSTGRES=1)")
-        pytest.skip(message)
-    name = f"teambot_crash_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres_database("teambot_crash") as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,15 +15,13 @@ import json
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select
 
 from bot.clock import utcnow
 from bot.db import make_engine, make_session_factory, transaction
@@ -31,7 +29,7 @@ from bot.models.approvals import Draft
 from bot.models.core import OutboxMessage, ProcessedEvent, SchedulerLease
 from bot.outbox import Outbox
 from bot.slack.app import create_app
-from tests.conftest import PG_URL, REQUIRE_PG, _pg_admin_engine
+from tests.conftest import throwaway_postgres_database
 from tests.driver import signed_headers
 from tests.fake_slack import FakeSlack, start_fake_slack
 from tests.test_http_server import BotProcess, bot_env, free_port
@@ -53,19 +51,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    admin = _pg_admin_engine()
-    if admin is None:
-        message = f"PostgreSQL not reachable at {make_url(PG_URL).render_as_string(hide_password=True)}"
-        if REQUIRE_PG:
-            pytest.fail(message + " (TEAMBOT_REQUIRE_POSTGRES=1)")
-        pytest.skip(message + "; the multi-process tests need PostgreSQL")
-    name = f"teambot_multi_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres_database("teambot_multi", "the multi-process tests need PostgreSQL") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -225,7 +225,7 @@ def approve(session: Session, draft: Draft, *, by: str, via: Via, now: datetime,
     plus a command) is a duplicate that changes nothing."""
     if any(s.approved_by == by for s in active_steps(draft)):
         return Outcome(draft, "approved", by, via, duplicate=True)
-    _check_can_act(session, draft, by, verb="approve")
+    check_can_act(session, draft, by, verb="approve")
     index = draft.current_step
     role = draft.chain_roles()[index]
     session.add(
@@ -248,7 +248,7 @@ def decide(
     """Reject, or ask for changes, at the current step."""
     if draft.status == decision and _last_event(draft, decision, by) is not None:
         return Outcome(draft, decision, by, via, duplicate=True)
-    _check_can_act(session, draft, by, verb="reject" if decision == "rejected" else "ask for changes to")
+    check_can_act(session, draft, by, verb="reject" if decision == "rejected" else "ask for changes to")
     index = draft.current_step
     _log(session, draft, decision, by, via, now, step=index + 1, note=note)
     draft.status, draft.decided_at, draft.updated_at = decision, now, now
@@ -315,11 +315,7 @@ def log_reminder(session: Session, draft: Draft, now: datetime) -> None:
 
 
 def check_can_act(session: Session, draft: Draft, user: str, *, verb: str) -> None:
-    """Raise if `user` may not act on the draft's current step now (checked before opening a modal)."""
-    _check_can_act(session, draft, user, verb=verb)
-
-
-def _check_can_act(session: Session, draft: Draft, user: str, *, verb: str) -> None:
+    """Raise if `user` may not act on the draft's current step now (also checked before a modal opens)."""
     if draft.status != "pending":
         raise Conflict(f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; there is nothing to {verb} now.")
     if user == draft.author:

@@ -14,7 +14,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+
+from tests.fake_slack import read_params
 
 
 class _State:
@@ -45,12 +46,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         method = self.path.rsplit("/", 1)[-1]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode() if length else ""
-        if "json" in (self.headers.get("Content-Type") or ""):
-            params = json.loads(raw) if raw else {}
-        else:
-            params = {k: v[0] for k, v in parse_qs(raw).items()}
+        params = read_params(self)
         with self.state.lock:
             self.state.calls[method] += 1
             serial = next(self.state.ts)

@@ -227,6 +227,15 @@ class FakeSlack:
         return {"ok": True}
 
 
+def read_params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+    """A Web API request's parameters, JSON or form-encoded, as slack-sdk sends them."""
+    length = int(handler.headers.get("Content-Length") or 0)
+    raw = handler.rfile.read(length).decode() if length else ""
+    if "json" in (handler.headers.get("Content-Type") or ""):
+        return json.loads(raw) if raw else {}
+    return {k: v[0] for k, v in parse_qs(raw).items()}
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSlack
 
@@ -235,12 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         method = self.path.rsplit("/", 1)[-1]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode() if length else ""
-        if "json" in (self.headers.get("Content-Type") or ""):
-            params = json.loads(raw) if raw else {}
-        else:
-            params = {k: v[0] for k, v in parse_qs(raw).items()}
+        params = read_params(self)
         fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
         delay = fake.delays.get(method)
         if delay:

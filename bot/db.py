@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -10,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -76,6 +77,23 @@ def insert_unless_present(session: Session, model: type[Any], **values: Any) -> 
     key = list(model.__table__.primary_key.columns)
     inserted = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(*key))
     return inserted.first() is not None
+
+
+def upsert(session: Session, model: type[Any], **values: Any) -> None:
+    """INSERT, or UPDATE the other columns of the row with the same primary key, in one statement."""
+    statement = _upsert_statement(model.__table__, session.get_bind().dialect.name, tuple(sorted(values)))
+    session.execute(statement, values)
+
+
+@functools.cache
+def _upsert_statement(table: Table, dialect: str, columns: tuple[str, ...]) -> Any:
+    # Built once per table, backend and column set: on hot paths building the statement cost more
+    # than running it.
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    key = [column.name for column in table.primary_key.columns]
+    statement = insert(table)
+    changes = {name: statement.excluded[name] for name in columns if name not in key}
+    return statement.on_conflict_do_update(index_elements=key, set_=changes)
 
 
 def migrations_dir() -> Path:

@@ -81,6 +81,33 @@ def test_retry_after_holds_only_that_channel(runtime, sender, slack):
     assert [c.text for c in slack.posts()] == ["b1", "a1", "a2"]
 
 
+def test_sender_knows_when_a_held_channel_is_due(runtime, sender, slack):
+    # The worker sleeps until then instead of polling the database.
+    slack.fail("chat.postMessage", 429, retry_after=20)
+    _enqueue(runtime, lambda o: o.post("C1", "held"))
+    start = utcnow()
+    sender.drain(now=start)
+    assert sender.earliest_held is not None
+    assert timedelta(seconds=19) < sender.earliest_held - start <= timedelta(seconds=21)
+    sender.drain(now=start + timedelta(seconds=21))
+    assert [c.text for c in slack.posts()] == ["held"] and sender.earliest_held is None
+
+
+def test_reposted_message_key_points_at_the_newest_post(runtime, sender, slack):
+    def stored() -> tuple[str, str]:
+        with runtime.session_factory() as session:
+            message = session.get(SlackMessage, "thing:1")
+            return message.channel, message.ts
+
+    _enqueue(runtime, lambda o: o.post("C1", "first", key="thing:1"))
+    sender.drain()
+    first = stored()
+    _enqueue(runtime, lambda o: o.post("C2", "second", key="thing:1"))
+    sender.drain()
+    second = stored()
+    assert first[0] == "C1" and second[0] == "C2" and second[1] != first[1]
+
+
 def test_two_senders_never_send_the_same_row(runtime, slack):
     _enqueue(runtime, lambda o: [o.post(f"C{i % 3}", f"m{i}") for i in range(30)])
     first = OutboxSender(runtime.session_factory, runtime.client, owner="one")

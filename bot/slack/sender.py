@@ -22,12 +22,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.clock import utcnow
-from bot.db import transaction
+from bot.db import transaction, upsert
 from bot.models.core import OutboxMessage, SlackMessage
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,69 @@ class Claimed:
     payload: dict[str, Any]
     message_key: str | None
     previous_attempt: datetime | None
+    attempts: int = 0
+
+
+# The sender's statements are built once: it runs for every message, and building SQLAlchemy
+# statements anew each time cost more than executing them.
+_OUTBOX = OutboxMessage.__table__
+_MESSAGES = SlackMessage.__table__
+_WHEN = _OUTBOX.c.not_before.type
+
+# Each channel's oldest pending row, with the stored message a chat.update or reaction targets.
+_HEADS = (
+    select(
+        _OUTBOX.c.id,
+        _OUTBOX.c.method,
+        _OUTBOX.c.payload,
+        _OUTBOX.c.message_key,
+        _OUTBOX.c.target_key,
+        _OUTBOX.c.attempts,
+        _OUTBOX.c.attempted_at,
+        _OUTBOX.c.not_before,
+        _OUTBOX.c.lease_until,
+        _MESSAGES.c.channel.label("target_channel"),
+        _MESSAGES.c.ts.label("target_ts"),
+    )
+    .select_from(_OUTBOX.outerjoin(_MESSAGES, _MESSAGES.c.key == _OUTBOX.c.target_key))
+    .where(
+        _OUTBOX.c.id.in_(
+            select(func.min(_OUTBOX.c.id)).where(_OUTBOX.c.status == "pending").group_by(_OUTBOX.c.channel)
+        )
+    )
+    .order_by(_OUTBOX.c.id)
+)
+
+# Leases the given heads unless another sender got there first (on PostgreSQL the losing UPDATE
+# waits for the winner and then no longer matches); the attempt is recorded with the lease.
+_CLAIM = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == "pending",
+        _OUTBOX.c.not_before <= bindparam("now", type_=_WHEN),
+        or_(_OUTBOX.c.lease_until.is_(None), _OUTBOX.c.lease_until < bindparam("now", type_=_WHEN)),
+    )
+    .values(
+        lease_owner=bindparam("owner"),
+        lease_until=bindparam("until", type_=_WHEN),
+        attempted_at=func.coalesce(_OUTBOX.c.attempted_at, bindparam("now", type_=_WHEN)),
+    )
+    .returning(_OUTBOX.c.id)
+)
+
+_FINISH = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        status=bindparam("new_status"),
+        sent_at=bindparam("finished_at", type_=_WHEN),
+        attempts=_OUTBOX.c.attempts + 1,
+        lease_owner=None,
+        lease_until=None,
+        last_error=bindparam("error"),
+    )
+)
 
 
 class OutboxSender:
@@ -58,6 +121,8 @@ class OutboxSender:
         self.session_factory = session_factory
         self.client = client
         self.owner = owner or worker_id()
+        # When the earliest pending row that could not be sent at the last look becomes due.
+        self.earliest_held: datetime | None = None
 
     def drain(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
         """Send everything that is due; returns how many calls were made. Each round sends the
@@ -77,38 +142,28 @@ class OutboxSender:
         one transaction: the attempt is on record before any call is made, so if this process
         dies before it learns the answer, the next sender checks before posting again."""
         with transaction(self.session_factory) as session:
-            heads = session.execute(
-                select(OutboxMessage.channel, func.min(OutboxMessage.id))
-                .where(OutboxMessage.status == "pending")
-                .group_by(OutboxMessage.channel)
-            ).all()
+            heads = session.execute(_HEADS).all()
+            due = [h for h in heads if h.not_before <= now and (h.lease_until is None or h.lease_until < now)]
+            # A head waits for its not_before (a 429 or a backoff) or for another sender's lease.
+            held = [max(h.not_before, h.lease_until or h.not_before) for h in heads]
+            self.earliest_held = min((when for when in held if when > now), default=None)
+            if not due:
+                return []
+            params = {"ids": [h.id for h in due], "now": now, "until": now + LEASE, "owner": self.owner}
+            won = set(session.execute(_CLAIM, params).scalars())
             claimed: list[Claimed] = []
-            for _channel, row_id in heads:
-                row = session.get(OutboxMessage, row_id)
-                if row is None:
+            for head in due:
+                if head.id not in won:
                     continue
-                previous_attempt = row.attempted_at
-                result = session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id == row_id,
-                        OutboxMessage.status == "pending",
-                        OutboxMessage.not_before <= now,
-                        or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-                    )
-                    .values(lease_owner=self.owner, lease_until=now + LEASE, attempted_at=previous_attempt or now)
-                    .execution_options(synchronize_session=False)
+                payload = dict(head.payload)
+                if head.target_key and head.target_ts is None:
+                    self._mark(session, head.id, "failed", now=now, error=f"no message stored under {head.target_key}")
+                    continue
+                if head.target_key:
+                    payload["channel"], payload["ts"] = head.target_channel, head.target_ts
+                claimed.append(
+                    Claimed(head.id, head.method, payload, head.message_key, head.attempted_at, head.attempts)
                 )
-                if result.rowcount != 1:
-                    continue
-                payload = dict(row.payload)
-                target = session.get(SlackMessage, row.target_key) if row.target_key else None
-                if row.target_key and target is None:
-                    self._mark(session, row_id, "failed", now=now, error=f"no message stored under {row.target_key}")
-                    continue
-                if target is not None:
-                    payload["channel"], payload["ts"] = target.channel, target.ts
-                claimed.append(Claimed(row_id, row.method, payload, row.message_key, previous_attempt))
             return claimed
 
     def next_due(self) -> datetime | None:
@@ -131,7 +186,7 @@ class OutboxSender:
         try:
             response = self.client.api_call(claimed.method, json=payload)
         except SlackApiError as exc:
-            self._handle_error(row_id, exc, now)
+            self._handle_error(row_id, exc, now, claimed.attempts)
             return
         except OSError as exc:
             # Connection errors were already retried by slack-sdk; the post may or may not have
@@ -150,7 +205,7 @@ class OutboxSender:
     def _record_sent(self, row_id: int, message_key: str | None, posted: dict[str, Any], now: datetime) -> None:
         with transaction(self.session_factory) as session:
             if message_key and posted.get("ts"):
-                session.merge(SlackMessage(key=message_key, channel=posted["channel"], ts=posted["ts"]))
+                upsert(session, SlackMessage, key=message_key, channel=posted["channel"], ts=posted["ts"])
             self._mark(session, row_id, "sent", now=now)
 
     def _find_posted(self, row_id: int, payload: dict[str, Any], attempted_at: datetime) -> dict[str, Any] | None:
@@ -177,7 +232,7 @@ class OutboxSender:
                 return {"channel": channel, "ts": message.get("ts")}
         return None
 
-    def _handle_error(self, row_id: int, exc: SlackApiError, now: datetime) -> None:
+    def _handle_error(self, row_id: int, exc: SlackApiError, now: datetime, attempts: int) -> None:
         status = exc.response.status_code
         error = str(exc.response.get("error") if isinstance(exc.response.data, dict) else status)
         if status == 429:
@@ -190,8 +245,6 @@ class OutboxSender:
             "fatal_error",
             "service_unavailable",
         ):
-            with self.session_factory() as session:
-                attempts = session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == row_id)) or 0
             backoff = min(timedelta(seconds=2 ** min(attempts, 10)), MAX_BACKOFF)
             # A server error leaves it open whether the post went through: keep the attempt.
             self._retry_later(row_id, now + backoff, f"{status} {error}", keep_attempt=True)
@@ -219,16 +272,8 @@ class OutboxSender:
     @staticmethod
     def _mark(session: Session, row_id: int, status: str, now: datetime, error: str | None = None) -> None:
         session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
-            .values(
-                status=status,
-                sent_at=now if status == "sent" else None,
-                attempts=OutboxMessage.attempts + 1,
-                lease_owner=None,
-                lease_until=None,
-                last_error=error,
-            )
+            _FINISH,
+            {"row_id": row_id, "new_status": status, "finished_at": now if status == "sent" else None, "error": error},
         )
 
     def pending_count(self) -> int:
@@ -254,7 +299,7 @@ class OutboxWorker(threading.Thread):
             try:
                 self.sender.drain()
                 timeout = IDLE_POLL_SECONDS
-                due = self.sender.next_due()
+                due = self.sender.earliest_held
                 if due is not None:
                     timeout = min(max((due - utcnow()).total_seconds(), 0.05), IDLE_POLL_SECONDS)
             except Exception:

@@ -351,6 +351,14 @@ def test_approve_lists_drafts_waiting_for_me(driver):
     assert "Nothing is waiting for you" in driver.command("/approve", "", user="U0RANDOM").text
 
 
+def test_long_waiting_list_shows_the_oldest_twenty_and_the_count(driver):
+    for n in range(25):
+        _post_draft(driver, ts=f"1700000000.{n + 1:06d}")
+    reply = driver.command("/approve", "", user=CM)
+    assert reply.json["text"].startswith("25 draft(s) waiting for you")
+    assert "draft #20" in reply.text and "draft #21" not in reply.text and "…and 5 more" in reply.text
+
+
 def test_approve_by_id_permalink_and_note(driver, runtime):
     _post_draft(driver)
     reply = driver.command("/approve", "<https://acme.slack.com/archives/C0DRAFTS/p1700000000000100> nice", user=CM)

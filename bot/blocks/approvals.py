@@ -162,9 +162,9 @@ def reason_modal(draft: Draft, decision: str) -> Block:
     return modal(ViewId.DRAFT_REASON, titles.get(decision, "Reason"), blocks, submit="Send", private_metadata=metadata)
 
 
-def waiting_list(drafts: list[Draft]) -> list[Block]:
+def waiting_list(drafts: list[Draft], total: int) -> list[Block]:
     lines = [
         f"• {draft_link(d)} by {mention(d.author)} — step {d.current_step + 1}: *{d.chain_roles()[d.current_step]}*"
         for d in drafts
     ]
-    return list_sections("*Drafts waiting for you*", lines, "Nothing is waiting for you. 🎉")
+    return list_sections("*Drafts waiting for you*", lines, "Nothing is waiting for you. 🎉", total=total)

@@ -87,21 +87,22 @@ def modal(
     }
 
 
-def bounded_lines(lines: list[str], limit: int = MAX_LIST) -> list[str]:
-    """At most `limit` entries, then "and N more"."""
-    if len(lines) <= limit:
-        return lines
-    return [*lines[:limit], f"…and {len(lines) - limit} more"]
+def bounded_lines(lines: list[str], limit: int = MAX_LIST, total: int | None = None) -> list[str]:
+    """At most `limit` entries, then "and N more" (of `total`, when only the first were loaded)."""
+    shown = lines[:limit]
+    more = (len(lines) if total is None else max(total, len(lines))) - len(shown)
+    return [*shown, f"…and {more} more"] if more > 0 else shown
 
 
-def list_sections(header: str, lines: list[str], empty: str) -> list[Block]:
-    """A header and a bounded list, packed into as few sections as the 3,000-character limit allows."""
+def list_sections(header: str, lines: list[str], empty: str, total: int | None = None) -> list[Block]:
+    """A header and a bounded list, packed into as few sections as the 3,000-character limit allows.
+    `total` is the full count when `lines` holds only the first entries."""
     blocks: list[Block] = [section(header)]
     if not lines:
         blocks.append(context(empty))
         return blocks
     chunk = ""
-    for line in bounded_lines(lines):
+    for line in bounded_lines(lines, total=total):
         line = truncate(line, 900)
         if len(chunk) + len(line) + 1 > SECTION_LIMIT:
             blocks.append(section(chunk))

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import approvals as ui
+from bot.blocks.common import MAX_LIST
 from bot.blocks.ids import ActionId, ViewId
 from bot.errors import BadInput, Conflict
 from bot.listeners.common import Req, ephemeral, wants_help
@@ -41,8 +42,8 @@ def approve_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
         ack(**ephemeral(ui.APPROVE_HELP))
         return
     if not args or (len(args) == 1 and args[0].lower() == "list"):
-        drafts = approvals.waiting_for(req.db, user)
-        ack(**ephemeral(f"{len(drafts)} draft(s) waiting for you", ui.waiting_list(drafts)))
+        waiting = approvals.waiting_for(req.db, user, limit=MAX_LIST)
+        ack(**ephemeral(f"{waiting.total} draft(s) waiting for you", ui.waiting_list(waiting.drafts, waiting.total)))
         return
     draft = approvals.resolve(req.db, args[0])
     note = " ".join(args[1:]) or None

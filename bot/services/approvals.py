@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.db import insert_unless_present
@@ -134,11 +134,35 @@ def _holders_or_fallback(session: Session, role: str, author: str) -> list[str]:
     return people
 
 
-def waiting_for(session: Session, user: str) -> list[Draft]:
-    """Pending drafts whose current step `user` may take, oldest first (one query)."""
+@dataclass
+class Waiting:
+    """The oldest drafts waiting for someone, and how many wait in all."""
+
+    drafts: list[Draft]
+    total: int
+
+
+def waiting_for(session: Session, user: str, limit: int = MAX_WAITING_SCAN) -> Waiting:
+    """Pending drafts whose current step `user` may take, oldest first, with their count (one
+    query: only the rows shown are loaded, however many wait)."""
+    conditions = _may_take_now(session, user)
+    if conditions is None:
+        return Waiting([], 0)
+    rows = session.execute(
+        select(Draft, func.count().over()).where(*conditions).order_by(Draft.created_at, Draft.id).limit(limit)
+    ).all()
+    return Waiting([draft for draft, _total in rows], rows[0][1] if rows else 0)
+
+
+def drafts_waiting_on(session: Session, user: str) -> list[Draft]:
+    """Pending drafts whose current step this user may take (for shift handoffs)."""
+    return waiting_for(session, user).drafts
+
+
+def _may_take_now(session: Session, user: str) -> list[ColumnElement[bool]] | None:
     mine = roles.roles_of(session, user)
     if not mine:
-        return []
+        return None
     may_take = [Draft.current_role.in_(mine)]
     if FALLBACK_ROLE in mine:
         # Steps nobody but the author holds fall to the strategists.
@@ -147,18 +171,7 @@ def waiting_for(session: Session, user: str) -> list[Draft]:
     already_took_a_step = exists().where(
         ApprovalStep.draft_id == Draft.id, ApprovalStep.approved_by == user, ApprovalStep.active.is_(True)
     )
-    query = (
-        select(Draft)
-        .where(Draft.status == "pending", Draft.author != user, or_(*may_take), ~already_took_a_step)
-        .order_by(Draft.created_at, Draft.id)
-        .limit(MAX_WAITING_SCAN)
-    )
-    return list(session.scalars(query))
-
-
-def drafts_waiting_on(session: Session, user: str) -> list[Draft]:
-    """Pending drafts whose current step this user may take (for shift handoffs)."""
-    return waiting_for(session, user)
+    return [Draft.status == "pending", Draft.author != user, or_(*may_take), ~already_took_a_step]
 
 
 # -- lifecycle -----------------------------------------------------------------------------------

@@ -6,13 +6,17 @@ two is what to compare on a busy machine).
     .venv/bin/python benchmarks/load.py --backends sqlite --clients 8 --requests 4000
     .venv/bin/python benchmarks/load.py --soak 100000 --skip-matrix --backends postgresql
     .venv/bin/python benchmarks/load.py --json results.json
+    .venv/bin/python benchmarks/load.py --topologies split   # web replica + `teambot scheduler`
 
 Everything runs on 127.0.0.1: a fake Slack Web API (benchmarks/fake_web_api.py), `teambot run`
 with a config written here, and benchmarks/ack_only_app.py. SQLite uses a temporary file;
 PostgreSQL a throw-away database created on --pg-url and dropped afterwards. The load generator is
 a thread pool, each thread keeping one HTTP/1.1 connection, bounded by a request count and a time
-limit per cell. Each cell runs teambot, ack-only, ack-only, teambot (half the requests each time)
-so drift on a shared machine hits both apps alike.
+limit per cell. Topology `one` is a single `teambot run` (scheduler and outbox sender inside);
+`split` is the deployment of docs/deployment.md on one machine: `teambot run --no-scheduler
+--no-sender` taking the requests and a `teambot scheduler` posting what it queues. Each cell runs
+teambot, ack-only, ack-only, teambot (half the requests each time) so drift on a shared machine
+hits both apps alike; then it waits for the outbox to drain and reports how long that took.
 
 The request mix is MIX below; kinds whose listener is not in this build (Bolt answers 404), or
 that need drafts when none were created, are skipped and listed as such."""
@@ -452,19 +456,34 @@ def probe(port: int, kinds: list[Kind], state: State) -> tuple[list[Kind], dict[
     return usable, skipped
 
 
-def known_drafts(database_url: str) -> list[tuple[int, str]]:
+def _query(database_url: str, sql: str) -> list[Any]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import SQLAlchemyError
 
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text("SELECT id, ts FROM drafts ORDER BY id LIMIT 200")).all()
-        return [(int(r[0]), str(r[1])) for r in rows]
+            return list(connection.execute(text(sql)).all())
     except SQLAlchemyError:
         return []
     finally:
         engine.dispose()
+
+
+def known_drafts(database_url: str) -> list[tuple[int, str]]:
+    rows = _query(database_url, "SELECT id, ts FROM drafts ORDER BY id LIMIT 200")
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def outbox_drained_after(database_url: str, limit: float = 300) -> float | None:
+    """Seconds until every queued post has left, counted from now (the end of the load)."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        rows = _query(database_url, "SELECT count(*) FROM outbox WHERE status = 'pending'")
+        if rows and rows[0][0] == 0:
+            return round(time.monotonic() - started, 2)
+        time.sleep(0.1)
+    return None
 
 
 def prepare_drafts(port: int, database_url: str, count: int = 40) -> State:
@@ -490,7 +509,7 @@ def environment(database_url: str, api_port: int, config: Path) -> dict[str, str
     return env
 
 
-def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any] | None:
+def run_backend(backend: str, topology: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any] | None:
     with database(backend, workdir, args.pg_url) as url:
         if url is None:
             return None
@@ -498,16 +517,21 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
         config.write_text(CONFIG)
         api, api_port = start_fake_api(workdir)
         env = environment(url, api_port, config)
-        bot = ack = None
+        bot = ack = scheduler = None
+        label = backend if topology == "one" else f"{backend} {topology}"
         try:
             bot_port, ack_port = free_port(), free_port()
-            bot = start(
-                f"teambot-{backend}",
-                [*teambot_command(), "run", "--host", "127.0.0.1", "--port", str(bot_port)],
-                env,
-                bot_port,
-                workdir,
-            )
+            argv = [*teambot_command(), "run", "--host", "127.0.0.1", "--port", str(bot_port)]
+            if topology == "split":
+                argv += ["--no-scheduler", "--no-sender"]
+            bot = start(f"teambot-{backend}", argv, env, bot_port, workdir)
+            if topology == "split":
+                log = workdir / "scheduler.log"
+                with log.open("wb") as handle:
+                    popen = subprocess.Popen(
+                        [*teambot_command(), "scheduler"], env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT
+                    )
+                scheduler = Proc("scheduler", popen, 0, log)
             ack_argv = [sys.executable, "-m", "benchmarks.ack_only_app", "--port", str(ack_port)]
             ack = start("ack-only", ack_argv, env, ack_port, workdir)
             state = prepare_drafts(bot.port, url)
@@ -516,13 +540,19 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
             if ack_skipped:
                 raise SystemExit(f"the ack-only app refused: {ack_skipped}")
             cycle = weighted(kinds)
-            print(f"\n[{backend}] mix: {', '.join(k.name for k in kinds)}", file=sys.stderr)
+            print(f"\n[{label}] mix: {', '.join(k.name for k in kinds)}", file=sys.stderr)
             for name, why in skipped.items():
-                print(f"[{backend}] skipped {name}: {why}", file=sys.stderr)
+                print(f"[{label}] skipped {name}: {why}", file=sys.stderr)
             # Warm both up (imports, connection pools, caches) before measuring.
             run_load(bot.port, cycle, state, 4, args.warmup, 60, 0)
             run_load(ack.port, cycle, state, 4, args.warmup, 60, 0)
-            result: dict[str, Any] = {"backend": backend, "mix": [k.name for k in kinds], "skipped": skipped}
+            result: dict[str, Any] = {
+                "backend": backend,
+                "topology": topology,
+                "label": label,
+                "mix": [k.name for k in kinds],
+                "skipped": skipped,
+            }
             cells = []
             numbers = itertools.count(1_000_000, 1_000_000)
             if not args.skip_matrix:
@@ -540,8 +570,9 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
                     }
                     row["p99_ratio"] = ratio(row["teambot"]["p99_ms"], row["ack_only"]["p99_ms"])
                     row["p50_ratio"] = ratio(row["teambot"]["p50_ms"], row["ack_only"]["p50_ms"])
+                    row["outbox_drained_after_s"] = outbox_drained_after(url)
                     cells.append(row)
-                    print_row(backend, row)
+                    print_row(label, row)
             result["cells"] = cells
             if args.soak:
                 result["soak"] = soak(bot, cycle, state, args, next(numbers))
@@ -551,7 +582,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
             result["web_api_calls"] = fake_api_stats(api_port)
             return result
         finally:
-            for proc in (bot, ack):
+            for proc in (bot, ack, scheduler):
                 if proc is not None:
                     proc.stop()
             api.terminate()
@@ -585,8 +616,8 @@ def ratio(a: float, b: float) -> float | None:
 
 
 HEADER = (
-    f"{'backend':<11}{'clients':>7}  {'app':<9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>8}"
-    f"{'errors':>7}{'RSS MiB':>9}  p50/p99 ratio"
+    f"{'backend':<17}{'clients':>7}  {'app':<9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>8}"
+    f"{'errors':>7}{'RSS MiB':>9}  p50/p99 ratio, outbox drained after"
 )
 
 
@@ -595,9 +626,11 @@ def print_row(backend: str, row: dict[str, Any]) -> None:
         s = row[key]
         errors = s["requests"] - s["ok"]
         mib = f"{(row[rss] or 0) / 1024:.0f}"
-        ratios = f"{row['p50_ratio']}x / {row['p99_ratio']}x" if app == "teambot" else ""
+        ratios = ""
+        if app == "teambot":
+            ratios = f"{row['p50_ratio']}x / {row['p99_ratio']}x, {row.get('outbox_drained_after_s')} s"
         print(
-            f"{backend:<11}{row['clients']:>7}  {app:<9}{s['p50_ms']:>9.1f}{s['p99_ms']:>9.1f}{s['max_ms']:>9.1f}"
+            f"{backend:<17}{row['clients']:>7}  {app:<9}{s['p50_ms']:>9.1f}{s['p99_ms']:>9.1f}{s['max_ms']:>9.1f}"
             f"{s['rps']:>8.1f}{errors:>7}{mib:>9}  {ratios}",
             flush=True,
         )
@@ -606,6 +639,7 @@ def print_row(backend: str, row: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql")
+    parser.add_argument("--topologies", default="one,split", help="comma-separated: one,split (see above)")
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients per cell, comma-separated")
     parser.add_argument("--requests", type=int, default=2000, help="requests per app per cell (default 2000)")
     parser.add_argument("--max-seconds", type=float, default=60, help="time limit per app per cell (default 60)")
@@ -624,27 +658,31 @@ def main(argv: list[str] | None = None) -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if unknown := set(backends) - {"sqlite", "postgresql"}:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    topologies = [t.strip() for t in args.topologies.split(",") if t.strip()]
+    if unknown := set(topologies) - {"one", "split"}:
+        parser.error(f"unknown topology(ies): {', '.join(sorted(unknown))}")
 
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
     print(HEADER)
     results = []
     workdir = Path(tempfile.mkdtemp(prefix="teambot-bench-"))
     try:
-        for backend in backends:
-            (workdir / backend).mkdir()
-            result = run_backend(backend, args, workdir / backend)
+        for backend, topology in itertools.product(backends, topologies):
+            (workdir / f"{backend}-{topology}").mkdir()
+            result = run_backend(backend, topology, args, workdir / f"{backend}-{topology}")
             if result is not None:
+                backend = result["label"]
                 results.append(result)
                 if "soak" in result:
                     s = result["soak"]
                     series = ", ".join(f"{x['requests']}: {(x['rss_kib'] or 0) / 1024:.1f}" for x in s["samples"])
-                    print(f"{backend:<11}soak ({s['clients']} clients) VmRSS MiB by requests sent: {series}")
+                    print(f"{backend:<17}soak ({s['clients']} clients) VmRSS MiB by requests sent: {series}")
                     print(
-                        f"{backend:<11}soak p50 {s['summary']['p50_ms']} ms, p99 {s['summary']['p99_ms']} ms, "
+                        f"{backend:<17}soak p50 {s['summary']['p50_ms']} ms, p99 {s['summary']['p99_ms']} ms, "
                         f"{s['summary']['rps']} req/s, errors {s['summary']['requests'] - s['summary']['ok']}"
                     )
                 print(
-                    f"{backend:<11}peak RSS (VmHWM): teambot {(result['teambot_peak_rss_kib'] or 0) / 1024:.0f} MiB, "
+                    f"{backend:<17}peak RSS (VmHWM): teambot {(result['teambot_peak_rss_kib'] or 0) / 1024:.0f} MiB, "
                     f"ack-only {(result['ack_only_peak_rss_kib'] or 0) / 1024:.0f} MiB; "
                     f"Web API calls made: {result['web_api_calls']}"
                 )
@@ -654,7 +692,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "args": sys.argv[1:]}
         args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
     slow = [
-        (r["backend"], c["clients"])
+        (r["label"], c["clients"])
         for r in results
         for c in r["cells"]
         if c["teambot"]["p99_ms"] > SLACK_DEADLINE_MS or c["teambot"]["ok"] < c["teambot"]["requests"]

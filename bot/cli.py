@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     run.add_argument("--no-scheduler", action="store_true", help="serve requests only (extra web replicas)")
+    run.add_argument(
+        "--no-sender",
+        action="store_true",
+        help="leave posting the outbox to `teambot scheduler` processes (web replicas; keeps requests fastest)",
+    )
     run.set_defaults(handler=cmd_run)
 
     scheduler = commands.add_parser("scheduler", help="run only the scheduler (and the outbox sender)")
@@ -144,12 +149,15 @@ def _wait_for_signal(stop: Callable[[], None]) -> None:
     stop()
 
 
-def _start_background(runtime, *, with_scheduler: bool):  # type: ignore[no-untyped-def]
+def _start_background(runtime, *, with_scheduler: bool, with_sender: bool = True):  # type: ignore[no-untyped-def]
     from bot.scheduler.runner import SchedulerService
     from bot.slack.sender import OutboxSender, OutboxWorker
 
-    worker = OutboxWorker(OutboxSender(runtime.session_factory, runtime.client))
-    worker.start()
+    worker = OutboxWorker(OutboxSender(runtime.session_factory, runtime.client)) if with_sender else None
+    if worker is not None:
+        worker.start()
+    else:
+        log.info("outbox sender off: `teambot scheduler` processes post what this process queues")
     scheduler = SchedulerService(runtime) if with_scheduler else None
     if scheduler is not None:
         scheduler.start()
@@ -157,7 +165,8 @@ def _start_background(runtime, *, with_scheduler: bool):  # type: ignore[no-unty
     def stop() -> None:
         if scheduler is not None:
             scheduler.shutdown()
-        worker.stop()
+        if worker is not None:
+            worker.stop()
 
     return stop
 
@@ -169,7 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.slack.app import create_app
 
     app = create_app(runtime)
-    stop_background = _start_background(runtime, with_scheduler=not args.no_scheduler)
+    stop_background = _start_background(runtime, with_scheduler=not args.no_scheduler, with_sender=not args.no_sender)
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

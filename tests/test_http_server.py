@@ -269,3 +269,57 @@ def test_sigterm_stops_cleanly_and_releases_the_scheduler_lease(tmp_path, fake_s
     assert "stopping (signal 15)" in bot.output() and "Traceback" not in bot.output()
     with contextlib.closing(sqlite3.connect(database)) as connection:
         assert connection.execute("SELECT count(*) FROM scheduler_lease").fetchone() == (0,)
+
+
+def _draft_message_event(ts: str) -> tuple[str, dict[str, str]]:
+    payload = {
+        "token": "legacy",
+        "team_id": "T0TEAM",
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": f"EvNOSENDER{ts.replace('.', '')}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": "T0TEAM", "user_id": "UBOT", "is_bot": True}],
+        "event": {
+            "type": "message",
+            "channel": "C0DRAFTS",
+            "channel_type": "channel",
+            "user": "U0ANNA",
+            "text": "Weekend post",
+            "ts": ts,
+            "event_ts": ts,
+        },
+    }
+    body = json.dumps(payload)
+    return body, signed_headers(body, content_type="application/json")
+
+
+def test_a_web_replica_without_sender_leaves_its_posts_to_the_scheduler(tmp_path, fake_slack):
+    import sqlite3
+
+    database = tmp_path / "teambot.db"
+    env = bot_env(tmp_path, f"sqlite:///{database}", fake_slack.url)
+
+    def pending() -> int:
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            return connection.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+
+    def in_thread() -> list[str]:
+        return [c.text for c in fake_slack.posts("C0DRAFTS") if c.params.get("thread_ts") == ts]
+
+    ts = "1700000700.000100"
+    port = free_port()
+    args = ["run", "--no-scheduler", "--no-sender", "--host", "127.0.0.1", "--port", str(port)]
+    with running(args, env, tmp_path / "web.log", port) as web:
+        web.wait_healthy()
+        assert "outbox sender off" in web.output()
+        assert web.post(*_draft_message_event(ts))[0] == 200
+        # The draft's status message is queued; a sender would post it within milliseconds.
+        time.sleep(1.0)
+        assert pending() >= 1 and in_thread() == []
+        with running(["scheduler"], env, tmp_path / "scheduler.log"):
+            deadline = time.monotonic() + 30
+            while pending() and time.monotonic() < deadline:
+                time.sleep(0.1)
+    assert pending() == 0
+    assert len(in_thread()) == 1 and "draft #1" in in_thread()[0].lower()

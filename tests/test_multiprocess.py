@@ -1,6 +1,7 @@
-"""Several teambot processes on one PostgreSQL database, as deployed behind a load balancer: two
-`teambot run --no-scheduler` web replicas and two `teambot scheduler` processes, all started at
-once on an empty database. Requests to either replica share state, an event delivered to both
+"""Several teambot processes on one PostgreSQL database, as deployed behind a load balancer (and in
+compose.yaml): two `teambot run --no-scheduler --no-sender` web replicas and two `teambot
+scheduler` processes, which post everything the replicas queue, all started at once on an empty
+database. Requests to either replica share state, an event delivered to both
 replicas counts once, every outbox row is posted once, one scheduler leads, and when the leader is
 killed the other takes over within the lease time (30 s; the only place a test waits for real time).
 
@@ -66,7 +67,7 @@ def cluster(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         web = []
         for i in range(2):
             port = free_port()
-            args = ["run", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)]
+            args = ["run", "--no-scheduler", "--no-sender", "--host", "127.0.0.1", "--port", str(port)]
             web.append(BotProcess(args, env, tmp_path / f"web{i}.log", port))
         schedulers = [BotProcess(["scheduler"], env, tmp_path / f"scheduler{i}.log") for i in range(2)]
         processes = web + schedulers
@@ -196,7 +197,7 @@ def test_every_outbox_row_is_posted_once_by_competing_senders(cluster):
         outbox = Outbox(session, utcnow())
         for i in range(60):
             outbox.post(channels[i % 4], f"once-{i:02d}")
-    # Four processes each run an outbox worker; they all see these rows.
+    # Both schedulers run an outbox sender; they both see these rows.
     _wait_for(lambda: _pending(cluster.engine) == 0, SETTLE_LIMIT, lambda: f"{_pending(cluster.engine)} unsent")
     texts = [c.text for c in cluster.slack.posts() if c.text.startswith("once-")]
     assert sorted(texts) == [f"once-{i:02d}" for i in range(60)]

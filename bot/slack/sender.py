@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 METADATA_EVENT = "teambot_outbox"
 MAX_BACKOFF = timedelta(minutes=10)
-IDLE_POLL_SECONDS = 1.0
+# A commit in this process wakes its sender at once; rows queued by other processes (web replicas
+# running --no-sender, `teambot digest`) are found by this poll, which costs one indexed query.
+IDLE_POLL_SECONDS = 0.25
 
 
 def worker_id() -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import socket
 import threading
 from datetime import timedelta
 
@@ -14,8 +16,12 @@ from bot.blocks.ids import ActionId, ViewId
 from bot.clock import utcnow
 from bot.db import transaction
 from bot.models.approvals import Draft, DraftReaction
+from bot.runtime import make_client
 from bot.scheduler.runner import run_jobs
 from bot.services import approvals, export, roles
+from bot.slack.app import create_app
+from tests.conftest import BOT_TOKEN, make_config
+from tests.driver import SlackDriver
 
 DRAFTS = "C0DRAFTS"
 AUTHOR = "U0ANNA"
@@ -186,6 +192,36 @@ def test_removing_the_approve_reaction_withdraws_the_step(driver, slack, runtime
     assert "waiting for <@U0CONTENT>" in slack.of("chat.update")[-1].all_text()
 
 
+def test_withdrawing_a_step_takes_back_the_later_ones_and_says_so(runtime, sender, slack):
+    three_steps = make_config(approval={"chain": ["content_manager", "community_manager", "strategist"]})
+    driver = SlackDriver(create_app(dataclasses.replace(runtime, config=three_steps)), sender)
+    _post_draft(driver)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    driver.reaction("U0COMMUNITY", "white_check_mark", DRAFTS, "1700000000.000100")
+    assert _draft(runtime).current_step == 2
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100", added=False)
+
+    draft = _draft(runtime)
+    assert draft.status == "pending" and draft.current_step == 0 and not [s for s in draft.steps if s.active]
+    history = [(h["action"], h["by"], h["step"]) for h in _exported(runtime)["history"]]
+    assert history[-2:] == [("approval_withdrawn", CM, 1), ("approval_reset", CM, 2)]
+    assert "U0COMMUNITY" in _exported(runtime)["history"][-1]["note"]
+    notice = _thread_posts(slack)[-1].text
+    assert "took back their approval of step 1" in notice and "<@U0COMMUNITY>" in notice
+    assert "needed again" in notice and "waits for <@U0CONTENT>" in notice
+
+
+def test_removing_the_approve_reaction_after_a_rejection_withdraws_the_step(driver, runtime):
+    _post_draft(driver)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
+    driver.reaction(STRAT, "x", DRAFTS, "1700000000.000100")
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100", added=False)
+    exported = _exported(runtime)
+    assert exported["status"] == "rejected"
+    assert [s["approved_by"] for s in exported["steps"]] == [None, None]
+    assert exported["history"][-1]["action"] == "approval_withdrawn"
+
+
 def test_removing_after_final_approval_changes_nothing(driver, runtime):
     _post_draft(driver)
     driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")
@@ -304,6 +340,63 @@ def test_views_open_failure_is_reported_not_retried(driver, slack, runtime):
     driver.click(ActionId.REQUEST_CHANGES, "1", user=CM, channel=DRAFTS)
     assert "could not open the form" in slack.ephemerals(CM)[0].text
     assert slack.of("views.open") == []
+
+
+def test_views_open_is_tried_once_when_the_connection_breaks(runtime, sender, slack):
+    # A trigger_id works once: a retried views.open could only fail again or open a second form.
+    closing = socket.create_server(("127.0.0.1", 0))
+    connections: list[int] = []
+
+    def accept_and_close() -> None:
+        while True:
+            try:
+                connection, _ = closing.accept()
+            except OSError:
+                return
+            connections.append(1)
+            connection.close()
+
+    threading.Thread(target=accept_and_close, daemon=True).start()
+    broken_url = f"http://127.0.0.1:{closing.getsockname()[1]}/api/"
+    driver = SlackDriver(create_app(dataclasses.replace(runtime, client=make_client(BOT_TOKEN, broken_url))), sender)
+    _post_draft(driver)
+    connections.clear()
+    reply = driver.click(ActionId.REJECT, "1", user=CM, channel=DRAFTS)
+    closing.close()
+    assert reply.status == 200 and len(connections) == 1
+    assert "could not open the form just now; please click the button again" in slack.ephemerals(CM)[0].text
+    assert _draft(runtime).status == "pending"
+
+
+def test_a_reason_sent_after_the_reaction_counted_is_kept(driver, slack, runtime):
+    # The person opened the Reject form, and their ❌ reaction was recorded before they sent it.
+    _post_draft(driver)
+    driver.click(ActionId.REJECT, "1", user=CM, channel=DRAFTS)
+    view = slack.of("views.open")[-1].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    driver.reaction(CM, "x", DRAFTS, "1700000000.000100")
+    reply = driver.submit_view(
+        ViewId.DRAFT_REASON,
+        {"reason": {"value": {"type": "plain_text_input", "value": "Off-brand tone"}}},
+        user=CM,
+        private_metadata=view["private_metadata"],
+    )
+    assert reply.status == 200 and reply.body == ""
+    history = _exported(runtime)["history"]
+    assert [(h["action"], h["note"]) for h in history] == [
+        ("rejected", "Off-brand tone"),
+        ("reason_added", "Off-brand tone"),
+    ]
+    assert "Off-brand tone" in _thread_posts(slack)[-1].text
+
+
+def test_status_message_names_at_most_twenty_approvers(driver, slack, runtime):
+    with transaction(runtime.session_factory) as session:
+        for index in range(25):
+            roles.add(session, f"U0CM{index:02d}", "content_manager", by=STRAT, now=utcnow())
+    _post_draft(driver)
+    status = _thread_posts(slack)[0].all_text()
+    assert status.count("<@U0C") == 20 and "and 6 more" in status  # U0CONTENT and 19 of the 25
 
 
 def test_changes_reaction_then_add_reason(driver, slack, runtime):

@@ -134,6 +134,17 @@ def reset_notice(draft: Draft, approvers: list[str]) -> str:
     )
 
 
+def approval_withdrawn_notice(
+    draft: Draft, by: str, step: int, role: str, approvers: list[str], reset: list[str]
+) -> str:
+    text = f"{mention(by)} took back their approval of step {step + 1} (*{role}*) of {draft_link(draft)}."
+    if reset:
+        text += f" The later approval(s) by {mentions(reset)} no longer count and are needed again."
+    if draft.status == "pending":
+        text += f" Step {step + 1} now waits for {mentions(approvers)}."
+    return text
+
+
 def withdrawn_notice(draft: Draft) -> str:
     return f"{draft_link(draft)} was deleted, so it is withdrawn."
 

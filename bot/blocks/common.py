@@ -117,9 +117,13 @@ def mention(user: str | None) -> str:
     return f"<@{user}>" if user else "nobody"
 
 
-def mentions(users: list[str] | set[str]) -> str:
+def mentions(users: list[str] | set[str], limit: int = MAX_LIST) -> str:
+    """People by mention: at most `limit`, then "and N more" (a long role must not ping everyone)."""
     users = sorted(users) if isinstance(users, set) else users
-    return ", ".join(mention(u) for u in users) if users else "nobody"
+    if not users:
+        return "nobody"
+    named = ", ".join(mention(u) for u in users[:limit])
+    return f"{named} and {len(users) - limit} more" if len(users) > limit else named
 
 
 def help_text(command: str, summary: str, examples: list[str]) -> str:

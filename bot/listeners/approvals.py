@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks import approvals as ui
 from bot.blocks.common import MAX_LIST
@@ -16,6 +15,7 @@ from bot.listeners.common import Req, ephemeral, wants_help
 from bot.notifications import approvals as notify
 from bot.services import approvals
 from bot.services.approvals import Decision
+from bot.slack.views import open_view
 from bot.text import emoji_base, escape_raw, split_args
 
 DECISION_OF_ACTION: dict[str, Decision] = {
@@ -95,10 +95,8 @@ def add_reason_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
 
 def _open_modal(req: Req, trigger_id: str, view: dict[str, Any]) -> None:
     # A trigger_id works once and only for 3 seconds: call views.open now, never queue or retry it.
-    try:
-        req.client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as exc:
-        raise Conflict("Slack could not open the form just now; please click the button again.") from exc
+    if not open_view(req.client, trigger_id, view):
+        raise Conflict("Slack could not open the form just now; please click the button again.")
 
 
 def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:

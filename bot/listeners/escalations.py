@@ -16,6 +16,7 @@ from bot.listeners.common import Req, ephemeral, wants_help
 from bot.services import escalations, shifts
 from bot.settings import SEVERITIES
 from bot.slack.lookup import Lookup
+from bot.slack.views import open_view
 from bot.text import emoji_base, escape_raw, parse_user, split_args
 
 log = logging.getLogger(__name__)
@@ -112,12 +113,8 @@ def list_reply(req: Req, rest: list[str]) -> dict[str, Any]:
 
 def open_modal(req: Req, trigger_id: str | None, example: str) -> None:
     """views.open is called at once (a trigger_id lives 3 s and works once)."""
-    try:
-        req.client.views_open(trigger_id=trigger_id, view=escalate_modal(req.config))
-    except SlackApiError:
-        raise DomainError(
-            "Slack could not open the escalation form; give the details in the command.", example
-        ) from None
+    if not trigger_id or not open_view(req.client, trigger_id, escalate_modal(req.config)):
+        raise DomainError("Slack could not open the escalation form; give the details in the command.", example)
 
 
 def check_assignable(req: Req, user: str, example: str) -> None:
@@ -212,12 +209,10 @@ def reassign_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
     req = Req.of(context)
     esc = escalations.get(req.db, _clicked_number(body))
     escalations.check_may_reassign(req.db, req.config, esc, body["user"]["id"])
-    try:
-        req.client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(esc))
-    except SlackApiError:
+    if not open_view(req.client, body["trigger_id"], reassign_modal(esc)):
         raise DomainError(
             "Slack could not open the form; use the command instead.", f"/escalate reassign {esc.id} @maria"
-        ) from None
+        )
     ack()
 
 

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks import ideas as blocks
 from bot.blocks.ids import ActionId, ShortcutId, ViewId
@@ -15,6 +14,7 @@ from bot.errors import BadInput, Conflict
 from bot.listeners.common import Req, ephemeral, wants_help
 from bot.services import ideas
 from bot.slack.lookup import Lookup
+from bot.slack.views import open_view
 from bot.text import emoji_base, escape_raw, parse_id, split_args
 
 EXAMPLE = ideas.IDEA_EXAMPLE
@@ -74,10 +74,8 @@ def _open_view(req: Req, trigger_id: str | None, view: dict[str, Any]) -> None:
     """views.open is called at once (a trigger_id lives 3 s and works once), never queued."""
     if not trigger_id:
         raise BadInput("Slack did not send what teambot needs to open the form.", EXAMPLE)
-    try:
-        req.client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError:
-        raise Conflict(f"Slack could not open the form just now. Try again, or type the idea: `{EXAMPLE}`") from None
+    if not open_view(req.client, trigger_id, view):
+        raise Conflict(f"Slack could not open the form just now. Try again, or type the idea: `{EXAMPLE}`")
 
 
 def _value(view: dict[str, Any], block_id: str) -> str:

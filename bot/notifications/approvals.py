@@ -55,4 +55,8 @@ def _notice(session: Session, outcome: Outcome) -> str | None:
         return ui.reset_notice(draft, outcome.next_approvers)
     if outcome.action == "withdrawn":
         return ui.withdrawn_notice(draft)
+    if outcome.action == "approval_withdrawn":
+        return ui.approval_withdrawn_notice(
+            draft, outcome.by or "", outcome.step or 0, chain[outcome.step or 0], outcome.next_approvers, outcome.reset
+        )
     return None

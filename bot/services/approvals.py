@@ -56,6 +56,8 @@ class Outcome:
     duplicate: bool = False
     final: bool = False
     next_approvers: list[str] = field(default_factory=list)
+    # Approvals of later steps taken back with a withdrawn step (their approvers).
+    reset: list[str] = field(default_factory=list)
 
 
 # -- lookups -------------------------------------------------------------------------------------
@@ -259,7 +261,12 @@ def decide(
     session: Session, draft: Draft, *, decision: Decision, by: str, via: Via, now: datetime, note: str | None = None
 ) -> Outcome:
     """Reject, or ask for changes, at the current step."""
-    if draft.status == decision and _last_event(draft, decision, by) is not None:
+    earlier = _last_event(draft, decision, by) if draft.status == decision else None
+    if earlier is not None:
+        if note and note != earlier.note:
+            # The same decision again, now with a reason (a form sent after the reaction counted):
+            # the reason is kept and told, not dropped as a duplicate.
+            return add_reason(session, draft, by=by, note=note, now=now)
         return Outcome(draft, decision, by, via, duplicate=True)
     check_can_act(session, draft, by, verb="reject" if decision == "rejected" else "ask for changes to")
     index = draft.current_step
@@ -279,21 +286,32 @@ def add_reason(session: Session, draft: Draft, *, by: str, note: str, now: datet
 
 
 def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> Outcome | None:
-    """An approve reaction was removed: take back that person's step (and any after it), unless
-    the draft is already approved."""
-    if draft.status != "pending":
+    """An approve reaction was removed: take back that person's step, unless the draft is already
+    approved (or withdrawn). Later steps were given on top of it, so they are taken back too; each
+    is recorded in the history and their approvers are named in the notice."""
+    if draft.status not in ("pending", "rejected", "changes_requested"):
         return None
     mine = next((s for s in active_steps(draft) if s.approved_by == by), None)
     if mine is None:
         return None
-    for step in active_steps(draft):
-        if step.step_index >= mine.step_index:
-            step.active = False
+    later = [s for s in active_steps(draft) if s.step_index > mine.step_index]
+    for step in (mine, *later):
+        step.active = False
     draft.updated_at = now
-    _start_step(draft, mine.step_index, now)
+    if draft.status == "pending":
+        _start_step(draft, mine.step_index, now)
     _log(session, draft, "approval_withdrawn", by, "reaction", now, step=mine.step_index + 1)
+    for step in later:
+        note = f"approval by {step.approved_by} no longer counts: step {mine.step_index + 1} was withdrawn"
+        _log(session, draft, "approval_reset", by, "reaction", now, step=step.step_index + 1, note=note)
     return Outcome(
-        draft, "approval_withdrawn", by, "reaction", step=mine.step_index, next_approvers=eligible(session, draft)
+        draft,
+        "approval_withdrawn",
+        by,
+        "reaction",
+        step=mine.step_index,
+        next_approvers=eligible(session, draft),
+        reset=[s.approved_by for s in later],
     )
 
 

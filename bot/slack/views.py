@@ -1,0 +1,31 @@
+"""Opening a modal. A trigger_id works once and only for 3 seconds, so views.open is called at
+once and only once: no retries (a second try is refused or opens the form twice) and a timeout
+that keeps the acknowledgement inside Slack's deadline."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+VIEWS_OPEN_TIMEOUT_SECONDS = 2.0
+
+
+def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> bool:
+    """True when Slack opened the form; False when it refused or did not answer in time (the caller
+    tells the person how to go on)."""
+    once = WebClient(
+        token=client.token, base_url=client.base_url, timeout=VIEWS_OPEN_TIMEOUT_SECONDS, retry_handlers=[]
+    )
+    try:
+        once.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open refused: %s", exc.response.get("error"))
+        return False
+    except OSError as exc:
+        log.warning("views.open failed: %s", exc.__class__.__name__)
+        return False
+    return True

@@ -27,7 +27,6 @@ from bot.text import parse_id, unwrap_link
 
 SUBCOMMANDS = ("list", "ack", "resolve", "reassign")
 # Words people use for a severity teambot does not have: told, rather than taken as text.
-_SEVERITY_LOOKALIKES = {"critical", "urgent", "medium", "severe", "emergency", "minor", "major", "blocker"}
 _LINK = re.compile(r"<((?:https?)://[^>|]+)(?:\|[^>]*)?>")
 
 
@@ -53,23 +52,17 @@ def rest_after(text: str, words: int) -> str:
 
 
 def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
-    """`[TEAM] [SEVERITY] <text>` (case-insensitive) to (team, severity, text)."""
+    """`[TEAM] [SEVERITY] <text>` (case-insensitive) to (team, severity, text). Whatever is not a
+    team or a severity is the complaint itself: "Urgent: customer threatens to sue" and "Very high
+    volume of replies" are escalated as written, with the default team and severity."""
     args = text.split()
     team, severity, used = config.escalation.default_team, "normal", 0
     if args and shifts.parse_team(config, args[0]):
         team = args[0].lower()
         used = 1
-    elif len(args) >= 2 and args[1].lower() in SEVERITIES and shifts.looks_like_name(args[0]):
-        # "<word> high …": the word was meant as a team.
-        raise shifts.unknown_team(config, args[0], ESCALATE_EXAMPLE)
     if used < len(args) and args[used].lower() in SEVERITIES:
         severity = args[used].lower()
         used += 1
-    elif used < len(args) and args[used].lower().strip(":,") in _SEVERITY_LOOKALIKES:
-        raise BadInput(
-            f"`{args[used]}` is not a severity. Severities: {', '.join(SEVERITIES)}.",
-            ESCALATE_EXAMPLE,
-        )
     rest = rest_after(text, used)
     if not rest:
         raise BadInput("Say what happened, or paste a link to it.", ESCALATE_EXAMPLE)

@@ -9,7 +9,6 @@ that clocks skip over is right after the gap; one that happens twice is the firs
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -185,10 +184,6 @@ def parse_team(config: TeamConfig, word: str) -> str | None:
 
 def unknown_team(config: TeamConfig, word: str, example: str) -> BadInput:
     return BadInput(f"`{word}` is not a team. Teams: {', '.join(config.team_names())}.", example)
-
-
-def looks_like_name(word: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*", word))
 
 
 # -- changing who is on shift -------------------------------------------------------------------

@@ -6,6 +6,8 @@ import json
 import time
 from urllib.parse import urlencode
 
+import pytest
+
 from bot.listeners import team as team_listener
 from tests.driver import signed_headers
 
@@ -34,6 +36,21 @@ def test_stale_signature_is_refused(driver):
     body = _team_body()
     headers = signed_headers(body, timestamp=int(time.time()) - 6 * 60)
     assert driver.send(body, headers).status == 401
+
+
+@pytest.mark.parametrize("timestamp", ["", "now", "12.5", "-1"])
+def test_a_timestamp_that_is_not_a_number_is_refused_and_nothing_is_sent(driver, slack, timestamp):
+    event = {
+        "type": "reaction_added",
+        "user": "U0VICTIM",
+        "reaction": "eyes",
+        "item": {"channel": "C0ANY", "ts": "1.2"},
+    }
+    body = json.dumps({"type": "event_callback", "event_id": "EvFORGED", "team_id": "T0TEAM", "event": event})
+    headers = signed_headers(body, content_type="application/json")
+    headers["x-slack-request-timestamp"] = timestamp
+    assert driver.send(body, headers).status == 401
+    assert slack.calls == []
 
 
 def test_fresh_signature_is_accepted(driver):

@@ -37,6 +37,10 @@ class SessionPerRequestApp(App):
         self._team_config = config
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if req.mode == "http" and not _timestamp_is_a_number(req):
+            # Bolt's signature check raises on a timestamp that is not a number; refused here like
+            # any other bad signature, before anything could answer the request.
+            return BoltResponse(status=401, body='{"error": "invalid request"}')
         if any(marker in req.raw_body for marker in NUL_MARKERS):
             req.body = without_nul(req.body)  # type: ignore[assignment]
         now = utcnow()
@@ -58,6 +62,11 @@ class SessionPerRequestApp(App):
                     log.info("dropped a concurrent duplicate delivery of %s", req.body.get("event_id"))
                     return BoltResponse(status=200, body="")
             return response
+
+
+def _timestamp_is_a_number(req: BoltRequest) -> bool:
+    values = req.headers.get("x-slack-request-timestamp") or []
+    return bool(values) and values[0].strip().isdigit()
 
 
 def deduplicate_events(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:

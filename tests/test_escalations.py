@@ -348,6 +348,14 @@ def test_reassign_by_command_and_by_modal(driver, slack, runtime, frozen):
     assert escalations_in_db(runtime)[0].status == "acknowledged"
 
 
+def test_reassign_goes_ahead_when_slack_is_too_slow_to_check_the_person(driver, slack, runtime, frozen):
+    driver.command("/escalate", "Customer angry", user="U0COMMUNITY")
+    slack.delays["users.info"] = 3.0  # past the 1.5 s budget for reads inside a request
+    reply = driver.command("/escalate", "reassign 1 <@U0ANNA>", user="U0BEN")
+    assert "now assigned to <@U0ANNA>" in reply.text
+    assert escalations_in_db(runtime)[0].assignee == "U0ANNA"
+
+
 def test_reassign_to_a_bot_or_unknown_person_is_refused(driver, slack, runtime, frozen):
     driver.command("/escalate", "Customer angry", user="U0COMMUNITY")
     slack.users["U0HOOK"] = {"is_bot": True}

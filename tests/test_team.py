@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from bot.models.core import RoleMember
@@ -50,6 +52,25 @@ def test_refuses_when_users_info_fails(driver, runtime, slack):
     reply = driver.command("/team", "add <@U0NEW> analyst", user="U0ANNA")
     assert "could not confirm" in reply.text
     assert "U0NEW" not in _holders(runtime, "analyst")
+
+
+def test_a_slow_slack_is_given_a_budget_and_the_change_refused_in_time(driver, runtime, slack):
+    slack.delays["users.info"] = 5.0
+    started = time.monotonic()
+    reply = driver.command("/team", "add <@U0NEW> analyst", user="U0ANNA")
+    assert time.monotonic() - started < 2.9
+    assert "could not confirm" in reply.text and "U0NEW" not in _holders(runtime, "analyst")
+    assert len(slack.of("users.info")) <= 1  # tried once, never retried
+
+
+def test_only_people_of_the_workspace_get_a_role(driver, runtime, slack):
+    slack.users["U0BOTTY"] = {"is_bot": True}
+    assert "is a bot" in driver.command("/team", "add <@U0BOTTY> analyst", user="U0STRAT").text
+    slack.users["U0GONE"] = {"deleted": True}
+    assert "has left the workspace" in driver.command("/team", "add <@U0GONE> analyst", user="U0STRAT").text
+    slack.fail("users.info", error="user_not_found")
+    assert "is not a user of this workspace" in driver.command("/team", "add WORLD analyst", user="U0STRAT").text
+    assert not _holders(runtime, "analyst")
 
 
 def test_garbage_unknown_role_and_unknown_user(driver):

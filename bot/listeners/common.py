@@ -10,8 +10,10 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.errors import BadInput, NotFound
 from bot.outbox import Outbox
 from bot.settings import TeamConfig
+from bot.slack.lookup import NoSuchUser, user_info
 
 HELP_WORDS = {"help", "-h", "--help", "?"}
 
@@ -47,3 +49,20 @@ def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str
     if blocks is not None:
         reply["blocks"] = blocks
     return reply
+
+
+def check_person(req: Req, user: str, example: str) -> None:
+    """A real, active person (not a bot, not gone). If Slack cannot say right now, the person is
+    taken as given: an urgent handover must not wait for Slack's user directory."""
+    if user == req.bot_user_id:
+        raise BadInput("teambot cannot take this over; name a person.", example)
+    try:
+        info = user_info(req.client, user)
+    except NoSuchUser:
+        raise NotFound(f"<@{user}> is not a user of this workspace.", example) from None
+    if info is None:
+        return
+    if info.get("is_bot") or info.get("is_app_user"):
+        raise BadInput(f"<@{user}> is a bot; name a person.", example)
+    if info.get("deleted"):
+        raise NotFound(f"<@{user}> has left the workspace; name someone else.", example)

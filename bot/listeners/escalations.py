@@ -7,12 +7,11 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.escalations import ESCALATE_EXAMPLE, ESCALATE_HELP, escalate_modal, escalation_list, reassign_modal
 from bot.blocks.ids import ActionId, ShortcutId, ViewId
-from bot.errors import BadInput, DomainError, NotFound
-from bot.listeners.common import Req, ephemeral, wants_help
+from bot.errors import BadInput, DomainError
+from bot.listeners.common import Req, check_person, ephemeral, wants_help
 from bot.services import escalations, shifts
 from bot.settings import SEVERITIES
 from bot.slack.lookup import Lookup
@@ -74,7 +73,7 @@ def escalate_command(ack: Ack, command: dict[str, Any], context: BoltContext) ->
         to_user = parse_user(args[2])
         if to_user is None:
             raise BadInput(f"`{args[2]}` is not a Slack user; mention them with @.", REASSIGN_EXAMPLE)
-        check_assignable(req, to_user, REASSIGN_EXAMPLE)
+        check_person(req, to_user, REASSIGN_EXAMPLE)
         esc = escalations.reassign(req.db, req.config, req.outbox, number, actor, to_user, req.now)
         ack(**ephemeral(f"Escalation #{esc.id} is now assigned to <@{to_user}>."))
         return
@@ -115,25 +114,6 @@ def open_modal(req: Req, trigger_id: str | None, example: str) -> None:
     """views.open is called at once (a trigger_id lives 3 s and works once)."""
     if not trigger_id or not open_view(req.client, trigger_id, escalate_modal(req.config)):
         raise DomainError("Slack could not open the escalation form; give the details in the command.", example)
-
-
-def check_assignable(req: Req, user: str, example: str) -> None:
-    """A real, active person (not a bot). If Slack cannot say right now, the person is taken as
-    given: an urgent handover must not wait for Slack's user directory."""
-    if user == req.bot_user_id:
-        raise BadInput("teambot cannot take this over; name a person.", example)
-    try:
-        info = (req.client.users_info(user=user).get("user")) or {}
-    except SlackApiError as exc:
-        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-        if error in ("user_not_found", "users_not_found"):
-            raise NotFound(f"<@{user}> is not a user of this workspace.", example) from None
-        log.warning("users.info failed (%s); taking %s as a person", error, user)
-        return
-    if info.get("is_bot") or info.get("is_app_user"):
-        raise BadInput(f"<@{user}> is a bot; name a person.", example)
-    if info.get("deleted"):
-        raise NotFound(f"<@{user}> has left the workspace; name someone else.", example)
 
 
 # -- the modal ----------------------------------------------------------------------------------
@@ -225,7 +205,7 @@ def reassign_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], con
         return
     example = f"/escalate reassign {number} @maria"
     try:
-        check_assignable(req, to_user, example)
+        check_person(req, to_user, example)
         esc = escalations.reassign(req.db, req.config, req.outbox, number, body["user"]["id"], to_user, req.now)
     except DomainError as error:
         req.db.rollback()

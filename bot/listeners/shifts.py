@@ -9,8 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.blocks.ids import ActionId
 from bot.blocks.shifts import HANDOFF_EXAMPLE, HANDOFF_HELP, SHIFT_HELP, TeamShiftStatus, local_time, shift_status
 from bot.errors import BadInput
-from bot.listeners.common import Req, ephemeral, wants_help
-from bot.listeners.escalations import check_assignable
+from bot.listeners.common import Req, check_person, ephemeral, wants_help
 from bot.services import escalations, handoffs, shifts
 from bot.text import parse_id, parse_user, split_args
 
@@ -128,7 +127,7 @@ def handoff_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
         raise BadInput(f"`{args[0]}` is not a Slack user; mention the person taking over with @.", HANDOFF_EXAMPLE)
     if to_user == actor:
         raise BadInput("You cannot hand off to yourself; name the person taking over.", HANDOFF_EXAMPLE)
-    check_assignable(req, to_user, HANDOFF_EXAMPLE)
+    check_person(req, to_user, HANDOFF_EXAMPLE)
     notes = escalations.rest_after(text, 1) or None
     handoff = handoffs.manual(req.db, req.config, req.outbox, actor=actor, to_user=to_user, notes=notes, now=req.now)
     carried = len(handoff.escalation_ids or [])

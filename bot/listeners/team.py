@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.team import TEAM_HELP, roles_list
 from bot.errors import BadInput, NotAllowed
-from bot.listeners.common import Req, ephemeral, wants_help
+from bot.listeners.common import Req, check_person, ephemeral, wants_help
 from bot.services import roles
+from bot.slack.lookup import NoSuchUser, user_info
 from bot.text import parse_user, split_args
 
 EXAMPLE = "/team add @maria content_manager"
@@ -41,6 +41,7 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     role = roles.parse_role(args[2])
     _require_role_admin(req, actor)
     if sub == "add":
+        check_person(req, user, EXAMPLE)
         roles.add(req.db, user, role, by=actor, now=req.now)
         ack(**ephemeral(f"<@{user}> is now a {role}."))
     else:
@@ -53,12 +54,13 @@ def _require_role_admin(req: Req, actor: str) -> None:
     if roles.has_role(req.db, actor, "strategist"):
         return
     try:
-        info = req.client.users_info(user=actor)
-    except SlackApiError:
+        user = user_info(req.client, actor)
+    except NoSuchUser:
+        user = {}
+    if user is None:
         raise NotAllowed(
             "Only a strategist or a workspace admin may change roles, and Slack could not confirm that you are "
             "an admin right now. Try again later."
-        ) from None
-    user = info.get("user") or {}
+        )
     if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
         raise NotAllowed("Only a strategist or a workspace admin may change roles.")

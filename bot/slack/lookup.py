@@ -5,14 +5,40 @@ failing Slack can never push the acknowledgement past Slack's 3-second deadline.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+log = logging.getLogger(__name__)
 BUDGET_SECONDS = 1.5
 MIN_CALL_SECONDS = 0.1
+
+
+class NoSuchUser(Exception):
+    """Slack says there is no such user."""
+
+
+def one_shot_client(client: WebClient, timeout: float) -> WebClient:
+    """A client for one call inside a request: the same token and API, no retries, a short timeout."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])
+
+
+def user_info(client: WebClient, user: str) -> dict[str, Any] | None:
+    """users.info inside a request: the user's record, or None when Slack cannot say within the
+    budget. Raises NoSuchUser when Slack answers that the user does not exist."""
+    try:
+        return one_shot_client(client, BUDGET_SECONDS).users_info(user=user).get("user") or {}
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+        if error in ("user_not_found", "users_not_found"):
+            raise NoSuchUser(user) from None
+        log.warning("users.info failed (%s)", error)
+    except OSError as exc:
+        log.warning("users.info failed (%s)", exc.__class__.__name__)
+    return None
 
 
 class Lookup:
@@ -24,7 +50,7 @@ class Lookup:
         remaining = self.deadline - time.monotonic()
         if remaining < MIN_CALL_SECONDS:
             return None
-        reader = WebClient(token=self.client.token, base_url=self.client.base_url, timeout=remaining, retry_handlers=[])
+        reader = one_shot_client(self.client, remaining)
         try:
             # Form-encoded, which every Web API method accepts.
             return reader.api_call(method, data=params).data  # type: ignore[return-value]

@@ -10,6 +10,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.lookup import one_shot_client
+
 log = logging.getLogger(__name__)
 VIEWS_OPEN_TIMEOUT_SECONDS = 2.0
 
@@ -17,11 +19,8 @@ VIEWS_OPEN_TIMEOUT_SECONDS = 2.0
 def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> bool:
     """True when Slack opened the form; False when it refused or did not answer in time (the caller
     tells the person how to go on)."""
-    once = WebClient(
-        token=client.token, base_url=client.base_url, timeout=VIEWS_OPEN_TIMEOUT_SECONDS, retry_handlers=[]
-    )
     try:
-        once.views_open(trigger_id=trigger_id, view=view)
+        one_shot_client(client, VIEWS_OPEN_TIMEOUT_SECONDS).views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
         log.warning("views.open refused: %s", exc.response.get("error"))
         return False

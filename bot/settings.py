@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -23,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.cron import cron_trigger
 
 MANIFEST_HINT = "create the Slack app from manifest.yml (see README) and copy its tokens"
 ROLES = ("strategist", "content_manager", "community_manager", "analyst", "coordinator")
@@ -52,7 +53,7 @@ def _check_channel_id(value: str) -> str:
 
 def _check_cron(value: str) -> str:
     try:
-        CronTrigger.from_crontab(value)
+        cron_trigger(value)
     except ValueError as exc:
         raise ValueError(f"bad cron expression {value!r}: {exc}") from None
     return value

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.cron import cron_trigger
 from bot.scheduler.wallclock import due_between, latest_due, next_due
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
@@ -48,3 +51,34 @@ def test_latest_and_next_due():
     assert upcoming is not None and upcoming.key == "2026-12-01T09:00"
     yearly = next_due("0 10 2 1 *", BUDAPEST, now)
     assert yearly is not None and yearly.key == "2027-01-02T10:00"
+
+
+# -- cron's weekday numbers ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("cron", "weekdays"),
+    [
+        ("0 9 * * 1-5", ["Mon", "Tue", "Wed", "Thu", "Fri"]),
+        ("0 9 * * 0", ["Sun"]),
+        ("0 9 * * 7", ["Sun"]),
+        ("0 9 * * 5-7", ["Fri", "Sat", "Sun"]),
+        ("0 9 * * */2", ["Sun", "Tue", "Thu", "Sat"]),
+        ("0 9 * * 1,3", ["Mon", "Wed"]),
+        ("0 9 * * mon-fri", ["Mon", "Tue", "Wed", "Thu", "Fri"]),
+        ("0 9 * * *", ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
+    ],
+)
+def test_weekday_numbers_count_from_sunday_as_in_cron(cron, weekdays):
+    # 2026-03-02 is a Monday; one week of fires, in any order.
+    fires = [
+        due.wall
+        for due in due_between(
+            cron, BUDAPEST, datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 3, 8, 12, tzinfo=UTC)
+        )
+    ]
+    assert sorted(f.strftime("%a") for f in fires) == sorted(weekdays)
+
+
+@pytest.mark.parametrize("cron", ["0 9 * * 8", "0 9 * * 5-2", "0 9 * * x-y", "0 9 * * */0"])
+def test_impossible_weekdays_are_refused(cron):
+    with pytest.raises(ValueError):
+        cron_trigger(cron)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
+from bot.cron import cron_trigger
 
 # A DST shift is at most a few hours; looking this far around a window catches every fire that
 # could land inside it.
@@ -55,7 +55,7 @@ def to_instant(wall: datetime, tz: ZoneInfo) -> datetime:
 
 def wall_fires(cron: str, start_wall: datetime, end_wall: datetime) -> Iterator[datetime]:
     """Naive wall times the cron fires at in (start_wall, end_wall]."""
-    trigger = CronTrigger.from_crontab(cron, timezone=UTC)
+    trigger = cron_trigger(cron, timezone=UTC)
     previous = None
     current = start_wall.replace(tzinfo=UTC)
     end = end_wall.replace(tzinfo=UTC)

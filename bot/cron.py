@@ -1,0 +1,65 @@
+"""Cron expressions as people write them, for APScheduler.
+
+Cron counts weekdays from Sunday = 0 (and 7 is Sunday again); APScheduler's crontab parser counts
+from Monday = 0, so `1-5` would run Tuesday to Saturday. Numbers in the day-of-week field are
+therefore turned into day names, which both read the same way. (As in APScheduler, a day-of-month
+and a day-of-week both given must both match.)"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def cron_trigger(expression: str, timezone: tzinfo | None = None) -> CronTrigger:
+    """A trigger for a five-field crontab expression; ValueError says what is wrong."""
+    fields = expression.split()
+    if len(fields) == 5:
+        fields[4] = standard_weekdays(fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
+
+
+def standard_weekdays(field: str) -> str:
+    """The day-of-week field with cron's numbering spelled out as names (`1-5` → `mon,…,fri`)."""
+    if not any(character.isdigit() for character in field):
+        return field
+    days: set[int] = set()
+    for token in field.split(","):
+        span, _, step_text = token.partition("/")
+        step = _number(step_text, "step") if step_text else 1
+        if step < 1:
+            raise ValueError(f"day-of-week step must be at least 1, not {step}")
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            start, _, end = span.partition("-")
+            first, last = _day(start), _day(end)
+            last = 7 if last == 0 and end.strip() == "7" else last
+        else:
+            first = _day(span)
+            last = 7 if step_text else first
+        if last < first:
+            raise ValueError(f"day-of-week range {span!r} runs backwards")
+        days.update(day % 7 for day in range(first, last + 1, step))
+    if len(days) == 7:
+        return "*"
+    return ",".join(DAY_NAMES[day] for day in sorted(days))
+
+
+def _day(text: str) -> int:
+    text = text.strip().lower()
+    if text in DAY_NAMES:
+        return DAY_NAMES.index(text)
+    number = _number(text, "day of week")
+    if not 0 <= number <= 7:
+        raise ValueError(f"day of week {number} is not 0-7 (0 and 7 are Sunday)")
+    return number
+
+
+def _number(text: str, what: str) -> int:
+    if not text.strip().isdigit():
+        raise ValueError(f"{what} {text!r} is not a number")
+    return int(text)

@@ -34,13 +34,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teambot", description="Slack bot for a social-media team.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
-    run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    run.add_argument("--port", type=_port, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     run.add_argument("--no-scheduler", action="store_true", help="serve requests only (extra web replicas)")
     run.add_argument(
@@ -108,12 +114,11 @@ def _settings_and_config(*, need_slack: bool) -> tuple[Settings, TeamConfig]:
 
 
 def _prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[no-untyped-def]
-    from bot.db import transaction, upgrade
+    from bot.db import open_database, transaction
     from bot.runtime import Runtime
     from bot.services import roles
 
-    runtime = Runtime.build(settings, config)
-    upgrade(runtime.engine)
+    runtime = Runtime.build(settings, config, open_database(settings.database_url))
     with transaction(runtime.session_factory) as session:
         added = roles.seed(session, config.roles, datetime.now(UTC))
     if added:
@@ -172,6 +177,8 @@ def _start_background(runtime, *, with_scheduler: bool, with_sender: bool = True
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from slack_sdk.errors import SlackApiError
+
     settings, config = _settings_and_config(need_slack=True)
     runtime = _prepared_runtime(settings, config)
     _check_token(runtime)
@@ -185,13 +192,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             assert settings.slack_app_token is not None
             handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-            handler.connect()
+            try:
+                handler.connect()
+            except SlackApiError as exc:
+                error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+                raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({error})") from None
             log.info("teambot running in Socket Mode")
             _wait_for_signal(handler.close)
         else:
             from bot.slack.http import serve
 
-            log.info("teambot listening on http://%s:%d/slack/events", args.host, args.port)
             serve(app, runtime.engine, args.host, args.port)
     finally:
         stop_background()
@@ -209,27 +219,29 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.db import make_engine, upgrade
+    from bot.db import open_database
 
     settings = load_settings()
-    upgrade(make_engine(settings.database_url))
+    open_database(settings.database_url)
     print("database is up to date")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.db import make_engine, make_session_factory, upgrade
+    from bot.db import make_session_factory, open_database
     from bot.services import export
 
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    engine = open_database(settings.database_url)
     since = datetime(args.since.year, args.since.month, args.since.day, tzinfo=UTC) if args.since else None
     with make_session_factory(engine)() as session:
         data = export.build(session, since)
     text = export.to_json(data) if args.format == "json" else export.to_csv(data)
     if args.output:
-        args.output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        try:
+            args.output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--output: cannot write {args.output} ({exc.strerror or exc})") from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

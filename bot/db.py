@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -57,6 +58,21 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         # Every transaction takes SQLite's write lock up front: a read-then-write transaction can
         # then never fail half-way because another writer committed in between.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_database(url: str) -> Engine:
+    """The engine for DATABASE_URL with every migration applied. Whatever keeps the database from
+    being used (a bad URL, a missing driver, a server that refuses, a file that is not a database)
+    is one ConfigError; the URL itself is never shown, it may hold a password."""
+    from bot.settings import ConfigError
+
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+    except (DBAPIError, ArgumentError, ModuleNotFoundError, ValueError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] or exc.__class__.__name__
+        raise ConfigError(f"DATABASE_URL: cannot use the database ({reason})") from None
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -14,7 +14,7 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
     """Build the digest of `month` (default: the last complete month, team time). With `dry_run`
     print it; else post it through the outbox (once per month, ever) and send the outbox."""
     from bot.blocks.digest import dry_run_text
-    from bot.db import make_engine, transaction, upgrade
+    from bot.db import open_database, transaction
     from bot.outbox import Outbox
     from bot.runtime import Runtime
     from bot.services import digest
@@ -22,8 +22,7 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
 
     now = utcnow()
     key = digest.month_key(month) if month else digest.last_complete_month(now, config.tz)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    engine = open_database(settings.database_url)
     if dry_run:
         from bot.db import make_session_factory
 
@@ -47,7 +46,7 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
 
 def import_metrics(settings: Settings, path: Path) -> int:
     """Import a CSV of post performance: every row or, if any row is bad, none."""
-    from bot.db import make_engine, make_session_factory, upgrade
+    from bot.db import make_session_factory, open_database
     from bot.services import metrics
 
     try:
@@ -58,8 +57,7 @@ def import_metrics(settings: Settings, path: Path) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"teambot: cannot read {path}: {exc.__class__.__name__} (it must be a UTF-8 CSV file)", file=sys.stderr)
         return 2
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    engine = open_database(settings.database_url)
     with make_session_factory(engine)() as session:
         # One transaction: committed only when every row is good.
         result = metrics.import_csv(session, text, utcnow())

@@ -203,6 +203,50 @@ def test_run_with_a_bad_database_url_hides_the_password(env):
     assert "s3cret-pw" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://teambot:s3cret-pw@127.0.0.1/teambot",  # no driver installed
+        "postgresql+psycopg://teambot:s3cret-pw@127.0.0.1:notaport/teambot",
+        "postgresql+psycopg://teambot:s3cret-pw@127.0.0.1:5432/teambot?connect_timeout=abc",
+        "not a url",
+    ],
+)
+def test_an_unusable_database_url_is_one_line_without_the_password(env, url):
+    env["DATABASE_URL"] = url
+    result = run_to_exit(env, "db", "upgrade")
+    assert result.returncode == 2
+    assert _one_line(result.stderr).startswith("teambot: DATABASE_URL: cannot use the database")
+    assert "s3cret-pw" not in result.stderr + result.stdout
+
+
+def test_a_file_that_is_not_a_database_is_one_line(env, tmp_path):
+    (tmp_path / "notes.db").write_text("these are my notes, not a database\n" * 100)
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'notes.db'}"
+    result = run_to_exit(env, "export")
+    assert result.returncode == 2
+    assert _one_line(result.stderr).startswith("teambot: DATABASE_URL: cannot use the database")
+
+
+def test_a_port_in_use_or_out_of_range_is_one_line(env):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_to_exit(env, "run", "--host", "127.0.0.1", "--port", str(port))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(f"teambot: cannot listen on 127.0.0.1:{port}")
+    out_of_range = run_to_exit(env, "run", "--port", "99999")
+    assert out_of_range.returncode == 2 and "is not a port" in out_of_range.stderr
+
+
+def test_export_to_a_missing_folder_is_one_line(env, tmp_path):
+    result = run_to_exit(env, "export", "--output", str(tmp_path / "no" / "such" / "export.json"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    # Migration progress may be logged first; the error is the last line.
+    assert result.stderr.splitlines()[-1].startswith("teambot: --output: cannot write")
+
+
 # -- a running server -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack) -> Iterator[BotProcess]:

@@ -49,10 +49,21 @@ def _stop(signum: int, _frame: object) -> None:
 def serve(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> None:
     """Serve until SIGTERM or SIGINT; then waitress finishes the requests in progress and this
     returns, so the caller can stop the scheduler (releasing its lease) and the outbox worker."""
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
+    from bot.settings import ConfigError
+
+    try:
+        server = create_server(wsgi_app(app, engine), host=host, port=port, threads=threads, ident="teambot")
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"cannot listen on {host}:{port} ({reason})") from None
+    log.info("teambot listening on http://%s:%d%s", host, port, EVENTS_PATH)
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (docker stop, systemd, Kubernetes) would otherwise end the process on the spot.
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-    waitress_serve(wsgi_app(app, engine), host=host, port=port, threads=threads, ident="teambot")
+    try:
+        server.run()
+    finally:
+        server.close()

@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from bot.clock import utcnow
 from bot.db import transaction
-from bot.services import approvals
+from bot.services import approvals, export
 
 
 @pytest.fixture
@@ -69,6 +69,12 @@ def test_export_csv_has_a_row_per_record(env, capsys, tmp_path):
     kinds = [r["kind"] for r in rows]
     assert kinds[:3] == ["draft", "draft_step", "draft_step"] and "draft_history" in kinds
     assert rows[1]["parent_id"] == rows[0]["id"]
+
+
+def test_csv_kind_column_is_never_overwritten_by_a_record_field():
+    data = {"handoffs": [{"id": 3, "kind": "manual", "from_user": "U0ANNA", "to_user": "U0BEN"}]}
+    (row,) = csv.DictReader(io.StringIO(export.to_csv(data)))
+    assert row["kind"] == "handoff" and row["handoff_kind"] == "manual" and row["id"] == "3"
 
 
 def test_run_without_token_is_one_line_naming_it(env, capsys):

@@ -45,7 +45,8 @@ def to_json(data: dict[str, Any]) -> str:
 
 def to_csv(data: dict[str, list[dict[str, Any]]]) -> str:
     """One CSV: a `kind` column, then the union of every kind's columns. Nested lists (a draft's
-    steps and history, a checklist run's items) become rows of their own kind with a parent id."""
+    steps and history, a checklist run's items) become rows of their own kind with a parent id. A
+    record's own field named like those columns (a handoff's `kind`) is prefixed with its kind."""
     rows: list[dict[str, Any]] = []
     for kind, records in data.items():
         singular = kind.removesuffix("s")
@@ -56,10 +57,10 @@ def to_csv(data: dict[str, list[dict[str, Any]]]) -> str:
                 if isinstance(value, list):
                     child_kind = f"{singular}_{key.removesuffix('s')}"
                     for child in value:
-                        cells = {k: _cell(v) for k, v in child.items()}
+                        cells = {_column(child_kind, k): _cell(v) for k, v in child.items()}
                         children.append({"kind": child_kind, "parent_id": record.get("id"), **cells})
                 else:
-                    flat[key] = _cell(value)
+                    flat[_column(singular, key)] = _cell(value)
             rows.append(flat)
             rows.extend(children)
     columns: list[str] = ["kind"]
@@ -72,6 +73,10 @@ def to_csv(data: dict[str, list[dict[str, Any]]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def _column(kind: str, key: str) -> str:
+    return f"{kind}_{key}" if key in ("kind", "parent_id") else key
 
 
 def _cell(value: Any) -> Any:

@@ -111,6 +111,18 @@ def test_modal_rejects_a_bad_link_and_a_missing_title(driver, runtime):
     assert _ideas(runtime) == []
 
 
+def test_modal_fields_that_grow_past_their_limit_when_escaped_are_refused(driver, runtime):
+    # 200 characters fit the form; escaped (& becomes &amp;) they no longer fit the 300 stored.
+    values = {
+        "title": {"value": {"type": "plain_text_input", "value": "Q&A " * 50}},
+        "link": {"value": {"type": "plain_text_input", "value": "https://x.example/?" + "&a=1" * 95}},
+    }
+    reply = driver.submit_view(ViewId.IDEA, values)
+    assert reply.json["response_action"] == "errors"
+    assert set(reply.json["errors"]) == {"title", "link"} and "at most 300" in reply.json["errors"]["title"]
+    assert _ideas(runtime) == []
+
+
 def test_help_garbage_and_unknown_ids(driver, runtime):
     help_reply = driver.command("/idea", "help")
     assert "/idea" in help_reply.text and "/idea list top" in help_reply.text

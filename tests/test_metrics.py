@@ -94,6 +94,16 @@ def test_url_of_another_draft_is_a_conflict(driver, runtime):
     assert metric(runtime, second) is None
 
 
+def test_figures_and_links_too_large_for_the_store_are_refused(driver, runtime):
+    drafts(runtime, 1)
+    huge = driver.command("/metrics", "1 impressions=99999999999999999999 engagements=1")
+    assert "`impressions` is too large" in huge.text and "Example" in huge.text
+    long_url = "https://x.example/?" + "&a=1" * 130
+    too_long = driver.command("/metrics", f"1 impressions=1 engagements=1 url={long_url}")
+    assert "That link is too long" in too_long.text
+    assert metric(runtime, 1) is None
+
+
 def test_help_garbage_unknown_ids_and_channel_pings(driver, runtime, slack):
     drafts(runtime, 1)
     for text in ("", "help"):
@@ -163,6 +173,28 @@ def test_import_is_all_or_nothing_and_reports_bad_rows_by_line(runtime, settings
     assert "line 6: No draft was published at that URL" in err
     assert "line 2" not in err and "nothing was imported" in err
     assert metric(runtime, first) is None
+
+
+def test_import_reports_huge_numbers_long_links_and_url_clashes_by_line(runtime, settings, tmp_path, capsys):
+    first, second = drafts(runtime)
+    path = tmp_path / "metrics.csv"
+    path.write_text(
+        "draft_id,url,impressions,engagements\n"
+        f"{first},,99999999999999999999,1\n"
+        f"{first},https://x.example/?{'&a=1' * 130},1,1\n",
+        encoding="utf-8",
+    )
+    assert digest_cli.import_metrics(settings, path) == 1
+    err = capsys.readouterr().err
+    assert "line 2: `impressions` is too large" in err and "line 3: That link is too long" in err
+    assert "Traceback" not in err
+
+    path.write_text(
+        f"draft_id,url,impressions,engagements\n{first},https://x.example/1,1,1\n{second},https://x.example/1,2,2\n",
+        encoding="utf-8",
+    )
+    assert digest_cli.import_metrics(settings, path) == 1
+    assert "line 3: draft #" in capsys.readouterr().err
 
 
 def test_import_missing_columns_and_missing_file(runtime, settings, tmp_path, capsys):

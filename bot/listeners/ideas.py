@@ -96,6 +96,15 @@ def idea_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
     if link and not _URL.match(link):
         ack(response_action="errors", errors={"link": "A link starts with https:// (or http://)."})
         return
+    fields = {name: escape_raw(value) for name, value in (("title", title), ("network", network), ("link", link))}
+    too_long = {
+        name: f"Too long: at most {limit} characters, counting each & as 5 and each < or > as 4."
+        for name, limit in ideas.FIELD_LIMITS.items()
+        if len(fields[name]) > limit
+    }
+    if too_long:
+        ack(response_action="errors", errors=too_long)
+        return
     result = ideas.submit(
         req.db,
         req.outbox,
@@ -103,10 +112,10 @@ def idea_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
         req.now,
         author=user,
         submitted_by=user,
-        title=escape_raw(title),
+        title=fields["title"],
         text=escape_raw(details),
-        network=escape_raw(network) or None,
-        link=escape_raw(link) or None,
+        network=fields["network"] or None,
+        link=fields["link"] or None,
     )
     ack()
     req.outbox.dm(user, blocks.submitted_notice(result.idea, result.new))

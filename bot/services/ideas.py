@@ -22,6 +22,8 @@ from bot.text import parse_id
 
 IDEA_EXAMPLE = "/idea A behind-the-scenes video of the support team"
 MAX_TEXT = 3000
+# What the form's short fields may hold once escaped (their columns' sizes).
+FIELD_LIMITS = {name: Idea.__table__.c[name].type.length for name in ("title", "network", "link")}
 
 
 def message_key(idea_id: int) -> str:

@@ -21,6 +21,8 @@ from bot.text import escape_raw, parse_id, parse_permalink, unwrap_link
 METRICS_EXAMPLE = "/metrics 12 impressions=5400 engagements=310 clicks=42 url=https://www.instagram.com/p/abc"
 _URL = re.compile(r"^https?://[^\s<>|]+$")
 _NUMBER = re.compile(r"^\d{1,3}(?:[,_ ]?\d{3})*$|^\d+$")
+MAX_COUNT = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
+MAX_URL = Draft.__table__.c.published_url.type.length
 
 # CSV columns (header names, case-insensitive; spaces and dashes count as underscores) and their aliases.
 COLUMNS = {
@@ -59,7 +61,10 @@ def parse_count(value: str, name: str, *, example: str = METRICS_EXAMPLE) -> int
     value = value.strip()
     if not _NUMBER.match(value):
         raise BadInput(f"`{name}` must be a whole number, not `{value}`.", example)
-    return int(re.sub(r"[,_ ]", "", value))
+    number = int(re.sub(r"[,_ ]", "", value))
+    if number > MAX_COUNT:
+        raise BadInput(f"`{name}` is too large (at most {MAX_COUNT:,}).", example)
+    return number
 
 
 def parse_url(value: str, *, example: str = METRICS_EXAMPLE) -> str:
@@ -67,7 +72,10 @@ def parse_url(value: str, *, example: str = METRICS_EXAMPLE) -> str:
     if not _URL.match(url):
         raise BadInput(f"`{value}` is not a link starting with https://.", example)
     # Stored in Slack's escaped form, like every other text teambot keeps.
-    return escape_raw(url.replace("&amp;", "&"))
+    stored = escape_raw(url.replace("&amp;", "&"))
+    if len(stored) > MAX_URL:
+        raise BadInput(f"That link is too long ({len(stored)} characters, at most {MAX_URL}).", example)
+    return stored
 
 
 @dataclass
@@ -170,7 +178,7 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
     if missing:
         result.errors.append(f"line 1: missing column(s): {', '.join(missing)}")
         return result
-    pending: dict[int, Figures] = {}
+    pending: dict[int, tuple[int, Figures]] = {}
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -194,16 +202,16 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
         except (BadInput, NotFound, Conflict) as exc:
             result.errors.append(f"line {line}: {exc.message}")
             continue
-        pending[draft.id] = figures  # a later row for the same draft replaces an earlier one
+        pending[draft.id] = (line, figures)  # a later row for the same draft replaces an earlier one
         result.rows += 1
     if result.errors:
         return result
     drafts = {d.id: d for d in session.scalars(select(Draft).where(Draft.id.in_(pending)))}
-    for draft_id, figures in pending.items():
+    for draft_id, (line, figures) in pending.items():
         try:
             record(session, drafts[draft_id], figures, now, by=None, source="import")
         except Conflict as exc:
-            result.errors.append(f"draft #{draft_id}: {exc.message}")
+            result.errors.append(f"line {line}: draft #{draft_id}: {exc.message}")
     result.drafts = set(pending)
     return result
 

@@ -255,6 +255,13 @@ def test_submit_as_idea_shortcut(driver, slack, runtime):
     assert len(_ideas(runtime)) == 1
 
 
+def test_a_shortcut_refused_in_a_channel_teambot_is_not_in_is_explained_by_dm(driver, slack, runtime):
+    empty = {"type": "message", "user": "U0PAT", "text": "", "ts": "1700000900.000003"}
+    driver.shortcut(ShortcutId.SUBMIT_IDEA, channel="C0RANDOM", message=empty, user="U0ANNA")
+    assert _ideas(runtime) == [] and slack.ephemerals("U0ANNA") == []
+    assert any("needs some text" in c.text for c in slack.posts("U0ANNA"))
+
+
 # -- triage ------------------------------------------------------------------------------------------
 def test_content_manager_accepts_with_button_and_submitter_is_told(driver, slack, runtime):
     driver.command("/idea", "Customer spotlight series", user="U0ANNA")

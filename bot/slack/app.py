@@ -134,6 +134,9 @@ def _where(body: dict[str, Any]) -> tuple[str | None, str, str | None] | None:
     user = (body.get("user") or {}).get("id")
     if not user:
         return None
+    if body.get("type") in ("message_action", "shortcut"):
+        # Shortcuts work in channels teambot is not in, where an ephemeral cannot be posted: a DM.
+        return None, user, None
     channel = (body.get("channel") or {}).get("id")
     thread_ts = (body.get("message") or {}).get("thread_ts")
     return channel, user, thread_ts

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.blocks.ids import ActionId
-from bot.models.ideas_checklists import ChecklistRun
+from bot.models.ideas_checklists import ChecklistItem, ChecklistRun
 from bot.scheduler.runner import run_jobs
 from bot.services import export
 from tests.conftest import make_config
@@ -300,3 +300,33 @@ def test_shipped_config_and_built_in_defaults_are_the_same_checklists():
     assert [c.name for c in DEFAULT_CHECKLISTS] == ["daily", "weekly", "monthly", "annual"]
     daily = " ".join(DEFAULT_CHECKLISTS[0].items).lower()
     assert "crisis" in daily and "typical day" in daily and "kpi" in daily
+
+
+# -- long checklists in messages --------------------------------------------------------------------
+def _long_run(items: list[str]) -> ChecklistRun:
+    due = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    run = ChecklistRun(id=7, checklist="daily", due_wall="2026-03-02T09:00", due_at=due, posted_at=due, channel="C0X")
+    run.items = [ChecklistItem(position=n, text=text) for n, text in enumerate(items)]
+    return run
+
+
+def test_nudge_and_overview_of_a_long_checklist_stay_bounded_and_show_the_next_run():
+    from bot.blocks.checklists import nudge_message, runs_overview
+
+    run = _long_run([f"item {n:02d}" for n in range(40)])
+    nudge = nudge_message(run)
+    assert "item 19" in nudge and "item 20" not in nudge and "…and 20 more" in nudge
+    overview = runs_overview([("daily", run, datetime(2026, 3, 3, 8, tzinfo=UTC))], ZoneInfo("Europe/Budapest"))
+    text = "\n".join(b["text"]["text"] for b in overview if b["type"] == "section")
+    assert "next " in text and "item 04" in text and "item 05" not in text and "…and 35 more" in text
+
+
+def test_an_item_that_grows_past_75_characters_when_escaped_is_shortened_in_its_checkbox():
+    from bot.blocks.checklists import run_message
+
+    from bot.text import escape_raw
+
+    item = "Q&A with the product team & partners & press: schedule & confirm them all"  # 73 characters
+    _, blocks = run_message(_long_run([escape_raw(item)]), ZoneInfo("Europe/Budapest"))  # stored escaped
+    (option,) = [e["options"][0] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert len(option["text"]["text"]) <= 75 and option["text"]["text"].startswith("Q&amp;A with")

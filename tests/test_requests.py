@@ -104,6 +104,17 @@ def test_long_lists_are_cut_at_twenty(driver):
     assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
 
 
+def test_lists_that_would_need_too_many_blocks_count_the_rest():
+    from bot.blocks.common import list_sections
+
+    lines = [f"entry {i:02d} " + "x" * 880 for i in range(25)]
+    blocks = list_sections("*Header*", lines, "empty", max_blocks=4)
+    text = "\n".join(b["text"]["text"] for b in blocks)
+    shown = sum(f"entry {i:02d} " in text for i in range(25))
+    assert len(blocks) == 4 and 6 <= shown < 20
+    assert text.endswith(f"…and {25 - shown} more")
+
+
 def test_requests_work_while_auth_test_fails(driver, slack):
     slack.fail("auth.test", 500, times=5)
     assert "<@U0STRAT>" in driver.command("/team", "").text

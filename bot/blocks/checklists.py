@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.blocks.common import Block, context, help_text, list_sections, section
+from bot.blocks.common import Block, bounded_lines, context, help_text, list_sections, section
 from bot.blocks.ids import ActionId
-from bot.text import for_display
+from bot.text import for_display, truncate
 
 if TYPE_CHECKING:
     from bot.models.ideas_checklists import ChecklistItem, ChecklistRun
@@ -49,8 +49,14 @@ def title(run: ChecklistRun) -> str:
     return f"{run.checklist.replace('_', ' ').replace('-', ' ').capitalize()} checklist"
 
 
+OPTION_LIMIT = 75  # Slack's limit for a checkbox's text, counted as sent (escaped)
+
+
 def _item(item: ChecklistItem, run_id: int, tz: ZoneInfo) -> Block:
-    option: Block = {"text": {"type": "mrkdwn", "text": for_display(item.text)}, "value": str(item.position)}
+    # An item of 75 characters may grow past the limit once escaped (& is sent as &amp;): the box
+    # then shows it shortened, and the full text stays in the run's record.
+    label = truncate(for_display(item.text), OPTION_LIMIT)
+    option: Block = {"text": {"type": "mrkdwn", "text": label}, "value": str(item.position)}
     if item.done_by and item.done_at:
         option["description"] = {"type": "mrkdwn", "text": f"done by <@{item.done_by}>, {_clock(item.done_at, tz)}"}
     element: Block = {"type": "checkboxes", "action_id": ActionId.CHECKLIST_ITEM, "options": [option]}
@@ -73,7 +79,7 @@ def run_message(run: ChecklistRun, tz: ZoneInfo) -> tuple[str, list[Block]]:
 
 def nudge_message(run: ChecklistRun) -> str:
     open_items = [f"• {for_display(item.text)}" for item in run.items if not item.done_by]
-    lines = "\n".join(open_items[:40])
+    lines = "\n".join(bounded_lines(open_items))
     return f"Still open on the {title(run).lower()} (run #{run.id}):\n{lines}"
 
 
@@ -86,6 +92,7 @@ def runs_overview(rows: list[tuple[str, ChecklistRun | None, datetime | None]], 
             continue
         done, total = done_count(run)
         open_items = [for_display(i.text) for i in run.items if not i.done_by]
-        detail = f" — open: {'; '.join(open_items)}" if open_items else " — all done"
-        lines.append(f"*{name}* (run #{run.id}, {local(run.due_at, tz)}): {done} of {total} done{detail}{upcoming}")
+        # The next due time comes before the open items, which are cut to a few.
+        detail = f" — open: {'; '.join(bounded_lines(open_items, limit=5))}" if open_items else " — all done"
+        lines.append(f"*{name}* (run #{run.id}, {local(run.due_at, tz)}): {done} of {total} done{upcoming}{detail}")
     return list_sections("*Checklists*", lines, "No checklists are configured.")

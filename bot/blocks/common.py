@@ -87,30 +87,46 @@ def modal(
     }
 
 
-def bounded_lines(lines: list[str], limit: int = MAX_LIST, total: int | None = None) -> list[str]:
-    """At most `limit` entries, then "and N more" (of `total`, when only the first were loaded)."""
-    shown = lines[:limit]
-    more = (len(lines) if total is None else max(total, len(lines))) - len(shown)
-    return [*shown, f"…and {more} more"] if more > 0 else shown
+def bounded_lines(lines: list[str], limit: int = MAX_LIST) -> list[str]:
+    """At most `limit` entries, then "and N more"."""
+    return [*lines[:limit], f"…and {len(lines) - limit} more"] if len(lines) > limit else lines
 
 
-def list_sections(header: str, lines: list[str], empty: str, total: int | None = None) -> list[Block]:
-    """A header and a bounded list, packed into as few sections as the 3,000-character limit allows.
-    `total` is the full count when `lines` holds only the first entries."""
+def list_sections(
+    header: str, lines: list[str], empty: str, total: int | None = None, max_blocks: int | None = None
+) -> list[Block]:
+    """A header and a bounded list (at most 20 entries, then "and N more"), packed into as few
+    sections as the 3,000-character limit allows. `total` is the full count when `lines` holds only
+    the first entries; with `max_blocks`, entries that would need more blocks than that are counted
+    in the "and N more" line instead of being shown."""
     blocks: list[Block] = [section(header)]
     if not lines:
         blocks.append(context(empty))
         return blocks
+    count = len(lines) if total is None else max(total, len(lines))
+    entries = [truncate(line, 900) for line in lines[:MAX_LIST]]
+    budget = (max_blocks - 1) if max_blocks else None
+    chunks = _pack(entries, count)
+    while budget is not None and len(chunks) > budget and entries:
+        entries.pop()
+        chunks = _pack(entries, count)
+    blocks.extend(section(chunk) for chunk in chunks)
+    return blocks
+
+
+def _pack(entries: list[str], count: int) -> list[str]:
+    """The entries, then "…and N more" for the rest of `count`, in chunks that fit one section."""
+    more = count - len(entries)
+    chunks: list[str] = []
     chunk = ""
-    for line in bounded_lines(lines, total=total):
-        line = truncate(line, 900)
-        if len(chunk) + len(line) + 1 > SECTION_LIMIT:
-            blocks.append(section(chunk))
+    for line in [*entries, f"…and {more} more"] if more > 0 else entries:
+        if chunk and len(chunk) + len(line) + 1 > SECTION_LIMIT:
+            chunks.append(chunk)
             chunk = ""
         chunk = f"{chunk}\n{line}" if chunk else line
     if chunk:
-        blocks.append(section(chunk))
-    return blocks
+        chunks.append(chunk)
+    return chunks
 
 
 def mention(user: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks.common import Block, context, divider, help_text, section
+from bot.blocks.common import Block, context, divider, help_text, list_sections, section
 from bot.text import for_display, truncate
 
 if TYPE_CHECKING:
@@ -101,20 +101,17 @@ def staff_digest(data: DigestData) -> tuple[str, list[Block]]:
         section(f"*Best of {data.label}* — the team's best-performing posts, ideas and numbers"),
         divider(),
     ]
-    if data.top:
-        lines = [_post_line(rank, post) for rank, post in enumerate(data.top, start=1)]
-        blocks.append(section("*Top posts*\n" + "\n".join(lines)))
-    else:
-        blocks.append(section("*Top posts*\nNo posts were approved this month."))
+    lines = [_post_line(rank, post) for rank, post in enumerate(data.top, start=1)]
+    blocks += list_sections("*Top posts*", lines, "No posts were approved this month.", max_blocks=6)
     for post in data.sample_posts:
         blocks.append(section(f"*Ready to copy* — #{post.draft_id} by <@{post.author}>\n{_copyable(post.text)}"))
     blocks.append(divider())
-    top_ideas = [_idea_line(i) for i in data.top_ideas] or ["No votes on this month's ideas."]
-    blocks.append(section("*Most-voted ideas*\n" + "\n".join(top_ideas)))
-    accepted = [_idea_line(i) for i in data.accepted_ideas] or ["No ideas were accepted this month."]
-    if data.ideas_accepted > len(data.accepted_ideas):
-        accepted.append(f"…and {data.ideas_accepted - len(data.accepted_ideas)} more")
-    blocks.append(section("*Accepted ideas*\n" + "\n".join(accepted)))
+    top_ideas = [_idea_line(i) for i in data.top_ideas]
+    blocks += list_sections("*Most-voted ideas*", top_ideas, "No votes on this month's ideas.", max_blocks=4)
+    accepted = [_idea_line(i) for i in data.accepted_ideas]
+    blocks += list_sections(
+        "*Accepted ideas*", accepted, "No ideas were accepted this month.", total=data.ideas_accepted, max_blocks=4
+    )
     blocks.append(divider())
     blocks.append(section("*The team's numbers*\n" + "\n".join(team_numbers(data))))
     blocks.append(context("Share an idea any time with `/idea`; record post figures with `/metrics`."))

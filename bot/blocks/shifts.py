@@ -82,13 +82,13 @@ def handoff_message(
         f"{truncate(for_display(e.text), 150)}"
         for e in escalations
     ]
-    blocks += list_sections("*Open escalations, now assigned to the incoming person*", esc_lines, "None.")[:4]
+    blocks += list_sections("*Open escalations, now assigned to the incoming person*", esc_lines, "None.", max_blocks=4)
     draft_lines = [f"*#{number}* {link or ''}".strip() for number, link in drafts]
-    blocks += list_sections("*Drafts waiting on the outgoing person's approval*", draft_lines, "None.")[:4]
+    blocks += list_sections("*Drafts waiting on the outgoing person's approval*", draft_lines, "None.", max_blocks=4)
     note_lines = [
         f"{mention(n.author)} ({local_time(n.created_at, tz)}): {truncate(for_display(n.text), 400)}" for n in notes
     ]
-    blocks += list_sections("*Shift notes (ongoing conversations)*", note_lines, "None.")[:4]
+    blocks += list_sections("*Shift notes (ongoing conversations)*", note_lines, "None.", max_blocks=4)
     if handoff.acknowledged_at is not None:
         blocks.append(context(f":white_check_mark: Acknowledged by {mention(handoff.to_user)}"))
     elif with_button:

@@ -323,7 +323,6 @@ def test_nudge_and_overview_of_a_long_checklist_stay_bounded_and_show_the_next_r
 
 def test_an_item_that_grows_past_75_characters_when_escaped_is_shortened_in_its_checkbox():
     from bot.blocks.checklists import run_message
-
     from bot.text import escape_raw
 
     item = "Q&A with the product team & partners & press: schedule & confirm them all"  # 73 characters

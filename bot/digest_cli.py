@@ -21,7 +21,16 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
     from bot.slack.sender import OutboxSender
 
     now = utcnow()
-    key = digest.month_key(month) if month else digest.last_complete_month(now, config.tz)
+    latest = digest.last_complete_month(now, config.tz)
+    key = digest.month_key(month) if month else latest
+    if key > latest and not dry_run:
+        # Posting a month that has not ended would use up its one digest with partial figures.
+        print(
+            f"teambot: {key} has not ended yet (team time); the latest month to post is {latest}. "
+            "Use --dry-run to preview it.",
+            file=sys.stderr,
+        )
+        return 2
     engine = open_database(settings.database_url)
     if dry_run:
         from bot.db import make_session_factory

@@ -357,6 +357,20 @@ def test_cli_posts_a_chosen_month_once(runtime, settings, config, slack, capsys)
     assert len(slack.posts(STAFF)) == 1
 
 
+def test_cli_refuses_to_post_a_month_that_has_not_ended(runtime, settings, config, slack, capsys):
+    from datetime import date
+
+    seed_month(runtime)
+    with freeze_time(local(2026, 5, 20, 12, 0)):
+        assert digest_cli.run(settings, config, month=date(2026, 5, 1), dry_run=False) == 2
+        assert "2026-05 has not ended yet" in capsys.readouterr().err
+        assert digest_cli.run(settings, config, month=date(2031, 7, 1), dry_run=False) == 2
+        assert digest_cli.run(settings, config, month=date(2026, 5, 1), dry_run=True) == 0  # a preview is fine
+    assert slack.calls == []
+    with runtime.session_factory() as session:
+        assert session.scalar(select(DigestRecord)) is None
+
+
 def test_last_complete_month_is_in_team_time():
     assert digest.last_complete_month(datetime(2026, 5, 31, 22, 30, tzinfo=UTC), TZ) == "2026-05"
     assert digest.last_complete_month(datetime(2026, 5, 31, 21, 30, tzinfo=UTC), TZ) == "2026-04"

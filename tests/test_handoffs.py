@@ -52,6 +52,26 @@ def test_help(driver):
     assert "/handoff" in reply.text and "/handoff @ben" in reply.text and "Examples" in reply.text
 
 
+def test_a_lead_covering_for_someone_hands_over_their_shift(driver, slack, runtime, frozen):
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Ben (on shift)
+    reply = driver.command("/handoff", "<@U0ANNA> Ben went home sick", user="U0LEAD")
+    assert reply.status == 200
+    (handoff,) = handoffs_in_db(runtime)
+    assert (handoff.from_user, handoff.to_user, handoff.escalation_ids) == ("U0BEN", "U0ANNA", [1])
+    assert "Handed over by <@U0LEAD> for <@U0BEN>" in handoff.notes and "went home sick" in handoff.notes
+    assert assignees(runtime) == {1: "U0ANNA"}
+    assert any("handed your support shift over to <@U0ANNA>" in c.text for c in slack.posts("U0BEN"))
+
+
+def test_a_handoff_mid_shift_covers_the_rest_of_that_shift_only(driver, slack, runtime, frozen, sender):
+    driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6))  # 16:00: still the weekday shift
+    driver.command("/escalate", "Afternoon complaint", user="U0COMMUNITY")
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=12))  # 22:00: the shift ended at 17:00
+    driver.command("/escalate", "Late complaint", user="U0COMMUNITY")
+    assert assignees(runtime) == {1: "U0ANNA", 2: "U0LEAD"}
+
+
 def test_handoff_carries_escalations_drafts_and_notes(driver, slack, runtime, frozen, monkeypatch):
     driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Ben (on shift)
     driver.command("/escalate", "pr Journalist", user="U0COMMUNITY")  # → pr lead, stays

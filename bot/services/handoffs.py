@@ -136,15 +136,24 @@ def manual(
     notes: str | None,
     now: datetime,
 ) -> Handoff:
-    """`/handoff @next [notes]`: the incoming person is on shift from now on."""
+    """`/handoff @next [notes]`: the incoming person is on shift from now on. Someone who is not on
+    shift while a colleague is (a lead covering for a person who went home) hands over that
+    colleague's shift: their escalations and drafts go to @next, and they are told."""
     if to_user == actor:
         raise BadInput("You cannot hand off to yourself; name the person taking over.", HANDOFF_EXAMPLE)
     team = shifts.current_team_of(session, config, actor, now) or config.escalation.default_team
+    outgoing = actor
+    current = shifts.on_shift(session, config, team, now)
+    if current is not None and current.user not in (actor, to_user):
+        outgoing = current.user
+        notes = f"Handed over by <@{actor}> for <@{outgoing}>." + (f"\n{notes}" if notes else "")
     handoff = write(
-        session, config, outbox, team=team, from_user=actor, to_user=to_user, now=now, kind="manual", notes=notes
+        session, config, outbox, team=team, from_user=outgoing, to_user=to_user, now=now, kind="manual", notes=notes
     )
     assert handoff is not None
     shifts.take_over(session, config, team, to_user, now)
+    if outgoing != actor:
+        outbox.dm(outgoing, f"<@{actor}> handed your {team} shift over to <@{to_user}> (handoff #{handoff.id}).")
     return handoff
 
 

@@ -200,10 +200,16 @@ def _end_sessions(session: Session, team: str, now: datetime, user: str | None =
 
 
 def take_over(session: Session, config: TeamConfig, team: str, user: str, now: datetime) -> None:
-    """`user` is on shift for `team` from now until ended by hand or the next rota shift starts."""
+    """`user` is on shift for `team` from now until ended by hand, or until the rota shift in
+    progress ends (they cover the rest of it), or outside rota hours until the next one starts."""
     _end_sessions(session, team, now)
-    upcoming = next_occurrence(config, team, now)
-    session.add(ShiftSession(team=team, user_id=user, started_at=now, ends_at=upcoming.start if upcoming else None))
+    running = [o for o in occurrences(config, team, now, now + _TICK) if o.start <= now < o.end]
+    if running:
+        until: datetime | None = running[-1].end
+    else:
+        upcoming = next_occurrence(config, team, now)
+        until = upcoming.start if upcoming else None
+    session.add(ShiftSession(team=team, user_id=user, started_at=now, ends_at=until))
     session.flush()
 
 

@@ -172,3 +172,22 @@ def test_two_schedulers_ticking_the_same_due_escalation_notify_once(driver, slac
     )
     with runtime.session_factory() as session:
         assert set(session.scalars(select(Escalation.level_name))) == {"lead"}
+
+
+def test_a_lead_who_already_holds_it_is_reminded_not_told_it_climbed(driver, slack, runtime, sender, frozen):
+    # Saturday: nobody is on the weekday rota, so the lead holds it from the start.
+    saturday = MONDAY_10 + timedelta(days=5)
+    tick(runtime, sender, frozen, saturday)
+    driver.command("/escalate", "high Angry customer", user="U0COMMUNITY")
+    assert the_escalation(runtime).assignee == "U0LEAD"
+    tick(runtime, sender, frozen, saturday + timedelta(minutes=15))
+    first, second = dms(slack, "U0LEAD")
+    assert "assigned" in first.lower()
+    assert "it is still yours (lead)" in second and "climbed to you" not in second
+
+
+def test_a_timeout_under_a_minute_is_named_in_seconds():
+    from bot.services.escalations import _wait_text
+
+    assert (_wait_text(timedelta(seconds=30)), _wait_text(timedelta(minutes=15))) == ("30 s", "15 min")
+    assert _wait_text(timedelta(seconds=90)) == "1.5 min"

@@ -377,12 +377,26 @@ def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> b
     if new_level == old_level:
         return True
     level = levels[new_level]
-    minutes = int(waited.total_seconds() // 60)
+    within = _wait_text(waited)
     people = level_people(session, config, esc.team, level, now)
-    reason = f"Nobody acknowledged this within {minutes} min, so it climbed to you ({level}):"
-    notify(session, config, outbox, esc, people, reason, now, dedupe_prefix=f"escalation:{esc.id}:level:{new_level}")
+    dedupe = f"escalation:{esc.id}:level:{new_level}"
+    # The lead may already hold it (nobody was on shift): for them it is a reminder, not news.
+    holder = [u for u in people if u == esc.assignee]
+    reminder = f"Nobody has acknowledged this within {within}; it is still yours ({level}):"
+    notify(session, config, outbox, esc, holder, reminder, now, dedupe_prefix=dedupe)
+    others = [u for u in people if u != esc.assignee]
+    reason = f"Nobody acknowledged this within {within}, so it climbed to you ({level}):"
+    notify(session, config, outbox, esc, others, reason, now, dedupe_prefix=dedupe)
     refresh_message(config, outbox, esc)
     return True
+
+
+def _wait_text(waited: timedelta) -> str:
+    seconds = waited.total_seconds()
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = seconds / 60
+    return f"{minutes:.0f} min" if minutes == int(minutes) else f"{minutes:.1f} min"
 
 
 # -- export -------------------------------------------------------------------------------------

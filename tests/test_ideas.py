@@ -132,6 +132,8 @@ def test_help_garbage_and_unknown_ids(driver, runtime):
     bad = driver.command("/idea", "accept abc", user="U0CONTENT")
     assert "`abc` is not an idea id" in bad.text
     assert "needs an idea id" in driver.command("/idea", "decline", user="U0CONTENT").text
+    extra = driver.command("/idea", "accept 1 great one", user="U0CONTENT").text
+    assert "takes only the idea id; `great one` is extra" in extra
     assert _ideas(runtime) == []
 
 

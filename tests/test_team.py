@@ -75,6 +75,7 @@ def test_only_people_of_the_workspace_get_a_role(driver, runtime, slack):
 
 def test_garbage_unknown_role_and_unknown_user(driver):
     assert "is not a /team command" in driver.command("/team", "frobnicate").text
+    assert "`/team list` takes nothing more" in driver.command("/team", "list extra").text
     unknown_role = driver.command("/team", "add <@U0NEW> wizard", user="U0STRAT")
     assert "`wizard` is not a role" in unknown_role.text and "Example" in unknown_role.text
     unknown_user = driver.command("/team", "add @bob analyst", user="U0STRAT")

@@ -18,7 +18,7 @@ IDEA_HELP = help_text(
     "a vote. Content managers accept or decline them.",
     [
         "/idea A behind-the-scenes video of the support team",
-        "/idea   (opens a form: title, details, network, link)",
+        "/idea   ← on its own, opens a form: title, details, network, link",
         "/idea list",
         "/idea list top",
         "/idea accept 12",

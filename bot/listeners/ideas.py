@@ -54,8 +54,13 @@ def idea_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
             raise BadInput("`/idea list` takes nothing or `top`.", "/idea list top")
         return
     if sub in ("accept", "decline"):
-        if len(args) < 2 or (sub == "accept" and len(args) > 2):
+        if len(args) < 2:
             raise BadInput(f"`/idea {sub}` needs an idea id.", f"/idea {sub} 12")
+        if sub == "accept" and len(args) > 2:
+            raise BadInput(
+                f"`/idea accept` takes only the idea id; `{' '.join(args[2:])}` is extra (a reason goes with decline).",
+                "/idea accept 12",
+            )
         idea_id = parse_id(args[1])
         if idea_id is None:
             raise BadInput(f"`{args[1]}` is not an idea id; ideas are numbered like #12.", f"/idea {sub} 12")

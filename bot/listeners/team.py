@@ -31,6 +31,8 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     if sub == "list" and len(args) <= 1:
         ack(**ephemeral("Roles on the social team", roles_list(roles.members_by_role(req.db))))
         return
+    if sub == "list":
+        raise BadInput("`/team list` takes nothing more.", "/team list")
     if sub not in ("add", "remove"):
         raise BadInput(f"`/team {args[0]}` is not a /team command.", EXAMPLE)
     if len(args) != 3:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
+from bot.db import insert_unless_present
 from bot.errors import BadInput, Conflict
 from bot.models.core import RoleMember
 from bot.settings import ROLES, Roles
@@ -76,9 +77,8 @@ def seed(session: Session, configured: Roles, now: datetime) -> int:
     added = 0
     for role in ROLES:
         for user in dict.fromkeys(getattr(configured, role)):  # a name listed twice is added once
-            if not has_role(session, user, role):
-                session.add(RoleMember(role=role, user_id=user, added_by=None, added_at=now))
-                added += 1
-    session.flush()
+            # One statement that yields to a row already there: replicas starting together on one
+            # database seed the same members at the same moment.
+            added += insert_unless_present(session, RoleMember, role=role, user_id=user, added_by=None, added_at=now)
     _changed(session)
     return added

@@ -315,13 +315,14 @@ def test_sigterm_stops_cleanly_and_releases_the_scheduler_lease(tmp_path, fake_s
         assert connection.execute("SELECT count(*) FROM scheduler_lease").fetchone() == (0,)
 
 
-def _draft_message_event(ts: str) -> tuple[str, dict[str, str]]:
-    payload = {
+def draft_payload(event_id: str, ts: str, text: str = "Launch post for Monday") -> dict:
+    """An Events API delivery of a new top-level message in the drafts channel."""
+    return {
         "token": "legacy",
         "team_id": "T0TEAM",
         "api_app_id": "A0APP",
         "type": "event_callback",
-        "event_id": f"EvNOSENDER{ts.replace('.', '')}",
+        "event_id": event_id,
         "event_time": int(time.time()),
         "authorizations": [{"team_id": "T0TEAM", "user_id": "UBOT", "is_bot": True}],
         "event": {
@@ -329,12 +330,15 @@ def _draft_message_event(ts: str) -> tuple[str, dict[str, str]]:
             "channel": "C0DRAFTS",
             "channel_type": "channel",
             "user": "U0ANNA",
-            "text": "Weekend post",
+            "text": text,
             "ts": ts,
             "event_ts": ts,
         },
     }
-    body = json.dumps(payload)
+
+
+def draft_event(event_id: str, ts: str) -> tuple[str, dict[str, str]]:
+    body = json.dumps(draft_payload(event_id, ts))
     return body, signed_headers(body, content_type="application/json")
 
 
@@ -357,7 +361,7 @@ def test_a_web_replica_without_sender_leaves_its_posts_to_the_scheduler(tmp_path
     with running(args, env, tmp_path / "web.log", port) as web:
         web.wait_healthy()
         assert "outbox sender off" in web.output()
-        assert web.post(*_draft_message_event(ts))[0] == 200
+        assert web.post(*draft_event(f"EvNOSENDER{ts.replace('.', '')}", ts))[0] == 200
         # The draft's status message is queued; a sender would post it within milliseconds.
         time.sleep(1.0)
         assert pending() >= 1 and in_thread() == []

@@ -31,9 +31,8 @@ from bot.models.core import OutboxMessage, ProcessedEvent, SchedulerLease
 from bot.outbox import Outbox
 from bot.slack.app import create_app
 from tests.conftest import throwaway_postgres_database
-from tests.driver import signed_headers
 from tests.fake_slack import FakeSlack, start_fake_slack
-from tests.test_http_server import BotProcess, bot_env, free_port
+from tests.test_http_server import BotProcess, bot_env, draft_event, draft_payload, free_port
 
 TAKEOVER_LIMIT = 45.0  # lease TTL 30 s + one 5 s tick + slack for a busy machine
 SETTLE_LIMIT = 30.0
@@ -119,32 +118,6 @@ def test_requests_to_either_replica_succeed_and_share_state(cluster):
     assert "U0NEWBIE" not in first.command("/team")[1]
 
 
-def _draft_event(event_id: str, ts: str) -> tuple[str, dict[str, str]]:
-    body = json.dumps(_draft_payload(event_id, ts))
-    return body, signed_headers(body, content_type="application/json")
-
-
-def _draft_payload(event_id: str, ts: str) -> dict:
-    return {
-        "token": "legacy",
-        "team_id": "T0TEAM",
-        "api_app_id": "A0APP",
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": "T0TEAM", "user_id": "UBOT", "is_bot": True}],
-        "event": {
-            "type": "message",
-            "channel": "C0DRAFTS",
-            "channel_type": "channel",
-            "user": "U0ANNA",
-            "text": "Launch post for Monday",
-            "ts": ts,
-            "event_ts": ts,
-        },
-    }
-
-
 def _calls_about(slack: FakeSlack, ts: str) -> int:
     return sum(1 for c in slack.calls if c.params.get("thread_ts") == ts or c.params.get("ts") == ts)
 
@@ -152,12 +125,12 @@ def _calls_about(slack: FakeSlack, ts: str) -> int:
 @pytest.mark.slow
 def test_an_event_delivered_to_both_replicas_counts_once(cluster):
     control_ts, twice_ts = "1700000500.000100", "1700000500.000200"
-    body, headers = _draft_event("EvCONTROL0001", control_ts)
+    body, headers = draft_event("EvCONTROL0001", control_ts)
     assert cluster.web[0].post(body, headers)[0] == 200
 
     # The same delivery reaches both replicas at once (a Slack retry, or Socket Mode handing it to
     # another connection), then once more.
-    body, headers = _draft_event("EvTWICE000001", twice_ts)
+    body, headers = draft_event("EvTWICE000001", twice_ts)
     statuses: list[int] = []
     threads = [
         threading.Thread(target=lambda r=replica: statuses.append(r.post(body, headers)[0])) for replica in cluster.web
@@ -252,8 +225,8 @@ def test_socket_mode_instances_handle_a_redelivered_event_once(runtime, sender, 
         return run_bolt_app(app, request).status
 
     control_ts, twice_ts = "1700000600.000100", "1700000600.000200"
-    assert deliver(instances[0], _draft_payload("EvSOCKCONTROL", control_ts), 0) == 200
-    payload = _draft_payload("EvSOCKTWICE", twice_ts)
+    assert deliver(instances[0], draft_payload("EvSOCKCONTROL", control_ts), 0) == 200
+    payload = draft_payload("EvSOCKTWICE", twice_ts)
     statuses: list[int] = []
     threads = [
         threading.Thread(target=lambda app=app, n=n: statuses.append(deliver(app, payload, n)))

@@ -429,7 +429,7 @@ def test_export_has_the_documented_keys(driver, runtime, frozen):
         "resolved_at",
     } <= set(first)
     assert first["id"] == 1 and first["team"] == "pr" and first["severity"] == "high"
-    assert first["status"] == "resolved" and first["assignee"] == "U0PRLEAD" and first["level"] == "on_shift"
+    assert first["status"] == "resolved" and first["assignee"] == "U0PRLEAD" and first["level"] == "lead"
     assert first["created_at"] == "2024-03-04T09:00:00+00:00"
     assert first["acknowledged_at"] == "2024-03-04T09:02:00+00:00"
     assert first["resolved_at"] == "2024-03-04T09:12:00+00:00"

@@ -174,16 +174,19 @@ def test_two_schedulers_ticking_the_same_due_escalation_notify_once(driver, slac
         assert set(session.scalars(select(Escalation.level_name))) == {"lead"}
 
 
-def test_a_lead_who_already_holds_it_is_reminded_not_told_it_climbed(driver, slack, runtime, sender, frozen):
+def test_with_nobody_on_shift_it_starts_at_the_lead_and_climbs_on_to_the_strategists(
+    driver, slack, runtime, sender, frozen
+):
     # Saturday: nobody is on the weekday rota, so the lead holds it from the start.
     saturday = MONDAY_10 + timedelta(days=5)
     tick(runtime, sender, frozen, saturday)
     driver.command("/escalate", "high Angry customer", user="U0COMMUNITY")
-    assert the_escalation(runtime).assignee == "U0LEAD"
+    esc = the_escalation(runtime)
+    assert (esc.assignee, esc.level_name) == ("U0LEAD", "lead")
     tick(runtime, sender, frozen, saturday + timedelta(minutes=15))
-    first, second = dms(slack, "U0LEAD")
-    assert "assigned" in first.lower()
-    assert "it is still yours (lead)" in second and "climbed to you" not in second
+    assert the_escalation(runtime).level_name == "strategist"
+    assert "climbed to you (strategist)" in dms(slack, "U0STRAT")[0]
+    assert len(dms(slack, "U0LEAD")) == 1  # told once, when it was assigned
 
 
 def test_a_timeout_under_a_minute_is_named_in_seconds():

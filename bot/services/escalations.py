@@ -114,6 +114,16 @@ def default_assignee(session: Session, config: TeamConfig, team: str, now: datet
     return strategists[0] if strategists else None
 
 
+def first_staffed_level(session: Session, config: TeamConfig, team: str, now: datetime) -> int:
+    """The first level with someone in it: with nobody on shift an escalation starts at the lead,
+    so its first climb goes on to the strategists instead of back to the lead."""
+    levels = config.escalation.levels
+    for index, level in enumerate(levels):
+        if level_people(session, config, team, level, now):
+            return index
+    return 0
+
+
 def was_notified(session: Session, esc: Escalation, user: str) -> bool:
     return session.get(EscalationNotice, (esc.id, user)) is not None
 
@@ -196,6 +206,7 @@ def create(
         if existing is not None:
             raise Conflict(f"That message is already escalated as #{existing.id} ({existing.status}).")
     levels = config.escalation.levels
+    start = first_staffed_level(session, config, team, now)
     esc = Escalation(
         team=team,
         severity=severity,
@@ -209,9 +220,9 @@ def create(
         source_author=source_author,
         source_key=source_key,
         assignee=default_assignee(session, config, team, now),
-        level=0,
-        level_name=levels[0],
-        next_climb_at=now + ack_timeout(config, severity) if len(levels) > 1 else None,
+        level=start,
+        level_name=levels[start],
+        next_climb_at=now + ack_timeout(config, severity) if start + 1 < len(levels) else None,
         created_at=now,
     )
     try:
@@ -223,7 +234,7 @@ def create(
     text_out, blocks = escalation_message(esc, level_name(config, esc))
     outbox.post(config.channels.escalations, text_out, blocks, key=message_key(esc.id))
     notify(session, config, outbox, esc, [esc.assignee] if esc.assignee else [], "You are assigned:", now)
-    first_level = level_people(session, config, team, levels[0], now)
+    first_level = level_people(session, config, team, levels[start], now)
     notify(session, config, outbox, esc, [u for u in first_level if u != esc.assignee], "Please look at:", now)
     if severity == "crisis":
         notify(

@@ -153,7 +153,24 @@ def person_before(session: Session, config: TeamConfig, team: str, at: datetime)
     if manual:
         return manual[0].user_id
     earlier = [o for o in occurrences(config, team, at - timedelta(days=8), at) if o.start < at]
-    return earlier[-1].person if earlier else None
+    if not earlier:
+        return None
+    previous = earlier[-1]
+    # Someone who took that shift over (a /handoff mid-shift) and held it to its end covered it
+    # last: they hand over now, with what they were given.
+    cover = session.scalar(
+        select(ShiftSession.user_id)
+        .where(
+            ShiftSession.team == team,
+            ShiftSession.started_at >= previous.start,
+            ShiftSession.started_at < previous.end,
+            ShiftSession.ended_at.is_(None),
+            ShiftSession.ends_at <= at,
+        )
+        .order_by(ShiftSession.started_at.desc())
+        .limit(1)
+    )
+    return cover or previous.person
 
 
 def teams_of(config: TeamConfig, user: str) -> list[str]:

@@ -72,9 +72,7 @@ def test_a_handoff_mid_shift_covers_the_rest_of_that_shift_only(driver, slack, r
     assert assignees(runtime) == {1: "U0ANNA", 2: "U0LEAD"}
 
 
-def test_whoever_covered_the_end_of_a_shift_hands_over_at_the_next_shift_change(
-    driver, slack, runtime, frozen, sender
-):
+def test_whoever_covered_the_end_of_a_shift_hands_over_at_the_next_shift_change(driver, slack, runtime, frozen, sender):
     driver.command("/handoff", "<@U0ANNA> leaving early", user="U0BEN")  # Monday 10:00, Ben's shift
     tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6))
     driver.command("/escalate", "Afternoon complaint", user="U0COMMUNITY")  # → Anna, covering
@@ -82,6 +80,7 @@ def test_whoever_covered_the_end_of_a_shift_hands_over_at_the_next_shift_change(
     for minutes in range(0, 19 * 60, 5):  # to Tuesday 11:00 Budapest
         tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6, minutes=minutes))
     manual, scheduled = handoffs_in_db(runtime)
+    assert manual.kind == "manual"
     assert (scheduled.kind, scheduled.from_user, scheduled.to_user) == ("scheduled", "U0ANNA", "U0BEN")
     assert scheduled.escalation_ids == [1] and assignees(runtime) == {1: "U0BEN"}
     with runtime.session_factory() as session:

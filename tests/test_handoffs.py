@@ -63,6 +63,16 @@ def test_a_lead_covering_for_someone_hands_over_their_shift(driver, slack, runti
     assert any("handed your support shift over to <@U0ANNA>" in c.text for c in slack.posts("U0BEN"))
 
 
+def test_a_member_who_is_not_on_shift_hands_over_their_own_escalations(driver, slack, runtime, frozen):
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Ben (on shift)
+    driver.command("/escalate", "reassign 1 <@U0ANNA>", user="U0BEN")
+    driver.command("/handoff", "<@U0COMMUNITY> off this afternoon", user="U0ANNA")
+    (handoff,) = handoffs_in_db(runtime)
+    assert (handoff.from_user, handoff.escalation_ids) == ("U0ANNA", [1])
+    assert assignees(runtime) == {1: "U0COMMUNITY"}
+    assert not any("handed your support shift" in c.text for c in slack.posts("U0BEN"))
+
+
 def test_a_handoff_mid_shift_covers_the_rest_of_that_shift_only(driver, slack, runtime, frozen, sender):
     driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
     tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6))  # 16:00: still the weekday shift

@@ -76,8 +76,11 @@ def write(
     notes: str | None = None,
     shift_name: str | None = None,
     boundary_key: str | None = None,
+    also_from: str | None = None,
 ) -> Handoff | None:
-    """Write, carry and post a handoff; None when the scheduled one for `boundary_key` exists."""
+    """Write, carry and post a handoff; None when the scheduled one for `boundary_key` exists.
+    `also_from` is someone else whose open escalations and waiting drafts go over too (who handed
+    a colleague's shift over)."""
     if boundary_key is not None and session.scalar(select(Handoff.id).where(Handoff.boundary_key == boundary_key)):
         return None
     handoff = Handoff(
@@ -100,19 +103,19 @@ def write(
         return None
     carried: list[int] = []
     draft_ids: list[int] = []
-    if from_user and from_user != to_user:
-        for esc in escalations.open_assigned_to(session, team, from_user):
+    for giver in dict.fromkeys(u for u in (from_user, also_from) if u and u != to_user):
+        for esc in escalations.open_assigned_to(session, team, giver):
             escalations.assign_to(
                 session,
                 config,
                 outbox,
                 esc,
                 to_user,
-                f"Handed over to you by <@{from_user}> (handoff #{handoff.id}):",
+                f"Handed over to you by <@{giver}> (handoff #{handoff.id}):",
                 now,
             )
             carried.append(esc.id)
-        draft_ids = [d.id for d in approvals.drafts_waiting_on(session, from_user)]
+        draft_ids += [d.id for d in approvals.drafts_waiting_on(session, giver) if d.id not in draft_ids]
     handoff.escalation_ids = carried
     handoff.draft_ids = draft_ids
     session.execute(
@@ -136,19 +139,34 @@ def manual(
     notes: str | None,
     now: datetime,
 ) -> Handoff:
-    """`/handoff @next [notes]`: the incoming person is on shift from now on. Someone who is not on
-    shift while a colleague is (a lead covering for a person who went home) hands over that
-    colleague's shift: their escalations and drafts go to @next, and they are told."""
+    """`/handoff @next [notes]`: the incoming person is on shift from now on, with the sender's
+    open escalations and waiting drafts. The team's lead, a coordinator or a strategist who is not
+    on shift while a colleague is (covering for a person who went home) hands over that colleague's
+    shift: theirs go to @next as well, and they are told."""
     if to_user == actor:
         raise BadInput("You cannot hand off to yourself; name the person taking over.", HANDOFF_EXAMPLE)
     team = shifts.current_team_of(session, config, actor, now) or config.escalation.default_team
     outgoing = actor
     current = shifts.on_shift(session, config, team, now)
-    if current is not None and current.user not in (actor, to_user):
+    covering = (
+        actor == config.team(team).lead
+        or roles.has_role(session, actor, "coordinator")
+        or (roles.has_role(session, actor, "strategist"))
+    )
+    if covering and current is not None and current.user not in (actor, to_user):
         outgoing = current.user
         notes = f"Handed over by <@{actor}> for <@{outgoing}>." + (f"\n{notes}" if notes else "")
     handoff = write(
-        session, config, outbox, team=team, from_user=outgoing, to_user=to_user, now=now, kind="manual", notes=notes
+        session,
+        config,
+        outbox,
+        team=team,
+        from_user=outgoing,
+        to_user=to_user,
+        now=now,
+        kind="manual",
+        notes=notes,
+        also_from=actor,
     )
     assert handoff is not None
     shifts.take_over(session, config, team, to_user, now)

@@ -523,6 +523,41 @@ def test_waiting_draft_is_reminded_once_per_step(driver, slack, runtime, sender)
     assert _exported(runtime)["history"][-1]["via"] == "schedule"
 
 
+def test_a_reminder_selected_just_before_an_approval_is_not_posted(driver, runtime):
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("the race is about PostgreSQL's concurrent transactions (SQLite serialises writers)")
+    start = utcnow() - timedelta(hours=5)
+    with freeze_time(start):
+        _post_draft(driver)
+    now = utcnow()
+    with runtime.session_factory() as job, job.begin():
+        [(draft, _approvers)] = approvals.due_reminders(job, now, timedelta(minutes=240))
+        driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")  # commits meanwhile
+        assert approvals.claim_reminder(job, draft, now) is False
+
+
+def test_a_step_everyone_holding_has_used_up_falls_to_the_strategists(runtime, sender, slack):
+    with transaction(runtime.session_factory) as session:
+        roles.add(session, "U0COMMUNITY", "content_manager", by=STRAT, now=utcnow())
+    chain = make_config(approval={"chain": ["content_manager", "community_manager"]})
+    driver = SlackDriver(create_app(dataclasses.replace(runtime, config=chain)), sender)
+    _post_draft(driver)
+    driver.command("/approve", "1", user="U0COMMUNITY")  # the only community manager takes step 1
+    assert "Next: *community_manager* — <@U0STRAT>, please review" in _thread_posts(slack)[-1].text
+    driver.command("/approve", "1", user=STRAT)
+    assert _draft(runtime).status == "approved"
+
+
+def test_a_step_nobody_can_take_says_how_to_fix_it(driver, runtime, slack):
+    with transaction(runtime.session_factory) as session:
+        roles.add(session, STRAT, "content_manager", by=STRAT, now=utcnow())
+        roles.remove(session, CM, "content_manager")
+    _post_draft(driver)
+    driver.command("/approve", "1", user=STRAT)  # the only strategist takes step 1
+    notice = _thread_posts(slack)[-1].text
+    assert "nobody can take this step yet (add a strategist with `/team add @name strategist`)" in notice
+
+
 # -- delivery when Slack fails ---------------------------------------------------------------------
 def test_rate_limited_posts_wait_in_the_outbox_and_keep_order(driver, slack, runtime, sender):
     slack.fail("chat.postMessage", 429, retry_after=30, times=1)

@@ -96,15 +96,22 @@ def status_message(draft: Draft, steps: list[StepView]) -> tuple[str, list[Block
     return f"Draft #{draft.id}: {STATUS_LABEL.get(draft.status, draft.status)}", blocks
 
 
+def _please_review(approvers: list[str], role: str) -> str:
+    """Who should review; when nobody can (all wrote it or took an earlier step), how to fix that."""
+    if approvers:
+        return f"{mentions(approvers)}, please review"
+    return f"nobody can take this step yet (add a {role} with `/team add @name {role}`), then review"
+
+
 def next_step_notice(draft: Draft, by: str, step: int, role: str, approvers: list[str]) -> str:
     return (
-        f"Step {step + 1} approved by {mention(by)}. Next: *{role}* — {mentions(approvers)}, "
-        f"please review {draft_link(draft)}."
+        f"Step {step + 1} approved by {mention(by)}. Next: *{role}* — {_please_review(approvers, role)} "
+        f"{draft_link(draft)}."
     )
 
 
 def first_step_notice(draft: Draft, role: str, approvers: list[str]) -> str:
-    return f"New draft #{draft.id} needs a *{role}*: {mentions(approvers)}, please review."
+    return f"New draft #{draft.id} needs a *{role}*: {_please_review(approvers, role)}."
 
 
 def approved_notice(draft: Draft, by: str, community_managers: list[str]) -> str:
@@ -130,7 +137,7 @@ def reason_added_notice(draft: Draft, by: str, note: str) -> str:
 def reset_notice(draft: Draft, approvers: list[str]) -> str:
     return (
         f"{draft_link(draft)} was edited after review, so its approval starts again from step 1. "
-        f"{mentions(approvers)}, please review the new version."
+        f"{_please_review(approvers, draft.chain_roles()[0])} the new version."
     )
 
 
@@ -152,7 +159,7 @@ def withdrawn_notice(draft: Draft) -> str:
 def reminder(draft: Draft, role: str, approvers: list[str], waited_since: datetime) -> str:
     return (
         f"⏰ {draft_link(draft)} by {mention(draft.author)} has waited for a *{role}* since {when(waited_since)}: "
-        f"{mentions(approvers)}, please review it."
+        f"{_please_review(approvers, role)} it."
     )
 
 

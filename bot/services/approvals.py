@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.db import insert_unless_present
@@ -101,7 +101,12 @@ def eligible(session: Session, draft: Draft) -> list[str]:
         return []
     taken = {s.approved_by for s in active_steps(draft)}
     people = _holders_or_fallback(session, draft.chain_roles()[draft.current_step], draft.author)
-    return [u for u in people if u not in taken]
+    free = [u for u in people if u not in taken]
+    if not free:
+        # Everyone holding the role wrote the draft or took an earlier step: as when nobody but
+        # the author holds it, the step falls to the strategists (who have not taken one).
+        free = [u for u in roles.holders(session, FALLBACK_ROLE) if u != draft.author and u not in taken]
+    return free
 
 
 def steps_view(session: Session, draft: Draft) -> list[StepView]:
@@ -339,6 +344,25 @@ def due_reminders(session: Session, now: datetime, after: timedelta) -> list[tup
         .order_by(Draft.step_started_at)
     ).all()
     return [(draft, eligible(session, draft)) for draft in drafts]
+
+
+def claim_reminder(session: Session, draft: Draft, now: datetime) -> bool:
+    """Mark the draft's current step as reminded, unless it moved on since it was selected (an
+    approval committed in between, or another scheduler reminded it): a conditional update that
+    only one transaction can win, which on PostgreSQL waits for a concurrent approval first."""
+    claimed = session.execute(
+        update(Draft)
+        .where(
+            Draft.id == draft.id,
+            Draft.status == "pending",
+            Draft.current_step == draft.current_step,
+            Draft.step_started_at == draft.step_started_at,
+            or_(Draft.reminded_at.is_(None), Draft.reminded_at < Draft.step_started_at),
+        )
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
 
 
 def log_reminder(session: Session, draft: Draft, now: datetime) -> None:

@@ -42,7 +42,7 @@ def local(*args: int) -> datetime:
 
 def tick(runtime, sender, now: datetime) -> None:
     run_jobs(runtime, now)
-    sender.drain()
+    sender.drain(now)
 
 
 def runs(runtime, name: str | None = None) -> list[ChecklistRun]:
@@ -228,6 +228,25 @@ def test_unfinished_items_are_nudged_once_in_the_thread(driver, runtime, sender,
     nudge = posts[1]
     assert nudge.params.get("thread_ts") and "Check for a brewing crisis" in nudge.text
     assert "Compare mentions" not in nudge.text
+
+
+def test_a_checklist_held_back_by_a_slack_outage_is_nudged_after_it_went_out(driver, runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))
+    slack.fail("chat.postMessage", 500, times=1000)
+    for minute in range(0, 150, 5):  # Slack fails from 09:00 to 11:30
+        tick(runtime, sender, local(2026, 3, 2, 9, 0, 1) + timedelta(minutes=minute))
+    assert slack.posts(CHANNEL) == []
+    slack.heal()
+    went_out = local(2026, 3, 2, 11, 30)
+    while not slack.posts(CHANNEL):  # the sender's backoff decides when it is tried again
+        went_out += timedelta(minutes=1)
+        tick(runtime, sender, went_out)
+    assert went_out < local(2026, 3, 2, 11, 45)
+    tick(runtime, sender, went_out + timedelta(minutes=59))
+    assert len(slack.posts(CHANNEL)) == 1  # an hour after it went out, not after it was queued
+    tick(runtime, sender, went_out + timedelta(minutes=61))
+    nudge = slack.posts(CHANNEL)[-1]
+    assert len(slack.posts(CHANNEL)) == 2 and nudge.params.get("thread_ts") and "Still open" in nudge.text
 
 
 def test_finished_runs_are_not_nudged(driver, runtime, sender, slack):

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists, func, literal, select
+from sqlalchemy import String, and_, cast, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.blocks import checklists as checklist_blocks
 from bot.errors import NotFound
-from bot.models.core import SlackMessage
+from bot.models.core import OutboxMessage, SlackMessage
 from bot.models.ideas_checklists import ChecklistItem, ChecklistRun
 from bot.outbox import Outbox
 from bot.scheduler.wallclock import Due, latest_due, next_due
@@ -94,8 +94,9 @@ def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime
 
 
 def nudge_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime) -> int:
-    """Nudge, once, runs with unfinished items `nudge_after_minutes` after posting (in the run's
-    thread, so once its post has gone out). A nudge more than the misfire grace late is skipped."""
+    """Nudge, once, runs with unfinished items `nudge_after_minutes` after their post reached Slack
+    (in the run's thread). Counting from when Slack took the post, a checklist held back by a Slack
+    outage is still nudged; a nudge more than the misfire grace late (the bot was down) is skipped."""
     grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
     unfinished = exists().where(ChecklistItem.run_id == ChecklistRun.id, ChecklistItem.done_by.is_(None))
     nudged = 0
@@ -103,14 +104,16 @@ def nudge_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetim
         if not checklist.nudge_after_minutes:
             continue
         cutoff = now - timedelta(minutes=checklist.nudge_after_minutes)
+        key = literal("checklist_run:") + cast(ChecklistRun.id, String)
         rows = session.execute(
             select(ChecklistRun, SlackMessage.ts)
-            .join(SlackMessage, SlackMessage.key == literal("checklist_run:") + cast(ChecklistRun.id, String))
+            .join(SlackMessage, SlackMessage.key == key)
+            .join(OutboxMessage, and_(OutboxMessage.message_key == key, OutboxMessage.status == "sent"))
             .where(
                 ChecklistRun.checklist == checklist.name,
                 ChecklistRun.nudged_at.is_(None),
-                ChecklistRun.posted_at <= cutoff,
-                ChecklistRun.posted_at > cutoff - grace,
+                OutboxMessage.sent_at <= cutoff,
+                OutboxMessage.sent_at > cutoff - grace,
                 unfinished,
             )
             .options(selectinload(ChecklistRun.items))

@@ -194,3 +194,13 @@ def test_a_timeout_under_a_minute_is_named_in_seconds():
 
     assert (_wait_text(timedelta(seconds=30)), _wait_text(timedelta(minutes=15))) == ("30 s", "15 min")
     assert _wait_text(timedelta(seconds=90)) == "1.5 min"
+
+
+def test_after_the_scheduler_was_down_the_missed_levels_follow_at_once(driver, slack, runtime, sender, frozen):
+    driver.command("/escalate", "high Customer threatens to go to the press", user="U0COMMUNITY")
+    back = MONDAY_10 + timedelta(hours=1)  # both climbs (15 and 30 min) were due while it was down
+    tick(runtime, sender, frozen, back)
+    assert the_escalation(runtime).level_name == "lead"
+    tick(runtime, sender, frozen, back + timedelta(seconds=5))
+    assert the_escalation(runtime).level_name == "strategist"
+    assert len(dms(slack, "U0LEAD")) == 1 and len(dms(slack, "U0STRAT")) == 1

@@ -367,7 +367,9 @@ def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> b
     old_level = esc.level
     new_level = min(old_level + 1, len(levels) - 1)
     waited = ack_timeout(config, esc.severity)
-    next_climb = now + waited if new_level + 1 < len(levels) else None
+    # Counted from when this climb was due, not from now: after the scheduler was down, the levels
+    # it missed follow one another at once instead of a full timeout apart.
+    next_climb = esc.next_climb_at + waited if new_level + 1 < len(levels) else None
     # The claim: only one transaction moves the escalation off `old_level`.
     claimed = session.execute(
         update(Escalation)

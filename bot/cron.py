@@ -1,9 +1,9 @@
 """Cron expressions as people write them, for APScheduler.
 
 Cron counts weekdays from Sunday = 0 (and 7 is Sunday again); APScheduler's crontab parser counts
-from Monday = 0, so `1-5` would run Tuesday to Saturday. Numbers in the day-of-week field are
-therefore turned into day names, which both read the same way. (As in APScheduler, a day-of-month
-and a day-of-week both given must both match.)"""
+from Monday = 0, so `1-5` would run Tuesday to Saturday, and it refuses `sun-thu`. The
+day-of-week field is therefore read the cron way and handed over as a list of day names. (As in
+APScheduler, a day-of-month and a day-of-week both given must both match.)"""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ def cron_trigger(expression: str, timezone: tzinfo | None = None) -> CronTrigger
 
 def standard_weekdays(field: str) -> str:
     """The day-of-week field with cron's numbering spelled out as names (`1-5` → `mon,…,fri`)."""
-    if not any(character.isdigit() for character in field):
-        return field
+    if not any(character.isdigit() or character in "-/" for character in field):
+        return field  # "*" or plain day names
     days: set[int] = set()
     for token in field.split(","):
         span, _, step_text = token.partition("/")
@@ -37,7 +37,8 @@ def standard_weekdays(field: str) -> str:
         elif "-" in span:
             start, _, end = span.partition("-")
             first, last = _day(start), _day(end)
-            last = 7 if last == 0 and end.strip() == "7" else last
+            # A range may end on Sunday written as 7 or "sun": "5-7", "sat-sun".
+            last = 7 if last == 0 and first > 0 else last
         else:
             first = _day(span)
             last = 7 if step_text else first

@@ -11,6 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -69,6 +70,9 @@ def open_database(url: str) -> Engine:
     try:
         engine = make_engine(url)
         upgrade(engine)
+    except CommandError as exc:
+        # Typically a database migrated by a newer teambot than this one.
+        raise ConfigError(f"DATABASE_URL: the database's schema is not one this teambot knows ({exc})") from None
     except (DBAPIError, ArgumentError, ModuleNotFoundError, ValueError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] or exc.__class__.__name__
         raise ConfigError(f"DATABASE_URL: cannot use the database ({reason})") from None

@@ -544,6 +544,7 @@ def test_a_step_everyone_holding_has_used_up_falls_to_the_strategists(runtime, s
     _post_draft(driver)
     driver.command("/approve", "1", user="U0COMMUNITY")  # the only community manager takes step 1
     assert "Next: *community_manager* — <@U0STRAT>, please review" in _thread_posts(slack)[-1].text
+    assert "draft #1" in driver.command("/approve", "", user=STRAT).text  # on their waiting list too
     driver.command("/approve", "1", user=STRAT)
     assert _draft(runtime).status == "approved"
 

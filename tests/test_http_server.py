@@ -228,6 +228,20 @@ def test_a_file_that_is_not_a_database_is_one_line(env, tmp_path):
     assert _one_line(result.stderr).startswith("teambot: DATABASE_URL: cannot use the database")
 
 
+def test_a_database_from_a_newer_teambot_is_one_line(env, tmp_path):
+    import sqlite3
+
+    database = tmp_path / "newer.db"
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.execute("INSERT INTO alembic_version VALUES ('9999_future')")
+        connection.commit()
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+    result = run_to_exit(env, "db", "upgrade")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("teambot: DATABASE_URL: the database's schema is not one")
+
+
 def test_a_port_in_use_or_out_of_range_is_one_line(env):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -63,6 +63,15 @@ def test_a_slow_slack_is_given_a_budget_and_the_change_refused_in_time(driver, r
     assert len(slack.of("users.info")) <= 1  # tried once, never retried
 
 
+def test_the_admin_check_and_the_person_check_share_one_budget(driver, runtime, slack):
+    slack.users["U0ADMIN"] = {"is_admin": True}
+    slack.delays["users.info"] = 1.2
+    started = time.monotonic()
+    reply = driver.command("/team", "add <@U0NEW> coordinator", user="U0ADMIN")
+    assert time.monotonic() - started < 2.0  # not 2 × 1.2 s: the second read gets what is left
+    assert "now a coordinator" in reply.text and "U0NEW" in _holders(runtime, "coordinator")
+
+
 def test_only_people_of_the_workspace_get_a_role(driver, runtime, slack):
     slack.users["U0BOTTY"] = {"is_bot": True}
     assert "is a bot" in driver.command("/team", "add <@U0BOTTY> analyst", user="U0STRAT").text

@@ -64,6 +64,8 @@ def test_latest_and_next_due():
         ("0 9 * * */2", ["Sun", "Tue", "Thu", "Sat"]),
         ("0 9 * * 1,3", ["Mon", "Wed"]),
         ("0 9 * * mon-fri", ["Mon", "Tue", "Wed", "Thu", "Fri"]),
+        ("0 9 * * sun-thu", ["Sun", "Mon", "Tue", "Wed", "Thu"]),
+        ("0 9 * * sat-sun", ["Sat", "Sun"]),
         ("0 9 * * *", ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
     ],
 )
@@ -78,7 +80,7 @@ def test_weekday_numbers_count_from_sunday_as_in_cron(cron, weekdays):
     assert sorted(f.strftime("%a") for f in fires) == sorted(weekdays)
 
 
-@pytest.mark.parametrize("cron", ["0 9 * * 8", "0 9 * * 5-2", "0 9 * * x-y", "0 9 * * */0"])
+@pytest.mark.parametrize("cron", ["0 9 * * 8", "0 9 * * 5-2", "0 9 * * fri-mon", "0 9 * * x-y", "0 9 * * */0"])
 def test_impossible_weekdays_are_refused(cron):
     with pytest.raises(ValueError):
         cron_trigger(cron)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.errors import BadInput, NotFound
 from bot.outbox import Outbox
 from bot.settings import TeamConfig
-from bot.slack.lookup import NoSuchUser, user_info
+from bot.slack.lookup import Lookup, NoSuchUser
 
 HELP_WORDS = {"help", "-h", "--help", "?"}
 
@@ -26,6 +26,8 @@ class Req:
     config: TeamConfig
     client: WebClient
     bot_user_id: str | None
+    # Slack reads inside this request share one time budget (see bot/slack/lookup.py).
+    lookup: Lookup
 
     @classmethod
     def of(cls, context: BoltContext) -> Req:
@@ -36,6 +38,7 @@ class Req:
             config=context["config"],
             client=context.client,
             bot_user_id=context.bot_user_id,
+            lookup=Lookup(context.client),
         )
 
 
@@ -57,7 +60,7 @@ def check_person(req: Req, user: str, example: str) -> None:
     if user == req.bot_user_id:
         raise BadInput("teambot cannot take this over; name a person.", example)
     try:
-        info = user_info(req.client, user)
+        info = req.lookup.user(user)
     except NoSuchUser:
         raise NotFound(f"<@{user}> is not a user of this workspace.", example) from None
     if info is None:

@@ -10,7 +10,7 @@ from bot.blocks.team import TEAM_HELP, roles_list
 from bot.errors import BadInput, NotAllowed
 from bot.listeners.common import Req, check_person, ephemeral, wants_help
 from bot.services import roles
-from bot.slack.lookup import NoSuchUser, user_info
+from bot.slack.lookup import NoSuchUser
 from bot.text import parse_user, split_args
 
 EXAMPLE = "/team add @maria content_manager"
@@ -56,7 +56,7 @@ def _require_role_admin(req: Req, actor: str) -> None:
     if roles.has_role(req.db, actor, "strategist"):
         return
     try:
-        user = user_info(req.client, actor)
+        user = req.lookup.user(actor)
     except NoSuchUser:
         user = {}
     if user is None:

@@ -35,7 +35,10 @@ class OutboxMessage(Base):
     that caused them and sent in id order per channel by the outbox worker."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "channel", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "channel", "id"),
+        Index("ix_outbox_message_key", "message_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from bot.db import insert_unless_present
 from bot.errors import BadInput, Conflict, NotAllowed, NotFound
@@ -172,9 +172,16 @@ def _may_take_now(session: Session, user: str) -> list[ColumnElement[bool]] | No
         return None
     may_take = [Draft.current_role.in_(mine)]
     if FALLBACK_ROLE in mine:
-        # Steps nobody but the author holds fall to the strategists.
-        someone_else_holds = exists().where(RoleMember.role == Draft.current_role, RoleMember.user_id != Draft.author)
-        may_take.append(~someone_else_holds)
+        # As in eligible(): a step falls to the strategists when no holder of its role is left who
+        # is not the author and has not taken a step of this draft.
+        holder, their_step = aliased(RoleMember), aliased(ApprovalStep)
+        holder_took_a_step = exists().where(
+            their_step.draft_id == Draft.id, their_step.approved_by == holder.user_id, their_step.active.is_(True)
+        )
+        someone_else_can = exists().where(
+            holder.role == Draft.current_role, holder.user_id != Draft.author, ~holder_took_a_step
+        )
+        may_take.append(~someone_else_can)
     already_took_a_step = exists().where(
         ApprovalStep.draft_id == Draft.id, ApprovalStep.approved_by == user, ApprovalStep.active.is_(True)
     )

@@ -26,21 +26,6 @@ def one_shot_client(client: WebClient, timeout: float) -> WebClient:
     return WebClient(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])
 
 
-def user_info(client: WebClient, user: str) -> dict[str, Any] | None:
-    """users.info inside a request: the user's record, or None when Slack cannot say within the
-    budget. Raises NoSuchUser when Slack answers that the user does not exist."""
-    try:
-        return one_shot_client(client, BUDGET_SECONDS).users_info(user=user).get("user") or {}
-    except SlackApiError as exc:
-        error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
-        if error in ("user_not_found", "users_not_found"):
-            raise NoSuchUser(user) from None
-        log.warning("users.info failed (%s)", error)
-    except OSError as exc:
-        log.warning("users.info failed (%s)", exc.__class__.__name__)
-    return None
-
-
 class Lookup:
     def __init__(self, client: WebClient, budget: float = BUDGET_SECONDS):
         self.client = client
@@ -56,6 +41,23 @@ class Lookup:
             return reader.api_call(method, data=params).data  # type: ignore[return-value]
         except (SlackApiError, OSError):
             return None
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        """users.info: the user's record, or None when Slack cannot say within the budget. Raises
+        NoSuchUser when Slack answers that the user does not exist."""
+        remaining = self.deadline - time.monotonic()
+        if remaining < MIN_CALL_SECONDS:
+            return None
+        try:
+            return one_shot_client(self.client, remaining).users_info(user=user_id).get("user") or {}
+        except SlackApiError as exc:
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+            if error in ("user_not_found", "users_not_found"):
+                raise NoSuchUser(user_id) from None
+            log.warning("users.info failed (%s)", error)
+        except OSError as exc:
+            log.warning("users.info failed (%s)", exc.__class__.__name__)
+        return None
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """The message at (channel, ts): from the channel's history, or its thread if it is a reply."""

@@ -66,7 +66,9 @@ class SessionPerRequestApp(App):
 
 def _timestamp_is_a_number(req: BoltRequest) -> bool:
     values = req.headers.get("x-slack-request-timestamp") or []
-    return bool(values) and values[0].strip().isdigit()
+    stamp = values[0].strip() if values else ""
+    # ASCII only: str.isdigit() also accepts digits like "²" that int() refuses.
+    return stamp.isascii() and stamp.isdigit()
 
 
 def deduplicate_events(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:

@@ -46,7 +46,9 @@ def upgrade() -> None:
         sa.Column("idea_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["idea_id"], ["ideas.id"], name=op.f("fk_idea_votes_idea_id_ideas"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["idea_id"], ["ideas.id"], name=op.f("fk_idea_votes_idea_id_ideas"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("idea_id", "user_id", name=op.f("pk_idea_votes")),
     )
 

@@ -66,11 +66,18 @@ def test_a_lead_covering_for_someone_hands_over_their_shift(driver, slack, runti
 def test_a_member_who_is_not_on_shift_hands_over_their_own_escalations(driver, slack, runtime, frozen):
     driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Ben (on shift)
     driver.command("/escalate", "reassign 1 <@U0ANNA>", user="U0BEN")
-    driver.command("/handoff", "<@U0COMMUNITY> off this afternoon", user="U0ANNA")
+    driver.command("/shift", "note Customer waits for a refund answer", user="U0BEN")
+    reply = driver.command("/handoff", "<@U0COMMUNITY> off this afternoon", user="U0ANNA")
     (handoff,) = handoffs_in_db(runtime)
     assert (handoff.from_user, handoff.escalation_ids) == ("U0ANNA", [1])
     assert assignees(runtime) == {1: "U0COMMUNITY"}
     assert not any("handed your support shift" in c.text for c in slack.posts("U0BEN"))
+    # Ben keeps his shift and his shift notes; only Anna's own work moved.
+    assert "The shift stays with <@U0BEN>" in reply.text
+    assert "on shift: <@U0BEN>" in driver.command("/shift", "who").text
+    with runtime.session_factory() as session:
+        (note,) = session.scalars(select(ShiftNote))
+    assert note.handoff_id is None
 
 
 def test_a_handoff_mid_shift_covers_the_rest_of_that_shift_only(driver, slack, runtime, frozen, sender):

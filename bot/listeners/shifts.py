@@ -131,10 +131,16 @@ def handoff_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
     notes = escalations.rest_after(text, 1) or None
     handoff = handoffs.manual(req.db, req.config, req.outbox, actor=actor, to_user=to_user, notes=notes, now=req.now)
     carried = len(handoff.escalation_ids or [])
+    current = shifts.on_shift(req.db, req.config, handoff.team, req.now)
+    shift = (
+        f"<@{to_user}> is on shift now."
+        if current is not None and current.user == to_user
+        else f"The shift stays with <@{current.user}>." if current is not None else ""
+    )
     ack(
         **ephemeral(
             f"Handoff #{handoff.id} to <@{to_user}> for {handoff.team} is posted; {carried} open "
-            f"escalation{'s' if carried != 1 else ''} now assigned to them. <@{to_user}> is on shift now."
+            f"escalation{'s' if carried != 1 else ''} now assigned to them. {shift}".strip()
         )
     )
 

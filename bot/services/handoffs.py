@@ -77,10 +77,12 @@ def write(
     shift_name: str | None = None,
     boundary_key: str | None = None,
     also_from: str | None = None,
+    carry_notes: bool = True,
 ) -> Handoff | None:
     """Write, carry and post a handoff; None when the scheduled one for `boundary_key` exists.
     `also_from` is someone else whose open escalations and waiting drafts go over too (who handed
-    a colleague's shift over)."""
+    a colleague's shift over). The team's shift notes go with it unless `carry_notes` is off (a
+    handoff of one's own work while someone else holds the shift)."""
     if boundary_key is not None and session.scalar(select(Handoff.id).where(Handoff.boundary_key == boundary_key)):
         return None
     handoff = Handoff(
@@ -118,12 +120,13 @@ def write(
         draft_ids += [d.id for d in approvals.drafts_waiting_on(session, giver) if d.id not in draft_ids]
     handoff.escalation_ids = carried
     handoff.draft_ids = draft_ids
-    session.execute(
-        update(ShiftNote)
-        .where(ShiftNote.team == team, ShiftNote.handoff_id.is_(None))
-        .values(handoff_id=handoff.id)
-        .execution_options(synchronize_session=False)
-    )
+    if carry_notes:
+        session.execute(
+            update(ShiftNote)
+            .where(ShiftNote.team == team, ShiftNote.handoff_id.is_(None))
+            .values(handoff_id=handoff.id)
+            .execution_options(synchronize_session=False)
+        )
     session.flush()
     _messages(session, config, outbox, handoff, first=True)
     return handoff
@@ -139,10 +142,11 @@ def manual(
     notes: str | None,
     now: datetime,
 ) -> Handoff:
-    """`/handoff @next [notes]`: the incoming person is on shift from now on, with the sender's
-    open escalations and waiting drafts. The team's lead, a coordinator or a strategist who is not
-    on shift while a colleague is (covering for a person who went home) hands over that colleague's
-    shift: theirs go to @next as well, and they are told."""
+    """`/handoff @next [notes]`: the incoming person gets the sender's open escalations and waiting
+    drafts and is on shift from now on. The team's lead, a coordinator or a strategist who is not on
+    shift while a colleague is (covering for a person who went home) hands over that colleague's
+    shift: theirs go to @next as well, and they are told. Anyone else who is not on shift while a
+    colleague is hands over only their own work; the shift stays with the colleague."""
     if to_user == actor:
         raise BadInput("You cannot hand off to yourself; name the person taking over.", HANDOFF_EXAMPLE)
     team = shifts.current_team_of(session, config, actor, now) or config.escalation.default_team
@@ -153,9 +157,13 @@ def manual(
         or roles.has_role(session, actor, "coordinator")
         or (roles.has_role(session, actor, "strategist"))
     )
-    if covering and current is not None and current.user not in (actor, to_user):
+    someone_else_on_shift = current is not None and current.user not in (actor, to_user)
+    if covering and someone_else_on_shift:
+        assert current is not None
         outgoing = current.user
         notes = f"Handed over by <@{actor}> for <@{outgoing}>." + (f"\n{notes}" if notes else "")
+    # A member handing over their own work while a colleague holds the shift leaves the shift be.
+    moves_shift = not someone_else_on_shift or outgoing != actor
     handoff = write(
         session,
         config,
@@ -167,9 +175,11 @@ def manual(
         kind="manual",
         notes=notes,
         also_from=actor,
+        carry_notes=moves_shift,
     )
     assert handoff is not None
-    shifts.take_over(session, config, team, to_user, now)
+    if moves_shift:
+        shifts.take_over(session, config, team, to_user, now)
     if outgoing != actor:
         outbox.dm(outgoing, f"<@{actor}> handed your {team} shift over to <@{to_user}> (handoff #{handoff.id}).")
     return handoff

@@ -71,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     app = create_app(os.environ["SLACK_SIGNING_SECRET"], os.environ.get("SLACK_API_URL", "https://slack.com/api/"))
-    serve(wsgi_app(app), host="127.0.0.1", port=args.port, threads=_teambot_threads(http.serve), ident="ack-only")
+    serve(wsgi_app(app), host="127.0.0.1", port=args.port, threads=_teambot_threads(http.listen), ident="ack-only")
 
 
 if __name__ == "__main__":

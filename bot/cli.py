@@ -185,9 +185,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.slack.app import create_app
 
     app = create_app(runtime)
+    server = None
+    if not settings.socket_mode:
+        from bot.slack.http import listen
+
+        # The port first: if it cannot be had, nothing else has started (no scheduler lease taken).
+        server = listen(app, runtime.engine, args.host, args.port)
     stop_background = _start_background(runtime, with_scheduler=not args.no_scheduler, with_sender=not args.no_sender)
     try:
-        if settings.socket_mode:
+        if server is None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             assert settings.slack_app_token is not None
@@ -202,7 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             from bot.slack.http import serve
 
-            serve(app, runtime.engine, args.host, args.port)
+            serve(server, args.host, args.port)
     finally:
         stop_background()
     return 0

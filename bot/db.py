@@ -75,6 +75,8 @@ def open_database(url: str) -> Engine:
         raise ConfigError(f"DATABASE_URL: the database's schema is not one this teambot knows ({exc})") from None
     except (DBAPIError, ArgumentError, ModuleNotFoundError, ValueError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] or exc.__class__.__name__
+        if isinstance(exc, ModuleNotFoundError) or "Can't load plugin" in reason:
+            reason = "teambot supports sqlite:///PATH and postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
         raise ConfigError(f"DATABASE_URL: cannot use the database ({reason})") from None
     return engine
 

@@ -220,6 +220,12 @@ def test_an_unusable_database_url_is_one_line_without_the_password(env, url):
     assert "s3cret-pw" not in result.stderr + result.stdout
 
 
+def test_an_unsupported_database_names_the_supported_ones(env):
+    env["DATABASE_URL"] = "mysql://teambot:s3cret-pw@127.0.0.1/teambot"
+    result = run_to_exit(env, "db", "upgrade")
+    assert "sqlite:///PATH and postgresql+psycopg://" in _one_line(result.stderr)
+
+
 def test_a_file_that_is_not_a_database_is_one_line(env, tmp_path):
     (tmp_path / "notes.db").write_text("these are my notes, not a database\n" * 100)
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'notes.db'}"
@@ -250,6 +256,7 @@ def test_a_port_in_use_or_out_of_range_is_one_line(env):
         result = run_to_exit(env, "run", "--host", "127.0.0.1", "--port", str(port))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1].startswith(f"teambot: cannot listen on 127.0.0.1:{port}")
+    assert "became leader" not in result.stderr  # the port is taken before the scheduler starts
     out_of_range = run_to_exit(env, "run", "--port", "99999")
     assert out_of_range.returncode == 2 and "is not a port" in out_of_range.stderr
 

@@ -92,7 +92,10 @@ def status_message(draft: Draft, steps: list[StepView]) -> tuple[str, list[Block
                 block_id=f"draft:{draft.id}",
             )
         )
-    blocks.append(context(f"React with the approve, changes or reject emoji, or use `/approve {draft.id}`."))
+    if draft.status == "pending":
+        blocks.append(context(f"React with the approve, changes or reject emoji, or use `/approve {draft.id}`."))
+    elif draft.status in ("rejected", "changes_requested"):
+        blocks.append(context("Edit the draft message to send it through approval again."))
     return f"Draft #{draft.id}: {STATUS_LABEL.get(draft.status, draft.status)}", blocks
 
 

@@ -54,11 +54,11 @@ def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str
     return reply
 
 
-def check_person(req: Req, user: str, example: str) -> None:
+def check_person(req: Req, user: str, example: str, *, not_the_bot: str = "teambot cannot take this over") -> None:
     """A real, active person (not a bot, not gone). If Slack cannot say right now, the person is
     taken as given: an urgent handover must not wait for Slack's user directory."""
     if user == req.bot_user_id:
-        raise BadInput("teambot cannot take this over; name a person.", example)
+        raise BadInput(f"{not_the_bot}; name a person.", example)
     try:
         info = req.lookup.user(user)
     except NoSuchUser:

@@ -135,7 +135,9 @@ def handoff_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
     shift = (
         f"<@{to_user}> is on shift now."
         if current is not None and current.user == to_user
-        else f"The shift stays with <@{current.user}>." if current is not None else ""
+        else f"The shift stays with <@{current.user}>."
+        if current is not None
+        else ""
     )
     ack(
         **ephemeral(

@@ -43,12 +43,16 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     role = roles.parse_role(args[2])
     _require_role_admin(req, actor)
     if sub == "add":
-        check_person(req, user, EXAMPLE)
+        check_person(req, user, EXAMPLE, not_the_bot="teambot cannot hold a role")
         roles.add(req.db, user, role, by=actor, now=req.now)
-        ack(**ephemeral(f"<@{user}> is now a {role}."))
+        ack(**ephemeral(f"<@{user}> is now {_article(role)} {role}."))
     else:
         roles.remove(req.db, user, role)
-        ack(**ephemeral(f"<@{user}> is no longer a {role}."))
+        ack(**ephemeral(f"<@{user}> is no longer {_article(role)} {role}."))
+
+
+def _article(role: str) -> str:
+    return "an" if role[0] in "aeiou" else "a"
 
 
 def _require_role_admin(req: Req, actor: str) -> None:

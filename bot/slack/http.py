@@ -46,9 +46,8 @@ def _stop(signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def serve(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> None:
-    """Serve until SIGTERM or SIGINT; then waitress finishes the requests in progress and this
-    returns, so the caller can stop the scheduler (releasing its lease) and the outbox worker."""
+def listen(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> Any:
+    """Bind the port (a ConfigError when it cannot be had), before anything else starts."""
     from waitress import create_server
 
     from bot.settings import ConfigError
@@ -58,6 +57,12 @@ def serve(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> 
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(f"cannot listen on {host}:{port} ({reason})") from None
+    return server
+
+
+def serve(server: Any, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT; then waitress finishes the requests in progress and this
+    returns, so the caller can stop the scheduler (releasing its lease) and the outbox worker."""
     log.info("teambot listening on http://%s:%d%s", host, port, EVENTS_PATH)
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (docker stop, systemd, Kubernetes) would otherwise end the process on the spot.

@@ -249,6 +249,20 @@ def test_a_checklist_held_back_by_a_slack_outage_is_nudged_after_it_went_out(dri
     assert len(slack.posts(CHANNEL)) == 2 and nudge.params.get("thread_ts") and "Still open" in nudge.text
 
 
+def test_a_run_whose_sent_post_was_cleaned_up_is_still_nudged(runtime, sender, slack):
+    # Housekeeping deletes sent outbox rows after 30 days; a long nudge delay must not depend on them.
+    from sqlalchemy import delete
+
+    from bot.models.core import OutboxMessage
+
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 1))
+    with runtime.session_factory() as session, session.begin():
+        session.execute(delete(OutboxMessage))
+    tick(runtime, sender, local(2026, 3, 2, 10, 0, 5))
+    assert len(slack.posts(CHANNEL)) == 2 and "Still open" in slack.posts(CHANNEL)[-1].text
+
+
 def test_finished_runs_are_not_nudged(driver, runtime, sender, slack):
     tick(runtime, sender, local(2026, 3, 2, 8, 0))
     tick(runtime, sender, local(2026, 3, 2, 9, 0, 1))

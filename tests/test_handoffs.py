@@ -80,6 +80,17 @@ def test_a_member_who_is_not_on_shift_hands_over_their_own_escalations(driver, s
     assert note.handoff_id is None
 
 
+def test_handing_ones_work_to_whoever_is_on_shift_leaves_their_notes_for_the_next_shift(driver, runtime, frozen):
+    driver.command("/shift", "note Customer waits for a refund answer", user="U0BEN")  # Ben is on shift
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")
+    driver.command("/escalate", "reassign 1 <@U0ANNA>", user="U0BEN")
+    reply = driver.command("/handoff", "<@U0BEN> going home", user="U0ANNA")
+    assert "<@U0BEN> is on shift now" in reply.text and assignees(runtime) == {1: "U0BEN"}
+    with runtime.session_factory() as session:
+        (note,) = session.scalars(select(ShiftNote))
+    assert note.handoff_id is None
+
+
 def test_a_handoff_mid_shift_covers_the_rest_of_that_shift_only(driver, slack, runtime, frozen, sender):
     driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
     tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6))  # 16:00: still the weekday shift

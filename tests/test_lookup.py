@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from bot.models.escalations import Escalation
+from bot.slack.app import create_app
+from tests.conftest import make_config
+from tests.driver import SlackDriver
 
 
 def test_slow_slack_does_not_delay_the_acknowledgement(driver, slack, runtime):
@@ -28,3 +32,13 @@ def test_failing_slack_falls_back_to_a_built_link(driver, slack, runtime):
     with runtime.session_factory() as session:
         (escalation,) = session.query(Escalation).all()
     assert escalation.link.endswith("/archives/C0SOCIAL/p1709542800000100")
+
+
+def test_one_reaction_that_is_both_an_escalation_and_an_idea_keeps_one_budget(runtime, sender, slack):
+    same_emoji = make_config(ideas={"emoji": "rotating_light"})
+    driver = SlackDriver(create_app(dataclasses.replace(runtime, config=same_emoji)), sender)
+    for method in ("conversations.history", "conversations.replies", "chat.getPermalink"):
+        slack.delays[method] = 5
+    started = time.monotonic()
+    reply = driver.reaction("U0COMMUNITY", "rotating_light", "C0SOCIAL", "1709542800.000100", item_user="U0CUST")
+    assert reply.status == 200 and time.monotonic() - started < 2.9

@@ -227,7 +227,7 @@ def escalate_message(
     via: str,
     reader: Lookup | None = None,
 ) -> Any:
-    link = (reader or Lookup(req.client)).permalink(channel, ts, message.get("thread_ts"))
+    link = (reader or req.lookup).permalink(channel, ts, message.get("thread_ts"))
     text = message.get("text") or ""
     body = text or "_(message text not available)_"
     return escalations.create(
@@ -255,7 +255,7 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     channel, ts, reporter = item.get("channel"), item.get("ts"), event.get("user")
     if not (channel and ts and reporter):
         return
-    reader = Lookup(req.client)
+    reader = req.lookup
     esc = escalate_message(
         req,
         reader=reader,

@@ -13,7 +13,6 @@ from bot.blocks.ids import ActionId, ShortcutId, ViewId
 from bot.errors import BadInput, Conflict
 from bot.listeners.common import Req, ephemeral, wants_help
 from bot.services import ideas
-from bot.slack.lookup import Lookup
 from bot.slack.views import open_view
 from bot.text import emoji_base, escape_raw, parse_id, split_args
 
@@ -169,7 +168,7 @@ def _submit_reacted(req: Req, channel: str, ts: str, reactor: str, item_user: st
 
 def _fetch_message(req: Req, channel: str, ts: str) -> dict[str, Any]:
     """The reacted message (reaction events carry no text)."""
-    found = Lookup(req.client).message(channel, ts)
+    found = req.lookup.message(channel, ts)
     if found is None:
         raise Conflict(
             "teambot could not read that message, so it was not submitted as an idea. "

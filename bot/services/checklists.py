@@ -105,15 +105,17 @@ def nudge_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetim
             continue
         cutoff = now - timedelta(minutes=checklist.nudge_after_minutes)
         key = literal("checklist_run:") + cast(ChecklistRun.id, String)
+        # When the post went out; the outbox row is gone after 30 days, then the queue time stands in.
+        went_out = func.coalesce(OutboxMessage.sent_at, ChecklistRun.posted_at)
         rows = session.execute(
             select(ChecklistRun, SlackMessage.ts)
             .join(SlackMessage, SlackMessage.key == key)
-            .join(OutboxMessage, and_(OutboxMessage.message_key == key, OutboxMessage.status == "sent"))
+            .outerjoin(OutboxMessage, and_(OutboxMessage.message_key == key, OutboxMessage.status == "sent"))
             .where(
                 ChecklistRun.checklist == checklist.name,
                 ChecklistRun.nudged_at.is_(None),
-                OutboxMessage.sent_at <= cutoff,
-                OutboxMessage.sent_at > cutoff - grace,
+                went_out <= cutoff,
+                went_out > cutoff - grace,
                 unfinished,
             )
             .options(selectinload(ChecklistRun.items))

@@ -162,8 +162,9 @@ def manual(
         assert current is not None
         outgoing = current.user
         notes = f"Handed over by <@{actor}> for <@{outgoing}>." + (f"\n{notes}" if notes else "")
-    # A member handing over their own work while a colleague holds the shift leaves the shift be.
-    moves_shift = not someone_else_on_shift or outgoing != actor
+    # The shift (and its notes) moves when the sender holds it, covers for who does, or nobody
+    # does; handing one's own work to a colleague, or to whoever is on shift, leaves it be.
+    moves_shift = current is None or current.user == actor or outgoing != actor
     handoff = write(
         session,
         config,

@@ -67,8 +67,9 @@ class SessionPerRequestApp(App):
 def _timestamp_is_a_number(req: BoltRequest) -> bool:
     values = req.headers.get("x-slack-request-timestamp") or []
     stamp = values[0].strip() if values else ""
-    # ASCII only: str.isdigit() also accepts digits like "²" that int() refuses.
-    return stamp.isascii() and stamp.isdigit()
+    # ASCII only: str.isdigit() also accepts digits like "²" that int() refuses; and a Unix time
+    # has 10 digits, while int() refuses more than 4,300.
+    return stamp.isascii() and stamp.isdigit() and len(stamp) <= 20
 
 
 def deduplicate_events(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:

@@ -129,11 +129,13 @@ def _prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[n
 def _check_token(runtime) -> None:  # type: ignore[no-untyped-def]
     from slack_sdk.errors import SlackApiError
 
+    from bot.slack.lookup import slack_error
+
     try:
         identity = runtime.client.auth_test()
         log.info("connected to Slack as %s", identity.get("user_id"))
     except SlackApiError as exc:
-        error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+        error = slack_error(exc)
         if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
             raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
         log.warning("auth.test failed (%s); continuing, requests will retry", error)
@@ -179,6 +181,8 @@ def _start_background(runtime, *, with_scheduler: bool, with_sender: bool = True
 def cmd_run(args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
+    from bot.slack.lookup import slack_error
+
     settings, config = _settings_and_config(need_slack=True)
     runtime = _prepared_runtime(settings, config)
     _check_token(runtime)
@@ -201,8 +205,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 handler.connect()
             except SlackApiError as exc:
-                error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
-                raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({error})") from None
+                raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({slack_error(exc)})") from None
             log.info("teambot running in Socket Mode")
             _wait_for_signal(handler.close)
         else:

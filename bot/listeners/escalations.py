@@ -14,7 +14,6 @@ from bot.errors import BadInput, DomainError
 from bot.listeners.common import Req, check_person, ephemeral, wants_help
 from bot.services import escalations, shifts
 from bot.settings import SEVERITIES
-from bot.slack.lookup import Lookup
 from bot.slack.views import open_view
 from bot.text import emoji_base, escape_raw, parse_user, split_args
 
@@ -225,9 +224,8 @@ def escalate_message(
     ts: str,
     author: str | None,
     via: str,
-    reader: Lookup | None = None,
 ) -> Any:
-    link = (reader or req.lookup).permalink(channel, ts, message.get("thread_ts"))
+    link = req.lookup.permalink(channel, ts, message.get("thread_ts"))
     text = message.get("text") or ""
     body = text or "_(message text not available)_"
     return escalations.create(
@@ -255,14 +253,12 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     channel, ts, reporter = item.get("channel"), item.get("ts"), event.get("user")
     if not (channel and ts and reporter):
         return
-    reader = req.lookup
     esc = escalate_message(
         req,
-        reader=reader,
         reporter=reporter,
         channel=channel,
         ts=ts,
-        message=reader.message(channel, ts) or {},
+        message=req.lookup.message(channel, ts) or {},
         author=event.get("item_user"),
         via="reaction",
     )

@@ -132,13 +132,12 @@ def handoff_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
     handoff = handoffs.manual(req.db, req.config, req.outbox, actor=actor, to_user=to_user, notes=notes, now=req.now)
     carried = len(handoff.escalation_ids or [])
     current = shifts.on_shift(req.db, req.config, handoff.team, req.now)
-    shift = (
-        f"<@{to_user}> is on shift now."
-        if current is not None and current.user == to_user
-        else f"The shift stays with <@{current.user}>."
-        if current is not None
-        else ""
-    )
+    if current is None:
+        shift = ""
+    elif current.user == to_user:
+        shift = f"<@{to_user}> is on shift now."
+    else:
+        shift = f"The shift stays with <@{current.user}>."
     ack(
         **ephemeral(
             f"Handoff #{handoff.id} to <@{to_user}> for {handoff.team} is posted; {carried} open "

@@ -99,13 +99,12 @@ def eligible(session: Session, draft: Draft) -> list[str]:
     """Who may take the draft's current step now."""
     if draft.status != "pending":
         return []
-    taken = {s.approved_by for s in active_steps(draft)}
-    people = _holders_or_fallback(session, draft.chain_roles()[draft.current_step], draft.author)
-    free = [u for u in people if u not in taken]
+    taken = {s.approved_by for s in active_steps(draft)} | {draft.author}
+    free = [u for u in roles.holders(session, draft.chain_roles()[draft.current_step]) if u not in taken]
     if not free:
-        # Everyone holding the role wrote the draft or took an earlier step: as when nobody but
-        # the author holds it, the step falls to the strategists (who have not taken one).
-        free = [u for u in roles.holders(session, FALLBACK_ROLE) if u != draft.author and u not in taken]
+        # Nobody holding the role is left who did not write the draft or take an earlier step: the
+        # step falls to the strategists (who have not taken one).
+        free = [u for u in roles.holders(session, FALLBACK_ROLE) if u not in taken]
     return free
 
 

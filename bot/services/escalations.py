@@ -114,14 +114,14 @@ def default_assignee(session: Session, config: TeamConfig, team: str, now: datet
     return strategists[0] if strategists else None
 
 
-def first_staffed_level(session: Session, config: TeamConfig, team: str, now: datetime) -> int:
-    """The first level with someone in it: with nobody on shift an escalation starts at the lead,
-    so its first climb goes on to the strategists instead of back to the lead."""
-    levels = config.escalation.levels
-    for index, level in enumerate(levels):
-        if level_people(session, config, team, level, now):
-            return index
-    return 0
+def first_staffed_level(session: Session, config: TeamConfig, team: str, now: datetime) -> tuple[int, list[str]]:
+    """The first level with someone in it, and its people: with nobody on shift an escalation
+    starts at the lead, so its first climb goes on to the strategists instead of back to the lead."""
+    for index, level in enumerate(config.escalation.levels):
+        people = level_people(session, config, team, level, now)
+        if people:
+            return index, people
+    return 0, []
 
 
 def was_notified(session: Session, esc: Escalation, user: str) -> bool:
@@ -206,7 +206,7 @@ def create(
         if existing is not None:
             raise Conflict(f"That message is already escalated as #{existing.id} ({existing.status}).")
     levels = config.escalation.levels
-    start = first_staffed_level(session, config, team, now)
+    start, first_level = first_staffed_level(session, config, team, now)
     esc = Escalation(
         team=team,
         severity=severity,
@@ -234,7 +234,6 @@ def create(
     text_out, blocks = escalation_message(esc, level_name(config, esc))
     outbox.post(config.channels.escalations, text_out, blocks, key=message_key(esc.id))
     notify(session, config, outbox, esc, [esc.assignee] if esc.assignee else [], "You are assigned:", now)
-    first_level = level_people(session, config, team, levels[start], now)
     notify(session, config, outbox, esc, [u for u in first_level if u != esc.assignee], "Please look at:", now)
     if severity == "crisis":
         notify(

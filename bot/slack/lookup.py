@@ -17,6 +17,13 @@ BUDGET_SECONDS = 1.5
 MIN_CALL_SECONDS = 0.1
 
 
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code (`invalid_auth`, `ratelimited`, ...), or the HTTP status when the answer
+    was not Slack's JSON."""
+    data = exc.response.data
+    return str(data.get("error") if isinstance(data, dict) else exc.response.status_code)
+
+
 class NoSuchUser(Exception):
     """Slack says there is no such user."""
 
@@ -51,7 +58,7 @@ class Lookup:
         try:
             return one_shot_client(self.client, remaining).users_info(user=user_id).get("user") or {}
         except SlackApiError as exc:
-            error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+            error = slack_error(exc)
             if error in ("user_not_found", "users_not_found"):
                 raise NoSuchUser(user_id) from None
             log.warning("users.info failed (%s)", error)

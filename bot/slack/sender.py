@@ -29,6 +29,7 @@ from bot import outbox
 from bot.clock import utcnow
 from bot.db import transaction, upsert
 from bot.models.core import OutboxMessage, SlackMessage
+from bot.slack.lookup import slack_error
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ class OutboxSender:
 
     def _handle_error(self, row_id: int, exc: SlackApiError, now: datetime, attempts: int) -> None:
         status = exc.response.status_code
-        error = str(exc.response.get("error") if isinstance(exc.response.data, dict) else status)
+        error = slack_error(exc)
         if status == 429:
             # Slack refused the call outright: nothing was posted.
             retry_after = int(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))

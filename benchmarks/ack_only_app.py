@@ -15,14 +15,23 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
 
 EVERYTHING = re.compile(".*")
 
 
-def create_app(signing_secret: str, api_url: str) -> App:
+RECORDED = Table(
+    "durable_ack_floor",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("body", Text, nullable=False),
+)
+
+
+def create_app(signing_secret: str, api_url: str, record_url: str | None = None) -> App:
     # Bolt asks auth.test once (then caches it), as it does in teambot: point it at the same API.
     app = App(
         signing_secret=signing_secret,
@@ -31,6 +40,20 @@ def create_app(signing_secret: str, api_url: str) -> App:
         process_before_response=True,
         logger=logging.getLogger("ack-only"),
     )
+
+    if record_url:
+        from bot.db import make_engine
+
+        engine = make_engine(record_url)
+        RECORDED.metadata.create_all(engine)
+        statement = insert(RECORDED)
+
+        # Runs after Bolt's signature check, like teambot's session middleware.
+        @app.middleware
+        def record(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse:
+            with engine.begin() as connection:
+                connection.execute(statement, {"body": req.raw_body})
+            return next()
 
     def only_ack(ack: Ack) -> None:
         ack()
@@ -68,9 +91,11 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--record", metavar="DATABASE_URL", help="commit each request's body before acknowledging")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    app = create_app(os.environ["SLACK_SIGNING_SECRET"], os.environ.get("SLACK_API_URL", "https://slack.com/api/"))
+    api_url = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
+    app = create_app(os.environ["SLACK_SIGNING_SECRET"], api_url, args.record)
     serve(wsgi_app(app), host="127.0.0.1", port=args.port, threads=_teambot_threads(http.listen), ident="ack-only")
 
 

@@ -7,6 +7,7 @@ two is what to compare on a busy machine).
     .venv/bin/python benchmarks/load.py --soak 100000 --skip-matrix --backends postgresql
     .venv/bin/python benchmarks/load.py --json results.json
     .venv/bin/python benchmarks/load.py --topologies split   # web replica + `teambot scheduler`
+    .venv/bin/python benchmarks/load.py --floor              # also the durable-ack floor
 
 Everything runs on 127.0.0.1: a fake Slack Web API (benchmarks/fake_web_api.py), `teambot run`
 with a config written here, and benchmarks/ack_only_app.py. SQLite uses a temporary file;
@@ -17,6 +18,9 @@ limit per cell. Topology `one` is a single `teambot run` (scheduler and outbox s
 --no-sender` taking the requests and a `teambot scheduler` posting what it queues. Each cell runs
 teambot, ack-only, ack-only, teambot (half the requests each time) so drift on a shared machine
 hits both apps alike; then it waits for the outbox to drain and reports how long that took.
+With `--floor` a third app runs in each cell, ack-only plus one committed insert of the request
+before the acknowledgement (`ack_only_app.py --record`): the floor of any design that never loses
+an acknowledged request.
 
 The request mix is MIX below; kinds whose listener is not in this build (Bolt answers 404), or
 that need drafts when none were created, are skipped and listed as such."""
@@ -517,7 +521,7 @@ def run_backend(backend: str, topology: str, args: argparse.Namespace, workdir: 
         config.write_text(CONFIG)
         api, api_port = start_fake_api(workdir)
         env = environment(url, api_port, config)
-        bot = ack = scheduler = None
+        bot = ack = floor = scheduler = None
         label = backend if topology == "one" else f"{backend} {topology}"
         try:
             bot_port, ack_port = free_port(), free_port()
@@ -534,6 +538,11 @@ def run_backend(backend: str, topology: str, args: argparse.Namespace, workdir: 
                 scheduler = Proc("scheduler", popen, 0, log)
             ack_argv = [sys.executable, "-m", "benchmarks.ack_only_app", "--port", str(ack_port)]
             ack = start("ack-only", ack_argv, env, ack_port, workdir)
+            if args.floor:
+                floor_url = f"sqlite:///{workdir / 'floor.db'}" if backend == "sqlite" else url
+                floor_port = free_port()
+                floor_argv = [*ack_argv[:-1], str(floor_port), "--record", floor_url]
+                floor = start("durable-ack", floor_argv, env, floor_port, workdir)
             state = prepare_drafts(bot.port, url)
             kinds, skipped = probe(bot.port, MIX, state)
             _, ack_skipped = probe(ack.port, kinds, state)
@@ -546,6 +555,8 @@ def run_backend(backend: str, topology: str, args: argparse.Namespace, workdir: 
             # Warm both up (imports, connection pools, caches) before measuring.
             run_load(bot.port, cycle, state, 4, args.warmup, 60, 0)
             run_load(ack.port, cycle, state, 4, args.warmup, 60, 0)
+            if floor is not None:
+                run_load(floor.port, cycle, state, 4, args.warmup, 60, 0)
             result: dict[str, Any] = {
                 "backend": backend,
                 "topology": topology,
@@ -557,9 +568,12 @@ def run_backend(backend: str, topology: str, args: argparse.Namespace, workdir: 
             numbers = itertools.count(1_000_000, 1_000_000)
             if not args.skip_matrix:
                 for clients in args.clients:
-                    bot_cell, ack_cell = Cell(), Cell()
+                    bot_cell, ack_cell, floor_cell = Cell(), Cell(), Cell()
                     half, seconds = max(1, args.requests // 2), args.max_seconds / 2
-                    for target, cell in ((bot, bot_cell), (ack, ack_cell), (ack, ack_cell), (bot, bot_cell)):
+                    order = [(bot, bot_cell), (ack, ack_cell)]
+                    if floor is not None:
+                        order.append((floor, floor_cell))
+                    for target, cell in order + order[::-1]:
                         cell.add(run_load(target.port, cycle, state, clients, half, seconds, next(numbers)))
                     row = {
                         "clients": clients,
@@ -570,6 +584,10 @@ def run_backend(backend: str, topology: str, args: argparse.Namespace, workdir: 
                     }
                     row["p99_ratio"] = ratio(row["teambot"]["p99_ms"], row["ack_only"]["p99_ms"])
                     row["p50_ratio"] = ratio(row["teambot"]["p50_ms"], row["ack_only"]["p50_ms"])
+                    if floor is not None:
+                        row["durable_ack"] = floor_cell.summary()
+                        row["durable_ack_rss_kib"] = floor.status("VmRSS")
+                        row["durable_ack_p99_ratio"] = ratio(row["durable_ack"]["p99_ms"], row["ack_only"]["p99_ms"])
                     row["outbox_drained_after_s"] = outbox_drained_after(url)
                     cells.append(row)
                     print_row(label, row)
@@ -582,7 +600,7 @@ def run_backend(backend: str, topology: str, args: argparse.Namespace, workdir: 
             result["web_api_calls"] = fake_api_stats(api_port)
             return result
         finally:
-            for proc in (bot, ack, scheduler):
+            for proc in (bot, ack, floor, scheduler):
                 if proc is not None:
                     proc.stop()
             api.terminate()
@@ -622,13 +640,18 @@ HEADER = (
 
 
 def print_row(backend: str, row: dict[str, Any]) -> None:
-    for app, key, rss in (("teambot", "teambot", "teambot_rss_kib"), ("ack-only", "ack_only", "ack_only_rss_kib")):
+    apps = [("teambot", "teambot", "teambot_rss_kib"), ("ack-only", "ack_only", "ack_only_rss_kib")]
+    if "durable_ack" in row:
+        apps.append(("durable", "durable_ack", "durable_ack_rss_kib"))
+    for app, key, rss in apps:
         s = row[key]
         errors = s["requests"] - s["ok"]
         mib = f"{(row[rss] or 0) / 1024:.0f}"
         ratios = ""
         if app == "teambot":
             ratios = f"{row['p50_ratio']}x / {row['p99_ratio']}x, {row.get('outbox_drained_after_s')} s"
+        elif app == "durable":
+            ratios = f"p99 {row['durable_ack_p99_ratio']}x the ack-only app's"
         print(
             f"{backend:<17}{row['clients']:>7}  {app:<9}{s['p50_ms']:>9.1f}{s['p99_ms']:>9.1f}{s['max_ms']:>9.1f}"
             f"{s['rps']:>8.1f}{errors:>7}{mib:>9}  {ratios}",
@@ -649,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soak-clients", type=int, default=8)
     parser.add_argument("--soak-max-seconds", type=float, default=900, help="time limit per soak chunk")
     parser.add_argument("--skip-matrix", action="store_true", help="only the soak")
+    parser.add_argument("--floor", action="store_true", help="also measure the durable-ack floor (see above)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server for the throw-away database")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     args = parser.parse_args(argv)

@@ -211,6 +211,27 @@ def test_withdrawing_a_step_takes_back_the_later_ones_and_says_so(runtime, sende
     assert "needed again" in notice and "waits for <@U0CONTENT>" in notice
 
 
+def test_removing_a_reaction_that_gave_no_step_keeps_the_step_given_otherwise(runtime, sender):
+    """A refused (too early) reaction, taken off after its person approved by command, and a
+    duplicate reaction on top of a button approval, taken off again: neither gave the step, so
+    neither takes it back."""
+    three_steps = make_config(approval={"chain": ["content_manager", "community_manager", "strategist"]})
+    driver = SlackDriver(create_app(dataclasses.replace(runtime, config=three_steps)), sender)
+    _post_draft(driver)
+    driver.reaction("U0COMMUNITY", "white_check_mark", DRAFTS, "1700000000.000100")  # too early: refused
+    driver.click(ActionId.APPROVE, "1", user=CM, channel=DRAFTS)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")  # the same approval again
+    driver.command("/approve", "1 looks good", user="U0COMMUNITY")
+    assert _draft(runtime).current_step == 2
+
+    driver.reaction("U0COMMUNITY", "white_check_mark", DRAFTS, "1700000000.000100", added=False)
+    driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100", added=False)
+
+    exported = _exported(runtime)
+    assert [s["approved_by"] for s in exported["steps"]] == [CM, "U0COMMUNITY", None]
+    assert "approval_withdrawn" not in [h["action"] for h in exported["history"]]
+
+
 def test_removing_the_approve_reaction_after_a_rejection_withdraws_the_step(driver, runtime):
     _post_draft(driver)
     driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")

@@ -297,12 +297,14 @@ def add_reason(session: Session, draft: Draft, *, by: str, note: str, now: datet
 
 
 def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> Outcome | None:
-    """An approve reaction was removed: take back that person's step, unless the draft is already
-    approved (or withdrawn). Later steps were given on top of it, so they are taken back too; each
-    is recorded in the history and their approvers are named in the notice."""
+    """An approve reaction was removed: take back the step that person gave by reaction, unless the
+    draft is already approved (or withdrawn). A step given by button or command stays: the removed
+    reaction may have been refused, or counted as a duplicate of it, and never gave that step.
+    Later steps were given on top of it, so they are taken back too; each is recorded in the
+    history and their approvers are named in the notice."""
     if draft.status not in ("pending", "rejected", "changes_requested"):
         return None
-    mine = next((s for s in active_steps(draft) if s.approved_by == by), None)
+    mine = next((s for s in active_steps(draft) if s.approved_by == by and s.via == "reaction"), None)
     if mine is None:
         return None
     later = [s for s in active_steps(draft) if s.step_index > mine.step_index]

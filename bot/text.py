@@ -120,8 +120,13 @@ def unwrap_link(token: str) -> str:
     return match.group(1) if match else token.strip()
 
 
+# A word, where Slack's own markup (`<https://x|a label>`, `<@U1|jane doe>`) counts as one piece even
+# with spaces inside: Slack escapes a typed `<` and `>`, so these only come from Slack.
+_ARG = re.compile(r"(?:<[^<>]*>|[^\s<]|<)+")
+
+
 def split_args(text: str | None) -> list[str]:
-    return (text or "").split()
+    return _ARG.findall(text or "")
 
 
 def emoji_base(name: str) -> str:

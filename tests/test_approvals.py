@@ -475,12 +475,13 @@ def test_long_waiting_list_shows_the_oldest_twenty_and_the_count(driver):
 
 def test_approve_by_id_permalink_and_note(driver, runtime):
     _post_draft(driver)
-    reply = driver.command("/approve", "<https://acme.slack.com/archives/C0DRAFTS/p1700000000000100> nice", user=CM)
+    link = "<https://acme.slack.com/archives/C0DRAFTS/p1700000000000100|the spring post>"  # a label with spaces
+    reply = driver.command("/approve", f"{link} nice", user=CM)
     assert "You approved step 1 of draft #1" in reply.text
     reply = driver.command("/approve", "1 ship it", user=STRAT)
     assert "final approval" in reply.text
     steps = _exported(runtime)["steps"]
-    assert steps[0]["note"] == "nice" and steps[1]["via"] == "command"
+    assert steps[0]["note"] == "nice" and steps[1]["note"] == "ship it" and steps[1]["via"] == "command"
 
 
 @pytest.mark.parametrize(

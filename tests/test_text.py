@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import emoji_base, escape_raw, for_display, parse_id, parse_permalink, parse_user, truncate, unwrap_link
+from bot.text import (
+    emoji_base,
+    escape_raw,
+    for_display,
+    parse_id,
+    parse_permalink,
+    parse_user,
+    split_args,
+    truncate,
+    unwrap_link,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +65,16 @@ def test_nul_characters_are_removed_from_requests():
     from bot.text import without_nul
 
     assert without_nul({"a": ["x\x00y", {"b": "\x00"}], "n": 1}) == {"a": ["xy", {"b": ""}], "n": 1}
+
+
+def test_slack_markup_with_spaces_is_one_argument():
+    text = " /x <https://a.example/p|a b>  note\ttwo <@U1|jane doe> <!subteam^S1|@social team>"
+    assert split_args(text) == [
+        "/x",
+        "<https://a.example/p|a b>",
+        "note",
+        "two",
+        "<@U1|jane doe>",
+        "<!subteam^S1|@social team>",
+    ]
+    assert split_args("") == [] and split_args(None) == []

@@ -232,6 +232,22 @@ def test_removing_a_reaction_that_gave_no_step_keeps_the_step_given_otherwise(ru
     assert "approval_withdrawn" not in [h["action"] for h in exported["history"]]
 
 
+def test_workflow_reactions_on_the_status_message_act_on_its_draft(driver, slack, runtime):
+    _post_draft(driver)
+    status_ts = next(m["ts"] for m in slack.messages[DRAFTS] if m["thread_ts"] == "1700000000.000100")
+    driver.reaction(CM, "tada", DRAFTS, status_ts)  # not one of the draft's own reactions
+    driver.reaction(CM, "white_check_mark", DRAFTS, status_ts)
+    exported = _exported(runtime)
+    assert exported["steps"][0]["approved_by"] == CM and exported["history"][-1]["via"] == "reaction"
+    with runtime.session_factory() as session:
+        assert session.scalars(select(DraftReaction.emoji)).all() == []
+
+    driver.reaction(CM, "white_check_mark", DRAFTS, status_ts, added=False)
+    assert _exported(runtime)["history"][-1]["action"] == "approval_withdrawn"
+    driver.reaction(STRAT, "x", DRAFTS, "1700000000.999999")  # some other message: nothing happens
+    assert _exported(runtime)["status"] == "pending"
+
+
 def test_removing_the_approve_reaction_after_a_rejection_withdraws_the_step(driver, runtime):
     _post_draft(driver)
     driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")

@@ -188,11 +188,14 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     item = event.get("item") or {}
     if item.get("channel") != req.config.channels.drafts:
         return
-    draft = approvals.by_message(req.db, item["channel"], item.get("ts", ""), for_update=True)
-    if draft is None:
-        return
+    ts = item.get("ts", "")
     user, emoji = event["user"], emoji_base(event.get("reaction", ""))
-    approvals.record_reaction(req.db, draft, user=user, emoji=emoji, added=added, now=req.now)
+    if draft := approvals.by_message(req.db, item["channel"], ts, for_update=True):
+        approvals.record_reaction(req.db, draft, user=user, emoji=emoji, added=added, now=req.now)
+    # Approvers also react on the status message in the draft's thread, which asks them to react:
+    # the workflow emoji there act on its draft (other emoji there are not the draft's reactions).
+    elif not (draft := notify.draft_of_status_message(req.db, item["channel"], ts)):
+        return
     settings = req.config.approval
     if emoji == settings.approve_emoji:
         if added:

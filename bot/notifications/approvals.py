@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks import approvals as ui
 from bot.models.approvals import Draft
+from bot.models.core import SlackMessage
 from bot.outbox import Outbox
 from bot.services import approvals, roles
 from bot.services.approvals import Outcome
 
+STATUS_KEY = "draft:{}:status"
+
 
 def status_key(draft: Draft) -> str:
-    return f"draft:{draft.id}:status"
+    return STATUS_KEY.format(draft.id)
+
+
+def draft_of_status_message(session: Session, channel: str, ts: str) -> Draft | None:
+    """The draft whose status message is at (channel, ts), locked for update; None for any other message."""
+    key = session.scalar(
+        select(SlackMessage.key).where(
+            SlackMessage.channel == channel, SlackMessage.ts == ts, SlackMessage.key.like(STATUS_KEY.format("%"))
+        )
+    )
+    draft_id = key.split(":")[1] if key else ""
+    return approvals.lock(session, int(draft_id)) if draft_id.isdigit() else None
 
 
 def post_status(session: Session, outbox: Outbox, draft: Draft) -> None:

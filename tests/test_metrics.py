@@ -213,3 +213,33 @@ def test_import_through_the_command_line(runtime, settings, tmp_path, capsys, mo
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     assert cli.main(["import-metrics", str(path)]) == 0
     assert metric(runtime, first).engagements == 30
+
+
+def test_import_takes_the_separator_from_the_header_not_from_captions(runtime, settings, tmp_path, capsys):
+    first, second = drafts(runtime)
+    path = tmp_path / "m.csv"
+    path.write_text(
+        f'draft_id,impressions,engagements,caption\n{first},1200,60,"Mon; Tue; Wed; Thu; Fri; Sat; Sun; again"\n',
+        encoding="utf-8",
+    )
+    assert digest_cli.import_metrics(settings, path) == 0
+    path.write_text(f'\n\ndraft_id;impressions;engagements;caption\n{second};50;5;"one, two, three, four"\n')
+    assert digest_cli.import_metrics(settings, path) == 0
+    assert (metric(runtime, first).impressions, metric(runtime, second).impressions) == (1200, 50)
+
+
+def test_import_reports_a_bad_row_at_the_line_it_starts_and_unreadable_files_without_a_traceback(
+    runtime, settings, tmp_path, capsys
+):
+    first, _ = drafts(runtime)
+    path = tmp_path / "m.csv"
+    path.write_text(f'draft_id,impressions,engagements,caption\nx,1,1,"three\nline\ncaption"\n{first},1,1,ok\n')
+    assert digest_cli.import_metrics(settings, path) == 1
+    err = capsys.readouterr().err
+    assert "line 2: " in err and "line 4" not in err
+
+    path.write_text(f'draft_id,impressions,engagements,caption\n{first},1,1,ok\n{first},1,1,"{"x" * 140_000}"\n')
+    assert digest_cli.import_metrics(settings, path) == 1
+    err = capsys.readouterr().err
+    assert "line 3: the file cannot be read from here on" in err and "Traceback" not in err
+    assert metric(runtime, first) is None

@@ -162,25 +162,34 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
     """Import every row or none: bad rows are collected (by line number) and, if there are any,
     nothing is written. The caller commits or rolls back the one transaction."""
     result = ImportResult()
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else ","
-    if sample.count("\t") > max(sample.count(","), sample.count(";")):
-        delimiter = "\t"
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
-    if not header:
+    lines = io.StringIO(text, newline="").readlines()  # csv's own line endings: \n, \r\n or \r
+    skipped = next((i for i, line in enumerate(lines) if line.strip()), len(lines))  # blank lines on top
+    if skipped == len(lines):
         result.errors.append("line 1: the file is empty; it needs a header row")
+        return result
+    reader = csv.reader(lines[skipped:], delimiter=_delimiter(lines[skipped]))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        result.errors.append(f"line {skipped + 1}: the header row cannot be read ({exc})")
         return result
     columns = _column_map(header)
     missing = [c for c in ("impressions", "engagements") if c not in columns]
     if "draft_id" not in columns and "url" not in columns:
         missing.insert(0, "draft_id or url")
     if missing:
-        result.errors.append(f"line 1: missing column(s): {', '.join(missing)}")
+        result.errors.append(f"line {skipped + 1}: missing column(s): {', '.join(missing)}")
         return result
     pending: dict[int, tuple[int, Figures]] = {}
-    for row in reader:
-        line = reader.line_num
+    while True:
+        line = skipped + reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. an unbalanced quote or an over-long cell: the rest cannot be read
+            result.errors.append(f"line {line}: the file cannot be read from here on ({exc})")
+            break
         if not any(cell.strip() for cell in row):
             continue
 
@@ -214,6 +223,12 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
             result.errors.append(f"line {line}: draft #{draft_id}: {exc.message}")
     result.drafts = set(pending)
     return result
+
+
+def _delimiter(header: str) -> str:
+    """Comma, semicolon or tab, whichever the header row uses most (ties go to the comma). Only the
+    header decides: the cells of a social tool's export (captions) are full of commas and semicolons."""
+    return max(",;\t", key=header.count)
 
 
 def _row_draft(session: Session, draft_token: str, url: str) -> Draft:

@@ -89,9 +89,13 @@ def _date(value: str) -> date:
 
 def _month(value: str) -> date:
     try:
-        return datetime.strptime(value, "%Y-%m").date()
+        month = datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2026-01") from None
+    # The month's bounds and the one before it must be dates Python can hold, in any timezone.
+    if not 1970 <= month.year <= 9998:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month between 1970-01 and 9998-12")
+    return month
 
 
 def _configure_logging(verbose: bool) -> None:

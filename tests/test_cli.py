@@ -98,3 +98,15 @@ def test_bad_config_stops_run(env, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("TEAMBOT_CONFIG", str(bad))
     assert main(["run"]) == 2
     assert "channels.escalations: missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("month", "says"),
+    [("9999-12", "between 1970-01 and 9998-12"), ("0001-01", "between 1970-01"), ("2026-13", "is not a month")],
+)
+def test_digest_month_out_of_range_is_one_line(env, capsys, month, says):
+    with pytest.raises(SystemExit) as stopped:
+        main(["digest", "--month", month, "--dry-run"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err

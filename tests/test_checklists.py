@@ -295,6 +295,19 @@ def test_extra_post_never_replaces_a_scheduled_run(driver, runtime, sender, slac
     assert len(slack.posts(CHANNEL)) == 2
 
 
+def test_checklist_shows_the_scheduled_run_and_the_extra_runs_posted_since(driver, runtime, sender):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))  # the first start posts nothing that fell due before it
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 2))
+    [scheduled] = runs(runtime, "daily")
+    click_item(driver, scheduled.id, 0, checked=True, user="U0ANNA")
+    with freeze_time(local(2026, 3, 2, 9, 30)):
+        driver.command("/checklist", "post daily", user="U0ANNA")
+        reply = driver.command("/checklist", "")
+    extra = runs(runtime, "daily")[-1]
+    assert f"(run #{scheduled.id}, " in reply.text and "1 of 3 done" in reply.text
+    assert f"(extra run #{extra.id}, " in reply.text and "0 of 3 done" in reply.text
+
+
 def test_help_garbage_unknown_names_and_channel_pings(driver, slack, runtime):
     help_reply = driver.command("/checklist", "help")
     assert "/checklist" in help_reply.text and "/checklist post daily" in help_reply.text
@@ -349,7 +362,7 @@ def test_nudge_and_overview_of_a_long_checklist_stay_bounded_and_show_the_next_r
     run = _long_run([f"item {n:02d}" for n in range(40)])
     nudge = nudge_message(run)
     assert "item 19" in nudge and "item 20" not in nudge and "…and 20 more" in nudge
-    overview = runs_overview([("daily", run, datetime(2026, 3, 3, 8, tzinfo=UTC))], ZoneInfo("Europe/Budapest"))
+    overview = runs_overview([("daily", [run], datetime(2026, 3, 3, 8, tzinfo=UTC))], ZoneInfo("Europe/Budapest"))
     text = "\n".join(b["text"]["text"] for b in overview if b["type"] == "section")
     assert "next " in text and "item 04" in text and "item 05" not in text and "…and 35 more" in text
 

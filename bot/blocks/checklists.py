@@ -83,16 +83,19 @@ def nudge_message(run: ChecklistRun) -> str:
     return f"Still open on the {title(run).lower()} (run #{run.id}):\n{lines}"
 
 
-def runs_overview(rows: list[tuple[str, ChecklistRun | None, datetime | None]], tz: ZoneInfo) -> list[Block]:
+def runs_overview(rows: list[tuple[str, list[ChecklistRun], datetime | None]], tz: ZoneInfo) -> list[Block]:
     lines = []
-    for name, run, next_at in rows:
+    for name, runs, next_at in rows:
         upcoming = f" · next {local(next_at, tz)}" if next_at else ""
-        if run is None:
+        if not runs:
             lines.append(f"*{name}*: not posted yet{upcoming}")
-            continue
-        done, total = done_count(run)
-        open_items = [for_display(i.text) for i in run.items if not i.done_by]
-        # The next due time comes before the open items, which are cut to a few.
-        detail = f" — open: {'; '.join(bounded_lines(open_items, limit=5))}" if open_items else " — all done"
-        lines.append(f"*{name}* (run #{run.id}, {local(run.due_at, tz)}): {done} of {total} done{upcoming}{detail}")
+        for run in runs:
+            done, total = done_count(run)
+            open_items = [for_display(i.text) for i in run.items if not i.done_by]
+            # The next due time comes before the open items, which are cut to a few.
+            detail = f" — open: {'; '.join(bounded_lines(open_items, limit=5))}" if open_items else " — all done"
+            kind = "" if run.due_wall else "extra "
+            when = local(run.due_at, tz)
+            lines.append(f"*{name}* ({kind}run #{run.id}, {when}): {done} of {total} done{upcoming}{detail}")
+            upcoming = ""  # said once per checklist
     return list_sections("*Checklists*", lines, "No checklists are configured.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, literal, select
+from sqlalchemy import String, and_, case, cast, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -162,17 +162,29 @@ def toggle(
 
 def overview(
     session: Session, config: TeamConfig, now: datetime
-) -> list[tuple[str, ChecklistRun | None, datetime | None]]:
-    """Each configured checklist with its latest run and its next due time."""
-    latest = select(func.max(ChecklistRun.id)).group_by(ChecklistRun.checklist)
+) -> list[tuple[str, list[ChecklistRun], datetime | None]]:
+    """Each configured checklist with its current runs and its next due time. The current runs are
+    the latest scheduled one and the extra runs posted since (an extra run never hides a scheduled
+    one); a checklist that was never scheduled shows its latest extra run."""
+    latest_scheduled = func.max(case((ChecklistRun.due_wall.is_not(None), ChecklistRun.id)))
+    since = (
+        select(ChecklistRun.checklist, func.coalesce(latest_scheduled, func.max(ChecklistRun.id)).label("run_id"))
+        .group_by(ChecklistRun.checklist)
+        .subquery()
+    )
     runs = session.scalars(
-        select(ChecklistRun).where(ChecklistRun.id.in_(latest)).options(selectinload(ChecklistRun.items))
+        select(ChecklistRun)
+        .join(since, and_(since.c.checklist == ChecklistRun.checklist, ChecklistRun.id >= since.c.run_id))
+        .order_by(ChecklistRun.id)
+        .options(selectinload(ChecklistRun.items))
     ).all()
-    by_name = {run.checklist: run for run in runs}
+    by_name: dict[str, list[ChecklistRun]] = {}
+    for run in runs:
+        by_name.setdefault(run.checklist, []).append(run)
     rows = []
     for checklist in config.checklists:
         upcoming = next_due(checklist.cron, config.tz, now)
-        rows.append((checklist.name, by_name.get(checklist.name), upcoming.at if upcoming else None))
+        rows.append((checklist.name, by_name.get(checklist.name, []), upcoming.at if upcoming else None))
     return rows
 
 

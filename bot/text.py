@@ -27,6 +27,12 @@ def escape_raw(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def as_written(text: str) -> str:
+    """Stored text with Slack's three escapes undone, for reports (`teambot export`); mentions and
+    links stay in Slack's markup, as Slack gives them."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _defuse_special(match: re.Match[str]) -> str:
     name, label = match.group(1), match.group(2)
     if name.startswith("subteam^"):

@@ -360,7 +360,7 @@ def test_reject_button_opens_reason_modal_then_records(driver, slack, runtime):
         "at": _exported(runtime)["history"][-1]["at"],
         "via": "button",
         "step": 1,
-        "note": "Off-brand &lt;!channel&gt; tone",
+        "note": "Off-brand <!channel> tone",  # as written: the export is a report, not a Slack message
     }
 
 

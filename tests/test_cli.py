@@ -110,3 +110,23 @@ def test_digest_month_out_of_range_is_one_line(env, capsys, month, says):
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
+
+
+def test_export_shows_peoples_text_as_written(env, capsys):
+    with transaction(env.session_factory) as session:
+        draft = approvals.submit(
+            session,
+            channel="C0DRAFTS",
+            ts="1700000000.000100",
+            author="U0ANNA",
+            text="Q&amp;A",
+            files_signature="",
+            chain=["content_manager", "strategist"],
+            now=utcnow(),
+        )
+        note = "R&amp;D &amp;amp; co &lt;b&gt; <@U0BEN>"
+        approvals.approve(session, draft, by="U0CONTENT", via="command", now=utcnow(), note=note)
+    assert main(["export", "--format", "json"]) == 0
+    [draft] = json.loads(capsys.readouterr().out)["drafts"]
+    as_written = "R&D &amp; co <b> <@U0BEN>"
+    assert draft["steps"][0]["note"] == as_written and draft["history"][0]["note"] == as_written

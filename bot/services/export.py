@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.text import as_written
+
 Section = Callable[[Session, datetime | None], list[dict[str, Any]]]
 
 
@@ -35,8 +37,21 @@ def sections() -> dict[str, Section]:
     }
 
 
+# Fields holding people's text, stored in Slack's escaped form: a report shows them as written.
+TEXT_FIELDS = frozenset({"text", "note", "notes", "title", "network", "link", "decline_reason", "resolution_note"})
+
+
 def build(session: Session, since: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
-    return {name: section(session, since) for name, section in sections().items()}
+    return {name: [_as_written(row) for row in section(session, since)] for name, section in sections().items()}
+
+
+def _as_written(row: dict[str, Any]) -> dict[str, Any]:
+    for key, value in row.items():
+        if key in TEXT_FIELDS and isinstance(value, str):
+            row[key] = as_written(value)
+        elif isinstance(value, list):
+            row[key] = [_as_written(item) if isinstance(item, dict) else item for item in value]
+    return row
 
 
 def to_json(data: dict[str, Any]) -> str:

@@ -114,6 +114,14 @@ def test_link_in_text_is_kept_as_the_link(driver, runtime, frozen):
     assert esc.link == "https://instagram.com/p/xyz"
 
 
+def test_a_link_with_a_long_tracking_tail_is_kept_whole(driver, runtime, frozen):
+    link = "https://www.instagram.com/p/Cxyz/?utm_source=ig_web_copy_link" + "&amp;igshid=aaaa" * 60
+    reply = driver.command("/escalate", f"high Angry thread <{link}>")
+    assert "Escalation #1" in reply.text
+    (esc,) = escalations_in_db(runtime)
+    assert esc.link == link and len(link) > 1000
+
+
 @pytest.mark.parametrize(
     "text",
     [

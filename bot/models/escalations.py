@@ -29,7 +29,7 @@ class Escalation(Base):
     severity: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="open")
     text: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str | None] = mapped_column(String(500))
+    link: Mapped[str | None] = mapped_column(Text)
     via: Mapped[str] = mapped_column(String(16))
     reporter: Mapped[str] = mapped_column(String(32))
     source_channel: Mapped[str | None] = mapped_column(String(32))

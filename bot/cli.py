@@ -198,7 +198,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bot.slack.http import listen
 
         # The port first: if it cannot be had, nothing else has started (no scheduler lease taken).
-        server = listen(app, runtime.engine, args.host, args.port)
+        assert settings.slack_signing_secret is not None  # required in HTTP mode
+        server = listen(app, runtime.engine, settings.slack_signing_secret.get_secret_value(), args.host, args.port)
     stop_background = _start_background(runtime, with_scheduler=not args.no_scheduler, with_sender=not args.no_sender)
     try:
         if server is None:

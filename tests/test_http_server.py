@@ -309,6 +309,23 @@ def test_missing_signature_is_refused(server):
     assert status == 401
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("not json", "application/json"),
+        ("[]", "application/json"),
+        ("null", "application/json"),
+        ("payload=%7Bbad", "application/x-www-form-urlencoded"),
+        ("payload=null", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_malformed_unsigned_body_is_refused_without_a_traceback(server, body, content_type):
+    assert server.post(body, {"content-type": content_type})[0] == 401
+    headers = signed_headers(body, secret="wrong", content_type=content_type)
+    assert server.post(body, headers)[0] == 401
+    assert "Traceback" not in server.output()
+
+
 def test_a_refused_request_changes_nothing(server):
     body = command_body("/team", "add <@U0NEW> analyst", user="U0STRAT")
     assert server.post(body, signed_headers(body, secret="wrong"))[0] == 401

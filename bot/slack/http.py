@@ -3,6 +3,7 @@ waitress (a production WSGI server)."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import signal
@@ -12,30 +13,51 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
+
+from bot.slack.middleware import timestamp_is_a_number
 
 EVENTS_PATH = "/slack/events"
 log = logging.getLogger("teambot")
 
 
-def wsgi_app(app: App, engine: Engine) -> Any:
+def wsgi_app(app: App, engine: Engine, signing_secret: str) -> Any:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    verifier = SignatureVerifier(signing_secret)
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in ("GET", "HEAD"):
             return _health(engine, start_response)
+        if path == EVENTS_PATH and method == "POST":
+            # Bolt parses the body before it checks the signature, and a body that is not what
+            # Slack sends makes that parse raise: an unsigned request is refused before it.
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            if not _signed_by_slack(verifier, body, environ):
+                return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
+            environ["wsgi.input"] = io.BytesIO(body)
         return slack(environ, start_response)
 
     return application
+
+
+def _signed_by_slack(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) -> bool:
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    return timestamp_is_a_number(timestamp) and verifier.is_valid(body, timestamp, signature)
 
 
 def _health(engine: Engine, start_response: Any) -> Iterable[bytes]:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        status, body = "200 OK", {"status": "ok"}
+        return _json(start_response, "200 OK", {"status": "ok"})
     except Exception as exc:  # any database failure means "not healthy", whatever its type
-        status, body = "503 Service Unavailable", {"status": "error", "database": exc.__class__.__name__}
+        return _json(start_response, "503 Service Unavailable", {"status": "error", "database": type(exc).__name__})
+
+
+def _json(start_response: Any, status: str, body: dict[str, str]) -> Iterable[bytes]:
     payload = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
     return [payload]
@@ -46,14 +68,16 @@ def _stop(signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def listen(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> Any:
+def listen(app: App, engine: Engine, signing_secret: str, host: str, port: int, threads: int = 16) -> Any:
     """Bind the port (a ConfigError when it cannot be had), before anything else starts."""
     from waitress import create_server
 
     from bot.settings import ConfigError
 
     try:
-        server = create_server(wsgi_app(app, engine), host=host, port=port, threads=threads, ident="teambot")
+        server = create_server(
+            wsgi_app(app, engine, signing_secret), host=host, port=port, threads=threads, ident="teambot"
+        )
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(f"cannot listen on {host}:{port} ({reason})") from None

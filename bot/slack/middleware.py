@@ -37,7 +37,8 @@ class SessionPerRequestApp(App):
         self._team_config = config
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        if req.mode == "http" and not _timestamp_is_a_number(req):
+        stamps = req.headers.get("x-slack-request-timestamp") or [""]
+        if req.mode == "http" and not timestamp_is_a_number(stamps[0]):
             # Bolt's signature check raises on a timestamp that is not a number; refused here like
             # any other bad signature, before anything could answer the request.
             return BoltResponse(status=401, body='{"error": "invalid request"}')
@@ -64,9 +65,8 @@ class SessionPerRequestApp(App):
             return response
 
 
-def _timestamp_is_a_number(req: BoltRequest) -> bool:
-    values = req.headers.get("x-slack-request-timestamp") or []
-    stamp = values[0].strip() if values else ""
+def timestamp_is_a_number(stamp: str) -> bool:
+    stamp = stamp.strip()
     # ASCII only: str.isdigit() also accepts digits like "²" that int() refuses; and a Unix time
     # has 10 digits, while int() refuses more than 4,300.
     return stamp.isascii() and stamp.isdigit() and len(stamp) <= 20

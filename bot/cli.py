@@ -109,10 +109,10 @@ def _configure_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _settings_and_config(*, need_slack: bool) -> tuple[Settings, TeamConfig]:
+def _settings_and_config(*, need_slack: bool, receives_requests: bool = False) -> tuple[Settings, TeamConfig]:
     settings = load_settings()
     if need_slack:
-        settings.require_slack()
+        settings.require_slack(receives_requests=receives_requests)
     config = load_config(settings.teambot_config, settings.teambot_timezone)
     return settings, config
 
@@ -187,7 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.slack.lookup import slack_error
 
-    settings, config = _settings_and_config(need_slack=True)
+    settings, config = _settings_and_config(need_slack=True, receives_requests=True)
     runtime = _prepared_runtime(settings, config)
     _check_token(runtime)
     from bot.slack.app import create_app

@@ -308,13 +308,17 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None and bool(self.slack_app_token.get_secret_value())
 
-    def require_slack(self) -> None:
-        """Stop with one line when a token the chosen mode needs is missing or malformed."""
+    def require_slack(self, *, receives_requests: bool) -> None:
+        """Stop with one line when a token the command needs is missing or malformed: every command
+        that talks to Slack needs the bot token; only one that receives Slack's requests (`run`)
+        needs the signing secret (HTTP mode) or the app token (Socket Mode)."""
         token = self.slack_bot_token.get_secret_value() if self.slack_bot_token else ""
         if not token:
             raise ConfigError(f"SLACK_BOT_TOKEN is not set: {MANIFEST_HINT}")
         if not token.startswith("xoxb-"):
             raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        if not receives_requests:
+            return
         if self.socket_mode:
             if not self.slack_app_token.get_secret_value().startswith("xapp-"):  # type: ignore[union-attr]
                 raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")

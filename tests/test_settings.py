@@ -90,17 +90,19 @@ def test_timezone_override(tmp_path):
 def test_missing_tokens_name_the_setting_and_the_manifest(monkeypatch):
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN is not set.*manifest\.yml"):
-        load_settings().require_slack()
+    for receives_requests in (True, False):
+        with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN is not set.*manifest\.yml"):
+            load_settings().require_slack(receives_requests=receives_requests)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret-value")
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is not set") as error:
-        load_settings().require_slack()
+        load_settings().require_slack(receives_requests=True)
     assert "secret-value" not in str(error.value)
+    load_settings().require_slack(receives_requests=False)  # `scheduler` and `digest` only post
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
-    load_settings().require_slack()  # Socket Mode needs no signing secret
+    load_settings().require_slack(receives_requests=True)  # Socket Mode needs no signing secret
     monkeypatch.setenv("SLACK_BOT_TOKEN", "not-a-token")
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN must be a bot token"):
-        load_settings().require_slack()
+        load_settings().require_slack(receives_requests=False)
 
 
 def test_secrets_are_not_in_the_settings_repr(monkeypatch):

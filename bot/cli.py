@@ -130,23 +130,6 @@ def _prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[n
     return runtime
 
 
-def _check_token(runtime) -> None:  # type: ignore[no-untyped-def]
-    from slack_sdk.errors import SlackApiError
-
-    from bot.slack.lookup import slack_error
-
-    try:
-        identity = runtime.client.auth_test()
-        log.info("connected to Slack as %s", identity.get("user_id"))
-    except SlackApiError as exc:
-        error = slack_error(exc)
-        if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
-            raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
-        log.warning("auth.test failed (%s); continuing, requests will retry", error)
-    except OSError as exc:
-        log.warning("cannot reach the Slack Web API yet (%s); continuing", exc.__class__.__name__)
-
-
 def _wait_for_signal(stop: Callable[[], None]) -> None:
     done = threading.Event()
 
@@ -189,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings, config = _settings_and_config(need_slack=True, receives_requests=True)
     runtime = _prepared_runtime(settings, config)
-    _check_token(runtime)
+    runtime.check_token()
     from bot.slack.app import create_app
 
     app = create_app(runtime)
@@ -225,7 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     settings, config = _settings_and_config(need_slack=True)
     runtime = _prepared_runtime(settings, config)
-    _check_token(runtime)
+    runtime.check_token()
     stop_background = _start_background(runtime, with_scheduler=True)
     log.info("teambot scheduler running")
     _wait_for_signal(stop_background)

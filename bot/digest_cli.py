@@ -40,16 +40,42 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
         sys.stdout.write(dry_run_text(data, config.channels.digest, config.digest.leaders))
         return 0
     runtime = Runtime.build(settings, config, engine)
+    runtime.check_token()  # a refused token stops here, before the month is used up
     with transaction(runtime.session_factory) as session:
+        if digest.delivery(session, key).staff_refused:
+            digest.release(session, key)  # an earlier attempt that Slack refused does not count
         previous = digest.already_posted(session, key)
         posted = previous is None and digest.post(session, Outbox(session, now), config, key, now)
     if not posted:
         when = f" on {previous.posted_at.astimezone(config.tz):%Y-%m-%d %H:%M}" if previous else ""
         print(f"teambot: the digest for {key} was already posted{when}; use --dry-run to see it", file=sys.stderr)
         return 1
-    sent = OutboxSender(runtime.session_factory, runtime.client).drain()
-    leaders = len(config.digest.leaders)
-    print(f"posted the digest for {key} in {config.channels.digest} and to {leaders} leader(s) ({sent} call(s) sent)")
+    OutboxSender(runtime.session_factory, runtime.client).drain()
+    with transaction(runtime.session_factory) as session:
+        delivery = digest.delivery(session, key)
+        if delivery.staff_refused:
+            # Slack refused the staff post itself (e.g. teambot is not in the channel): the month
+            # is not used up, so the digest can be posted once the cause is fixed.
+            digest.release(session, key)
+    where = f"in {config.channels.digest} and to {len(config.digest.leaders)} leader(s)"
+    if delivery.staff_refused:
+        print(
+            f"teambot: Slack refused the digest for {key} in {config.channels.digest} ({delivery.staff_refused}); "
+            "nothing is marked as posted: fix that and run this again",
+            file=sys.stderr,
+        )
+        return 1
+    if delivery.refused:
+        refused = ", ".join(f"{who} ({error})" for who, error in delivery.refused.items())
+        print(f"teambot: posted the digest for {key} {where}, but Slack refused: {refused}", file=sys.stderr)
+        return 1
+    if delivery.waiting:
+        print(
+            f"queued the digest for {key} {where}: {delivery.sent} message(s) sent, {delivery.waiting} waiting for "
+            "Slack (rate limit or outage); `teambot run` or `teambot scheduler` sends them"
+        )
+        return 0
+    print(f"posted the digest for {key} {where} ({delivery.sent} message(s) sent)")
     return 0
 
 

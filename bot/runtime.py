@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import make_engine, make_session_factory
 from bot.settings import Settings, TeamConfig
+
+log = logging.getLogger("teambot")
 
 
 @dataclass
@@ -28,6 +31,25 @@ class Runtime:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         client = make_client(token, settings.slack_api_url)
         return cls(settings, config, engine, make_session_factory(engine), client)
+
+    def check_token(self) -> None:
+        """Stop with one line (ConfigError) when Slack refuses the bot token; carry on, with a
+        warning, when Slack cannot be asked right now (the outbox sends later)."""
+        from slack_sdk.errors import SlackApiError
+
+        from bot.settings import ConfigError
+        from bot.slack.lookup import slack_error
+
+        try:
+            identity = self.client.auth_test()
+            log.info("connected to Slack as %s", identity.get("user_id"))
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            if error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
+                raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
+            log.warning("auth.test failed (%s); continuing, requests will retry", error)
+        except OSError as exc:
+            log.warning("cannot reach the Slack Web API yet (%s); continuing", exc.__class__.__name__)
 
 
 def make_client(token: str | None, base_url: str) -> WebClient:

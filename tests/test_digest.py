@@ -357,6 +357,58 @@ def test_cli_posts_a_chosen_month_once(runtime, settings, config, slack, capsys)
     assert len(slack.posts(STAFF)) == 1
 
 
+def test_cli_says_when_slack_refused_the_digest_and_leaves_the_month_to_post_again(
+    runtime, settings, config, slack, capsys
+):
+    from datetime import date
+
+    seed_month(runtime)
+    slack.fail("chat.postMessage", error="not_in_channel")  # the staff post, sent first
+    assert digest_cli.run(settings, config, month=date(2026, 4, 1), dry_run=False) == 1
+    err = capsys.readouterr().err
+    assert "refused the digest for 2026-04 in C0STAFF (not_in_channel)" in err and "run this again" in err
+    with runtime.session_factory() as session:
+        assert session.scalar(select(DigestRecord)) is None
+    assert len(slack.posts("U0CEO")) == 1  # the leader's summary went out
+
+    assert digest_cli.run(settings, config, month=date(2026, 4, 1), dry_run=False) == 0
+    assert "posted the digest for 2026-04" in capsys.readouterr().out
+    assert len(slack.posts(STAFF)) == 1 and len(slack.posts("U0CEO")) == 1  # never twice
+
+
+def test_cli_says_what_is_left_waiting_for_slack_and_what_was_refused(runtime, settings, config, slack, capsys):
+    from datetime import date
+
+    from bot.models.core import OutboxMessage
+
+    seed_month(runtime)
+    slack.fail("chat.postMessage", status=429, retry_after=60)  # the staff post waits
+    assert digest_cli.run(settings, config, month=date(2026, 4, 1), dry_run=False) == 0
+    out = capsys.readouterr().out
+    assert "queued the digest for 2026-04" in out and "2 message(s) sent, 1 waiting for Slack" in out
+
+    with runtime.session_factory() as session, session.begin():
+        staff = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == "digest:2026-04:staff"))
+        staff.status, staff.last_error = "sent", None
+        leader = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "U0CEO"))
+        leader.status, leader.last_error = "failed", "user_not_found"
+    with runtime.session_factory() as session:
+        assert digest.delivery(session, "2026-04") == digest.Delivery(sent=2, refused={"U0CEO": "user_not_found"})
+
+
+def test_cli_stops_before_using_the_month_when_the_token_is_refused(runtime, settings, config, slack, capsys):
+    from datetime import date
+
+    from bot.settings import ConfigError
+
+    seed_month(runtime)
+    slack.fail("auth.test", error="invalid_auth")
+    with pytest.raises(ConfigError, match="invalid_auth"):
+        digest_cli.run(settings, config, month=date(2026, 4, 1), dry_run=False)
+    with runtime.session_factory() as session:
+        assert session.scalar(select(DigestRecord)) is None
+
+
 def test_cli_refuses_to_post_a_month_that_has_not_ended(runtime, settings, config, slack, capsys):
     from datetime import date
 

@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, case, cast, func, or_, select
+from sqlalchemy import Float, and_, case, cast, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.models.approvals import Draft, DraftReaction
+from bot.models.core import OutboxMessage
 from bot.models.escalations import Escalation, Handoff
 from bot.models.ideas_checklists import ChecklistItem, ChecklistRun, DigestRecord, Idea, IdeaVote, PostMetric
 from bot.outbox import Outbox
@@ -261,11 +262,55 @@ def post(session: Session, outbox: Outbox, config: TeamConfig, month: str, now: 
         return False
     data = build(session, config, month)
     text, blocks = digest_blocks.staff_digest(data)
-    outbox.post(config.channels.digest, text, blocks, dedupe=f"digest:{month}:staff")
+    outbox.post(config.channels.digest, text, blocks, dedupe=_outbox_key(month, "staff"))
     summary = digest_blocks.leadership_summary(data)
     for leader in config.digest.leaders:
-        outbox.dm(leader, summary, dedupe=f"digest:{month}:leader:{leader}")
+        outbox.dm(leader, summary, dedupe=_outbox_key(month, f"leader:{leader}"))
     return True
+
+
+def _outbox_key(month: str, to: str) -> str:
+    return f"digest:{month}:{to}"
+
+
+@dataclass
+class Delivery:
+    """What became of a month's digest messages in the outbox."""
+
+    sent: int = 0
+    waiting: int = 0
+    staff_refused: str | None = None  # Slack's error for the staff post
+    refused: dict[str, str] = field(default_factory=dict)  # leader: Slack's error for their message
+
+
+def delivery(session: Session, month: str) -> Delivery:
+    result = Delivery()
+    rows = session.execute(
+        select(OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.last_error).where(
+            OutboxMessage.dedupe_key.like(_outbox_key(month, "%"))
+        )
+    )
+    for dedupe_key, status, error in rows:
+        if status == "sent":
+            result.sent += 1
+        elif status != "failed":
+            result.waiting += 1
+        elif dedupe_key == _outbox_key(month, "staff"):
+            result.staff_refused = error or "refused"
+        else:
+            result.refused[dedupe_key.rsplit(":", 1)[-1]] = error or "refused"
+    return result
+
+
+def release(session: Session, month: str) -> None:
+    """Forget that `month`'s digest was posted, and its refused messages, so it can be posted again.
+    Messages already sent (a leader's summary) keep their rows, so posting again never repeats them."""
+    session.execute(delete(DigestRecord).where(DigestRecord.month == month))
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.dedupe_key.like(_outbox_key(month, "%")), OutboxMessage.status == "failed"
+        )
+    )
 
 
 def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime, first_start: datetime) -> bool:

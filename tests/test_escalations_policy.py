@@ -204,3 +204,26 @@ def test_after_the_scheduler_was_down_the_missed_levels_follow_at_once(driver, s
     tick(runtime, sender, frozen, back + timedelta(seconds=5))
     assert the_escalation(runtime).level_name == "strategist"
     assert len(dms(slack, "U0LEAD")) == 1 and len(dms(slack, "U0STRAT")) == 1
+
+
+def test_a_level_with_nobody_in_it_is_skipped_when_climbing(runtime, slack, sender, frozen):
+    import dataclasses
+
+    from bot.slack.app import create_app
+    from tests.driver import SlackDriver
+
+    teams = {**make_config().model_dump()["teams"], "legal": {"members": ["U0LIZ"], "channel": "C0LEGAL"}}
+    shifts = [
+        {"team": "legal", "name": "weekday", "days": ["mon"], "start": "09:00", "end": "17:00", "members": ["U0LIZ"]}
+    ]
+    no_lead = make_config(teams=teams, shifts=shifts)
+    driver = SlackDriver(create_app(dataclasses.replace(runtime, config=no_lead)), sender)
+    driver.command("/escalate", "legal high Lawsuit threat", user="U0COMMUNITY")
+    assert the_escalation(runtime).assignee == "U0LIZ"
+
+    # legal has no lead: the first climb goes on to the strategists, on the first timeout.
+    frozen.move_to(MONDAY_10 + timedelta(minutes=15))
+    run_jobs(dataclasses.replace(runtime, config=no_lead), MONDAY_10 + timedelta(minutes=15))
+    sender.drain()
+    assert the_escalation(runtime).level_name == "strategist"
+    assert "climbed to you (strategist)" in dms(slack, "U0STRAT")[0]

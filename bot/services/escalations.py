@@ -364,7 +364,13 @@ def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> b
         return False
     levels = config.escalation.levels
     old_level = esc.level
-    new_level = min(old_level + 1, len(levels) - 1)
+    # The next level with someone in it (a team without a lead, say): an empty level would tell
+    # nobody and hold the escalation there for a whole timeout.
+    new_level = old_level
+    for candidate in range(old_level + 1, len(levels)):
+        new_level = candidate
+        if level_people(session, config, esc.team, levels[candidate], now):
+            break
     waited = ack_timeout(config, esc.severity)
     # Counted from when this climb was due, not from now: after the scheduler was down, the levels
     # it missed follow one another at once instead of a full timeout apart.

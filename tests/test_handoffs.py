@@ -100,6 +100,15 @@ def test_a_handoff_mid_shift_covers_the_rest_of_that_shift_only(driver, slack, r
     assert assignees(runtime) == {1: "U0ANNA", 2: "U0LEAD"}
 
 
+def test_who_handed_the_shift_over_is_not_back_on_it_when_the_cover_ends_early(driver, runtime, frozen, sender):
+    driver.command("/handoff", "<@U0ANNA> going home sick", user="U0BEN")
+    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=2))
+    assert "has ended" in driver.command("/shift", "end", user="U0ANNA").text
+    assert "nobody" in driver.command("/shift", "who").text.lower()
+    driver.command("/escalate", "high Angry customer", user="U0COMMUNITY")
+    assert assignees(runtime) == {1: "U0LEAD"}
+
+
 def test_whoever_covered_the_end_of_a_shift_hands_over_at_the_next_shift_change(driver, slack, runtime, frozen, sender):
     driver.command("/handoff", "<@U0ANNA> leaving early", user="U0BEN")  # Monday 10:00, Ben's shift
     tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6))

@@ -180,7 +180,7 @@ def manual(
     )
     assert handoff is not None
     if moves_shift:
-        shifts.take_over(session, config, team, to_user, now)
+        shifts.take_over(session, config, team, to_user, now, relieve_rota=True)
     if outgoing != actor:
         outbox.dm(outgoing, f"<@{actor}> handed your {team} shift over to <@{to_user}> (handoff #{handoff.id}).")
     return handoff

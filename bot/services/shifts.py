@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import insert_unless_present
 from bot.errors import BadInput, Conflict
 from bot.models.escalations import ShiftEarlyEnd, ShiftNote, ShiftSession
 from bot.scheduler.wallclock import to_instant
@@ -216,10 +217,21 @@ def _end_sessions(session: Session, team: str, now: datetime, user: str | None =
     return result.rowcount or 0
 
 
-def take_over(session: Session, config: TeamConfig, team: str, user: str, now: datetime) -> None:
+def take_over(
+    session: Session, config: TeamConfig, team: str, user: str, now: datetime, *, relieve_rota: bool = False
+) -> None:
     """`user` is on shift for `team` from now until ended by hand, or until the rota shift in
-    progress ends (they cover the rest of it), or outside rota hours until the next one starts."""
+    progress ends (they cover the rest of it), or outside rota hours until the next one starts.
+
+    With `relieve_rota` (a handoff) the rota person is done for the rest of their shift: if the
+    cover ends early, the shift falls to nobody, not back to whoever handed it over. Without it
+    (`/shift start`, someone stepping in), ending the cover gives the shift back to the rota."""
     _end_sessions(session, team, now)
+    replaced = rota_on_shift(session, config, team, now) if relieve_rota else None
+    if replaced is not None and replaced.person != user:
+        insert_unless_present(
+            session, ShiftEarlyEnd, team=team, occurrence=replaced.key, user_id=replaced.person, ended_at=now
+        )
     running = [o for o in occurrences(config, team, now, now + _TICK) if o.start <= now < o.end]
     if running:
         until: datetime | None = running[-1].end

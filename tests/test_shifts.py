@@ -209,7 +209,9 @@ def test_who_now_and_next(driver):
 def test_start_overrides_the_rota_until_end_or_the_next_rota_shift(driver, runtime, slack):
     with freeze_time(MONDAY_10):
         reply = driver.command("/shift", "start SUPPORT", user="U0ANNA")
-        assert "You are on shift for support (instead of <@U0BEN>)" in reply.text
+        assert "You are on shift for support (instead of <@U0BEN>) until Mon 04 Mar 17:00 or until `/shift end`" in (
+            reply.text
+        )  # the rest of the rota shift in progress
         assert who(runtime, "support", MONDAY_10) == "U0ANNA"
         # New escalations go to the person on shift.
         driver.command("/escalate", "Complaint", user="U0COMMUNITY")
@@ -226,8 +228,10 @@ def test_start_overrides_the_rota_until_end_or_the_next_rota_shift(driver, runti
     assert who(runtime, "support", MONDAY_10 + timedelta(days=1)) == "U0BEN"  # Tuesday 10:00
 
     with freeze_time(MONDAY_10 + timedelta(hours=9)):  # Monday 19:00, no rota shift running
-        driver.command("/shift", "start pr", user="U0PAT")
-        driver.command("/shift", "start", user="U0ANNA")  # her own team
+        reply = driver.command("/shift", "start pr", user="U0PAT")
+        assert "You are on shift for pr until `/shift end`." in reply.text  # pr has no rota
+        reply = driver.command("/shift", "start", user="U0ANNA")  # her own team
+        assert "You are on shift for support until Tue 05 Mar 09:00 or until `/shift end`" in reply.text
     assert who(runtime, "pr", MONDAY_10 + timedelta(days=3)) == "U0PAT"  # pr has no rota: until /shift end
     assert who(runtime, "support", MONDAY_10 + timedelta(hours=20)) == "U0ANNA"  # Tuesday 06:00
     assert who(runtime, "support", MONDAY_10 + timedelta(hours=23)) == "U0BEN"  # the rota took over at 09:00

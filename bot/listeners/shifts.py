@@ -83,11 +83,10 @@ def start_shift(req: Req, actor: str, rest: list[str]) -> str:
             raise shifts.unknown_team(req.config, rest[0], shifts.START_EXAMPLE)
     else:
         team = (shifts.teams_of(req.config, actor) or [req.config.escalation.default_team])[0]
-    before = shifts.start(req.db, req.config, team, actor, req.now)
+    before, ends_at = shifts.start(req.db, req.config, team, actor, req.now)
     instead = f" (instead of <@{before.user}>)" if before is not None else ""
-    upcoming = shifts.next_occurrence(req.config, team, req.now)
-    until = f" until the next rota shift, {local_time(upcoming.start, req.config.tz)}," if upcoming else ""
-    return f"You are on shift for {team}{instead}{until} or until `/shift end`."
+    until = f"until {local_time(ends_at, req.config.tz)} or " if ends_at else ""
+    return f"You are on shift for {team}{instead} {until}until `/shift end`."
 
 
 def add_note(req: Req, actor: str, text: str) -> str:

@@ -219,7 +219,7 @@ def _end_sessions(session: Session, team: str, now: datetime, user: str | None =
 
 def take_over(
     session: Session, config: TeamConfig, team: str, user: str, now: datetime, *, relieve_rota: bool = False
-) -> None:
+) -> datetime | None:
     """`user` is on shift for `team` from now until ended by hand, or until the rota shift in
     progress ends (they cover the rest of it), or outside rota hours until the next one starts.
 
@@ -240,15 +240,18 @@ def take_over(
         until = upcoming.start if upcoming else None
     session.add(ShiftSession(team=team, user_id=user, started_at=now, ends_at=until))
     session.flush()
+    return until
 
 
-def start(session: Session, config: TeamConfig, team: str, user: str, now: datetime) -> OnShift | None:
-    """`/shift start`: returns who was on shift before."""
+def start(
+    session: Session, config: TeamConfig, team: str, user: str, now: datetime
+) -> tuple[OnShift | None, datetime | None]:
+    """`/shift start`: returns who was on shift before, and when this shift ends by itself (None:
+    only by `/shift end`)."""
     current = on_shift(session, config, team, now)
     if current is not None and current.user == user:
         raise Conflict(f"You are already on shift for {team}.", "/shift end")
-    take_over(session, config, team, user, now)
-    return current
+    return current, take_over(session, config, team, user, now)
 
 
 def end(session: Session, config: TeamConfig, user: str, now: datetime) -> list[str]:

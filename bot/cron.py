@@ -2,24 +2,37 @@
 
 Cron counts weekdays from Sunday = 0 (and 7 is Sunday again); APScheduler's crontab parser counts
 from Monday = 0, so `1-5` would run Tuesday to Saturday, and it refuses `sun-thu`. The
-day-of-week field is therefore read the cron way and handed over as a list of day names. (As in
-APScheduler, a day-of-month and a day-of-week both given must both match.)"""
+day-of-week field is therefore read the cron way and handed over as a list of day names.
+
+Cron also runs a job whose day-of-month and day-of-week are both restricted when *either* matches
+(`0 9 1 * mon`: the 1st of each month and every Monday), where one APScheduler trigger would need
+both: such an expression becomes two triggers, one per field, firing at the earlier."""
 
 from __future__ import annotations
 
 from datetime import tzinfo
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-def cron_trigger(expression: str, timezone: tzinfo | None = None) -> CronTrigger:
+def cron_trigger(expression: str, timezone: tzinfo | None = None) -> BaseTrigger:
     """A trigger for a five-field crontab expression; ValueError says what is wrong."""
     fields = expression.split()
-    if len(fields) == 5:
-        fields[4] = standard_weekdays(fields[4])
-    return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
+    if len(fields) != 5:
+        return CronTrigger.from_crontab(expression, timezone=timezone)  # its error names the problem
+    fields[4] = standard_weekdays(fields[4])
+    minute, hour, day, month, day_of_week = fields
+    if day.startswith("*") or day_of_week.startswith("*"):
+        return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
+    by_day, by_weekday = (
+        CronTrigger.from_crontab(f"{minute} {hour} {d} {month} {w}", timezone=timezone)
+        for d, w in ((day, "*"), ("*", day_of_week))
+    )
+    return OrTrigger([by_day, by_weekday])
 
 
 def standard_weekdays(field: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,9 +53,14 @@ def _check_channel_id(value: str) -> str:
 
 def _check_cron(value: str) -> str:
     try:
-        cron_trigger(value)
+        trigger = cron_trigger(value, UTC)
     except ValueError as exc:
         raise ValueError(f"bad cron expression {value!r}: {exc}") from None
+    # `0 9 30 2 *` (30 February) parses but never runs; anything real runs within 8 years (29
+    # February can be that far apart, around 2100).
+    first = trigger.get_next_fire_time(None, datetime.now(UTC))
+    if first is None or first > datetime.now(UTC) + timedelta(days=8 * 366):
+        raise ValueError(f"cron expression {value!r} never runs")
     return value
 
 

@@ -46,6 +46,8 @@ def test_only_channels_are_required(tmp_path):
         ("[approval]\nremind_after = 5\n", "approval.remind_after: unknown key"),
         ('[approval]\nremind_after_minutes = "soon"\n', "approval.remind_after_minutes:"),
         ('[digest]\ncron = "61 * * * *"\n', "digest.cron: bad cron expression"),
+        ('[digest]\ncron = "0 9 31 2 *"\n', "digest.cron: cron expression '0 9 31 2 *' never runs"),
+        ('[[checklists]]\nname = "x"\ncron = "0 9 30 2 *"\nitems = ["a"]\n', "checklists.0.cron: cron expression"),
         ('[[checklists]]\nname = "x"\ncron = "every day"\nitems = ["a"]\n', "checklists.0.cron: bad cron"),
         ('[roles]\nstrategist = ["bob"]\n', "roles.strategist.0:"),
         ('[teams.support]\n[escalation]\ndefault_team = "nope"\n', "default_team 'nope' is not a team"),

@@ -80,6 +80,16 @@ def test_weekday_numbers_count_from_sunday_as_in_cron(cron, weekdays):
     assert sorted(f.strftime("%a") for f in fires) == sorted(weekdays)
 
 
+def test_day_of_month_and_weekday_both_given_run_when_either_matches_as_in_cron():
+    # December 2026: the 1st is a Tuesday; the Mondays are the 7th, 14th, 21st and 28th.
+    december = due_between(
+        "0 9 1 * mon", BUDAPEST, datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 12, 31, 12, tzinfo=UTC)
+    )
+    assert [due.wall.day for due in december] == [1, 7, 14, 21, 28]
+    leap_day = due_between("0 9 29 2 *", BUDAPEST, datetime(2026, 1, 1, tzinfo=UTC), datetime(2029, 1, 1, tzinfo=UTC))
+    assert [due.wall.date().isoformat() for due in leap_day] == ["2028-02-29"]
+
+
 @pytest.mark.parametrize("cron", ["0 9 * * 8", "0 9 * * 5-2", "0 9 * * fri-mon", "0 9 * * x-y", "0 9 * * */0"])
 def test_impossible_weekdays_are_refused(cron):
     with pytest.raises(ValueError):

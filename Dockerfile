@@ -20,6 +20,7 @@ ENV DATABASE_URL=sqlite:////data/teambot.db \
     TEAMBOT_CONFIG=/app/config/teambot.toml
 VOLUME ["/data"]
 EXPOSE 3000
+# The image always passes --port, so /healthz answers in Socket Mode (SLACK_APP_TOKEN) as well.
 HEALTHCHECK --interval=30s --timeout=5s \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=3)"
 CMD ["teambot", "run", "--port", "3000"]

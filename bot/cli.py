@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from bot.settings import ConfigError, Settings, TeamConfig, load_config, load_settings
 
 log = logging.getLogger("teambot")
+DEFAULT_PORT = 3000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
-    run.add_argument("--port", type=_port, default=3000, help="HTTP port (default 3000)")
+    run.add_argument(
+        "--port",
+        type=_port,
+        help="HTTP port (default 3000); in Socket Mode, given explicitly, a port that answers GET /healthz only",
+    )
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     run.add_argument("--no-scheduler", action="store_true", help="serve requests only (extra web replicas)")
     run.add_argument(
@@ -176,13 +181,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.slack.app import create_app
 
     app = create_app(runtime)
-    server = None
-    if not settings.socket_mode:
-        from bot.slack.http import listen
+    from bot.slack import http as slack_http
 
-        # The port first: if it cannot be had, nothing else has started (no scheduler lease taken).
+    # The port first: if it cannot be had, nothing else has started (no scheduler lease taken).
+    server = health = None
+    if not settings.socket_mode:
         assert settings.slack_signing_secret is not None  # required in HTTP mode
-        server = listen(app, runtime.engine, settings.slack_signing_secret.get_secret_value(), args.host, args.port)
+        port = args.port or DEFAULT_PORT
+        secret = settings.slack_signing_secret.get_secret_value()
+        server = slack_http.listen(app, runtime.engine, secret, args.host, port)
+    elif args.port:
+        health = slack_http.listen_for_health(runtime.engine, args.host, args.port)
     stop_background = _start_background(runtime, with_scheduler=not args.no_scheduler, with_sender=not args.no_sender)
     try:
         if server is None:
@@ -194,12 +203,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 handler.connect()
             except SlackApiError as exc:
                 raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({slack_error(exc)})") from None
-            log.info("teambot running in Socket Mode")
+            stop_health = slack_http.serve_in_background(health) if health is not None else lambda: None
+            log.info("teambot running in Socket Mode%s", f" (GET /healthz on port {args.port})" if health else "")
             _wait_for_signal(handler.close)
+            stop_health()
         else:
-            from bot.slack.http import serve
-
-            serve(server, args.host, args.port)
+            slack_http.serve(server, args.host, port)
     finally:
         stop_background()
     return 0

@@ -409,3 +409,21 @@ def test_a_web_replica_without_sender_leaves_its_posts_to_the_scheduler(tmp_path
                 time.sleep(0.1)
     assert pending() == 0
     assert len(in_thread()) == 1 and "draft #1" in in_thread()[0].lower()
+
+
+def test_socket_mode_health_port_answers_only_the_health_check(engine):
+    from bot.slack.http import listen_for_health, serve_in_background
+
+    server = listen_for_health(engine, "127.0.0.1", 0)
+    stop = serve_in_background(server)
+    try:
+        for method, path, expected in (("GET", "/healthz", 200), ("POST", "/slack/events", 404)):
+            connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
+            connection.request(method, path, body=b"{}" if method == "POST" else None)
+            response = connection.getresponse()
+            assert response.status == expected
+            if expected == 200:
+                assert json.loads(response.read()) == {"status": "ok"}
+            connection.close()
+    finally:
+        stop()

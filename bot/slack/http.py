@@ -8,7 +8,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
@@ -70,18 +70,37 @@ def _stop(signum: int, _frame: object) -> None:
 
 def listen(app: App, engine: Engine, signing_secret: str, host: str, port: int, threads: int = 16) -> Any:
     """Bind the port (a ConfigError when it cannot be had), before anything else starts."""
+    return _bind(wsgi_app(app, engine, signing_secret), host, port, threads)
+
+
+def listen_for_health(engine: Engine, host: str, port: int) -> Any:
+    """Socket Mode receives no HTTP requests, but a container or a load balancer still asks
+    `GET /healthz`: a port that answers only that, served by `serve_in_background`."""
+
+    def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return _health(engine, start_response)
+        return _json(start_response, "404 Not Found", {"error": "Socket Mode: only GET /healthz is served here"})
+
+    return _bind(application, host, port, threads=2)
+
+
+def _bind(application: Any, host: str, port: int, threads: int) -> Any:
     from waitress import create_server
 
     from bot.settings import ConfigError
 
     try:
-        server = create_server(
-            wsgi_app(app, engine, signing_secret), host=host, port=port, threads=threads, ident="teambot"
-        )
+        return create_server(application, host=host, port=port, threads=threads, ident="teambot")
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(f"cannot listen on {host}:{port} ({reason})") from None
-    return server
+
+
+def serve_in_background(server: Any) -> Callable[[], None]:
+    """Serve from a daemon thread; returns how to stop it."""
+    threading.Thread(target=server.run, name="teambot-health", daemon=True).start()
+    return server.close
 
 
 def serve(server: Any, host: str, port: int) -> None:

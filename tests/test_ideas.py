@@ -172,9 +172,15 @@ def test_votes_one_per_person_author_excluded_skin_tones_folded(driver, slack, r
     driver.reaction("U0PAT", "+1::skin-tone-5", IDEAS, ts, added=False)
     assert _votes(runtime, 1) == 1
     assert "Votes: *1*" in _last_idea_message(slack)
+    # Ben has two variants on: taking one off leaves his vote, taking the other off withdraws it.
+    driver.reaction("U0BEN", "+1::skin-tone-3", IDEAS, ts, added=False)
+    assert _votes(runtime, 1) == 1
+    driver.reaction("U0BEN", "+1", IDEAS, ts, added=False)
+    assert _votes(runtime, 1) == 0
+    assert "Votes: *0*" in _last_idea_message(slack)
     # A +1 on a message that is not an idea post changes nothing.
     driver.reaction("U0PAT", "+1", IDEAS, "1699999999.000001")
-    assert _votes(runtime, 1) == 1
+    assert _votes(runtime, 1) == 0
 
 
 def test_retried_vote_event_counts_once(driver, runtime):

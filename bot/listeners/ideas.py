@@ -135,7 +135,7 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     if emoji == req.config.ideas.vote_emoji and channel == req.config.channels.ideas:
         idea = ideas.idea_of_message(req.db, channel, ts)
         if idea is not None:
-            ideas.vote(req.db, req.outbox, req.config, idea, user, added, req.now)
+            ideas.vote(req.db, req.outbox, req.config, idea, user, added, req.now, reaction=event.get("reaction"))
             return
     if emoji == req.config.ideas.emoji and added:
         _submit_reacted(req, channel, ts, user, event.get("item_user"))

@@ -58,6 +58,17 @@ class IdeaVote(Base):
     voted_at: Mapped[datetime]
 
 
+class IdeaVoteReaction(Base):
+    """A reaction that makes up a vote: `+1` and a skin-tone variant of it are one vote, which lasts
+    until the person's last such reaction is removed."""
+
+    __tablename__ = "idea_vote_reactions"
+
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reaction: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
 class ChecklistRun(Base):
     """One posting of a checklist. A scheduled run is unique per (checklist, due wall time in the
     team's zone); an extra run (`/checklist post`) has no wall key."""

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.blocks import ideas as idea_blocks
+from bot.db import insert_unless_present
 from bot.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.models.core import SlackMessage
-from bot.models.ideas_checklists import Idea, IdeaVote
+from bot.models.ideas_checklists import Idea, IdeaVote, IdeaVoteReaction
 from bot.outbox import Outbox
 from bot.services import roles
 from bot.settings import TeamConfig
@@ -121,16 +122,29 @@ def idea_of_message(session: Session, channel: str, ts: str) -> Idea | None:
 
 
 def vote(
-    session: Session, outbox: Outbox, config: TeamConfig, idea: Idea, user: str, added: bool, now: datetime
+    session: Session,
+    outbox: Outbox,
+    config: TeamConfig,
+    idea: Idea,
+    user: str,
+    added: bool,
+    now: datetime,
+    *,
+    reaction: str | None = None,
 ) -> bool:
-    """Add or withdraw `user`'s vote; True when the count changed. The author's own vote never counts."""
+    """Add or withdraw `user`'s vote; True when the count changed. The author's own vote never
+    counts. `reaction` is the emoji as Slack names it (`+1::skin-tone-3`): a person's variants of
+    the vote emoji are one vote, withdrawn when the last of them is removed."""
     if user == idea.author:
         return False
     # Votes on one idea apply one after the other (the idea row is locked until commit): each
     # message update then counts every earlier vote and is queued after theirs, so the message
     # ends with the true count however many people vote at once.
     session.execute(select(Idea.id).where(Idea.id == idea.id).with_for_update())
+    mine = (IdeaVoteReaction.idea_id == idea.id, IdeaVoteReaction.user_id == user)
     if added:
+        if reaction:
+            insert_unless_present(session, IdeaVoteReaction, idea_id=idea.id, user_id=user, reaction=reaction)
         if session.get(IdeaVote, (idea.id, user)) is not None:
             return False
         try:
@@ -139,6 +153,10 @@ def vote(
         except IntegrityError:
             return False
     else:
+        if reaction:
+            session.execute(delete(IdeaVoteReaction).where(*mine, IdeaVoteReaction.reaction == reaction))
+            if session.scalar(select(IdeaVoteReaction.reaction).where(*mine).limit(1)) is not None:
+                return False  # another variant of the vote emoji is still on the message
         result = session.execute(delete(IdeaVote).where(IdeaVote.idea_id == idea.id, IdeaVote.user_id == user))
         if not result.rowcount:
             return False

@@ -18,17 +18,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
 
 EVERYTHING = re.compile(".*")
-
-
-RECORDED = Table(
-    "durable_ack_floor",
-    MetaData(),
-    Column("id", Integer, primary_key=True),
-    Column("body", Text, nullable=False),
-)
 
 
 def create_app(signing_secret: str, api_url: str, record_url: str | None = None) -> App:
@@ -42,11 +33,15 @@ def create_app(signing_secret: str, api_url: str, record_url: str | None = None)
     )
 
     if record_url:
+        # Imported only here, so the plain ack-only app's memory is Bolt's alone.
+        from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
+
         from bot.db import make_engine
 
+        recorded = Table("durable_ack_floor", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text))
         engine = make_engine(record_url)
-        RECORDED.metadata.create_all(engine)
-        statement = insert(RECORDED)
+        recorded.metadata.create_all(engine)
+        statement = insert(recorded)
 
         # Runs after Bolt's signature check, like teambot's session middleware.
         @app.middleware

@@ -16,7 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 
-from bot.slack.middleware import timestamp_is_a_number
+from bot.slack.signature import timestamp_is_a_number
 
 EVENTS_PATH = "/slack/events"
 log = logging.getLogger("teambot")

@@ -20,6 +20,7 @@ from bot.db import insert_unless_present
 from bot.models.core import ProcessedEvent
 from bot.outbox import Outbox
 from bot.settings import TeamConfig
+from bot.slack.signature import timestamp_is_a_number
 from bot.text import without_nul
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,6 @@ class SessionPerRequestApp(App):
                     log.info("dropped a concurrent duplicate delivery of %s", req.body.get("event_id"))
                     return BoltResponse(status=200, body="")
             return response
-
-
-def timestamp_is_a_number(stamp: str) -> bool:
-    stamp = stamp.strip()
-    # ASCII only: str.isdigit() also accepts digits like "²" that int() refuses; and a Unix time
-    # has 10 digits, while int() refuses more than 4,300.
-    return stamp.isascii() and stamp.isdigit() and len(stamp) <= 20
 
 
 def deduplicate_events(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:

@@ -124,9 +124,11 @@ def test_export_shows_peoples_text_as_written(env, capsys):
             chain=["content_manager", "strategist"],
             now=utcnow(),
         )
+        draft.published_url = "https://www.instagram.com/p/abc?x=1&amp;y=2"  # stored as Slack gives it
         note = "R&amp;D &amp;amp; co &lt;b&gt; <@U0BEN>"
         approvals.approve(session, draft, by="U0CONTENT", via="command", now=utcnow(), note=note)
     assert main(["export", "--format", "json"]) == 0
     [draft] = json.loads(capsys.readouterr().out)["drafts"]
     as_written = "R&D &amp; co <b> <@U0BEN>"
     assert draft["steps"][0]["note"] == as_written and draft["history"][0]["note"] == as_written
+    assert draft["published_url"] == "https://www.instagram.com/p/abc?x=1&y=2"

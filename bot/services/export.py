@@ -38,7 +38,9 @@ def sections() -> dict[str, Section]:
 
 
 # Fields holding people's text, stored in Slack's escaped form: a report shows them as written.
-TEXT_FIELDS = frozenset({"text", "note", "notes", "title", "network", "link", "decline_reason", "resolution_note"})
+TEXT_FIELDS = frozenset(
+    {"text", "note", "notes", "title", "network", "link", "published_url", "decline_reason", "resolution_note"}
+)
 
 
 def build(session: Session, since: datetime | None = None) -> dict[str, list[dict[str, Any]]]:

@@ -24,9 +24,12 @@ def cron_trigger(expression: str, timezone: tzinfo | None = None) -> BaseTrigger
     fields = expression.split()
     if len(fields) != 5:
         return CronTrigger.from_crontab(expression, timezone=timezone)  # its error names the problem
+    # Decided on the fields as written: in cron, a field starting with `*` (`*`, `*/2`) does not
+    # restrict the day, so both must match; `0-6` does, so either may.
+    either_day = not (fields[2].startswith("*") or fields[4].startswith("*"))
     fields[4] = standard_weekdays(fields[4])
     minute, hour, day, month, day_of_week = fields
-    if day.startswith("*") or day_of_week.startswith("*"):
+    if not either_day:
         return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
     by_day, by_weekday = (
         CronTrigger.from_crontab(f"{minute} {hour} {d} {month} {w}", timezone=timezone)

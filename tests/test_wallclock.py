@@ -86,6 +86,15 @@ def test_day_of_month_and_weekday_both_given_run_when_either_matches_as_in_cron(
         "0 9 1 * mon", BUDAPEST, datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 12, 31, 12, tzinfo=UTC)
     )
     assert [due.wall.day for due in december] == [1, 7, 14, 21, 28]
+    start, end = datetime(2026, 11, 30, 12, tzinfo=UTC), datetime(2026, 12, 10, 12, tzinfo=UTC)
+    days = {
+        cron: [due.wall.day for due in due_between(cron, BUDAPEST, start, end)]
+        for cron in ("0 9 1 * */2", "0 9 1 * 0-6", "0 9 */2 * 2")
+    }
+    # `*/2` starts with `*`: both must match (the 1st, a Tuesday, is an even weekday number).
+    assert days["0 9 1 * */2"] == [1]
+    assert days["0 9 1 * 0-6"] == list(range(1, 11))  # restricted weekdays: either matches
+    assert days["0 9 */2 * 2"] == [1]  # both: odd days that are Tuesdays
     leap_day = due_between("0 9 29 2 *", BUDAPEST, datetime(2026, 1, 1, tzinfo=UTC), datetime(2029, 1, 1, tzinfo=UTC))
     assert [due.wall.date().isoformat() for due in leap_day] == ["2028-02-29"]
 

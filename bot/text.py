@@ -135,6 +135,17 @@ def split_args(text: str | None) -> list[str]:
     return _ARG.findall(text or "")
 
 
+def rest_after(text: str, words: int) -> str:
+    """`text` without its first `words` arguments (counted as `split_args` counts them), the rest as
+    typed: free text after a command's arguments keeps its line breaks and spacing."""
+    matches = _ARG.finditer(text)
+    for _ in range(words):
+        if next(matches, None) is None:
+            return ""
+    following = next(matches, None)
+    return text[following.start() :].strip() if following else ""
+
+
 def emoji_base(name: str) -> str:
     """`+1::skin-tone-3` is the same emoji as `+1`."""
     return name.split("::", 1)[0]

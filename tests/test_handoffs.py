@@ -109,6 +109,12 @@ def test_who_handed_the_shift_over_is_not_back_on_it_when_the_cover_ends_early(d
     assert assignees(runtime) == {1: "U0LEAD"}
 
 
+def test_handoff_notes_follow_a_mention_whose_label_has_spaces(driver, runtime, frozen):
+    driver.command("/handoff", "<@U0ANNA|anna kovacs> going home sick", user="U0BEN")
+    [handoff] = handoffs_in_db(runtime)
+    assert handoff.to_user == "U0ANNA" and handoff.notes == "going home sick"
+
+
 def test_whoever_covered_the_end_of_a_shift_hands_over_at_the_next_shift_change(driver, slack, runtime, frozen, sender):
     driver.command("/handoff", "<@U0ANNA> leaving early", user="U0BEN")  # Monday 10:00, Ben's shift
     tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6))

@@ -11,6 +11,7 @@ from bot.text import (
     parse_id,
     parse_permalink,
     parse_user,
+    rest_after,
     split_args,
     truncate,
     unwrap_link,
@@ -78,3 +79,10 @@ def test_slack_markup_with_spaces_is_one_argument():
         "<!subteam^S1|@social team>",
     ]
     assert split_args("") == [] and split_args(None) == []
+
+
+def test_rest_after_counts_arguments_as_split_args_does_and_keeps_the_rest_as_typed():
+    text = "<@U0ANNA|anna kovacs>  going home\n  sick <!here>"
+    assert rest_after(text, 1) == "going home\n  sick <!here>"
+    assert rest_after(text, 0) == text.strip()
+    assert rest_after("only", 1) == "" and rest_after("", 2) == ""

@@ -15,7 +15,7 @@ from bot.listeners.common import Req, check_person, ephemeral, wants_help
 from bot.services import escalations, shifts
 from bot.settings import SEVERITIES
 from bot.slack.views import open_view
-from bot.text import emoji_base, escape_raw, parse_user, split_args
+from bot.text import emoji_base, escape_raw, parse_user, rest_after, split_args
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def escalate_command(ack: Ack, command: dict[str, Any], context: BoltContext) ->
         return
     if sub == "resolve":
         number = escalations.parse_number(args[1] if len(args) > 1 else None, RESOLVE_EXAMPLE)
-        note = escalations.rest_after(text, 2) or None
+        note = rest_after(text, 2) or None
         esc = escalations.resolve(req.db, req.config, req.outbox, number, actor, note, req.now)
         ack(**ephemeral(f"Escalation #{esc.id} is resolved."))
         return

@@ -10,8 +10,8 @@ from bot.blocks.ids import ActionId
 from bot.blocks.shifts import HANDOFF_EXAMPLE, HANDOFF_HELP, SHIFT_HELP, TeamShiftStatus, local_time, shift_status
 from bot.errors import BadInput
 from bot.listeners.common import Req, check_person, ephemeral, wants_help
-from bot.services import escalations, handoffs, shifts
-from bot.text import parse_id, parse_user, split_args
+from bot.services import handoffs, shifts
+from bot.text import parse_id, parse_user, rest_after, split_args
 
 SHIFT_EXAMPLE = "/shift who"
 
@@ -90,7 +90,7 @@ def start_shift(req: Req, actor: str, rest: list[str]) -> str:
 
 
 def add_note(req: Req, actor: str, text: str) -> str:
-    args = text.split()
+    args = split_args(text)
     used = 1
     team = shifts.parse_team(req.config, args[1]) if len(args) > 2 else None
     if team is not None:
@@ -102,7 +102,7 @@ def add_note(req: Req, actor: str, text: str) -> str:
             "You are not on shift or in a team; name the team the note is for.",
             f"/shift note {req.config.escalation.default_team} Waiting for the customer's reply",
         )
-    note = escalations.rest_after(text, used)
+    note = rest_after(text, used)
     if not note:
         raise BadInput("`/shift note` needs the note's text.", shifts.NOTE_EXAMPLE)
     shifts.add_note(req.db, team, actor, note, req.now)
@@ -127,7 +127,7 @@ def handoff_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
     if to_user == actor:
         raise BadInput("You cannot hand off to yourself; name the person taking over.", HANDOFF_EXAMPLE)
     check_person(req, to_user, HANDOFF_EXAMPLE)
-    notes = escalations.rest_after(text, 1) or None
+    notes = rest_after(text, 1) or None
     handoff = handoffs.manual(req.db, req.config, req.outbox, actor=actor, to_user=to_user, notes=notes, now=req.now)
     carried = len(handoff.escalation_ids or [])
     current = shifts.on_shift(req.db, req.config, handoff.team, req.now)

@@ -23,7 +23,7 @@ from bot.outbox import Outbox
 from bot.services import roles, shifts
 from bot.services.export import iso
 from bot.settings import SEVERITIES, TeamConfig
-from bot.text import parse_id, unwrap_link
+from bot.text import parse_id, rest_after, split_args, unwrap_link
 
 SUBCOMMANDS = ("list", "ack", "resolve", "reassign")
 # Words people use for a severity teambot does not have: told, rather than taken as text.
@@ -43,19 +43,11 @@ def ack_timeout(config: TeamConfig, severity: str) -> timedelta:
 
 
 # -- parsing ------------------------------------------------------------------------------------
-def rest_after(text: str, words: int) -> str:
-    """`text` without its first `words` words, keeping the rest as typed."""
-    if words == 0:
-        return text.strip()
-    parts = re.split(r"\s+", text.strip(), maxsplit=words)
-    return parts[words] if len(parts) > words else ""
-
-
 def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
     """`[TEAM] [SEVERITY] <text>` (case-insensitive) to (team, severity, text). Whatever is not a
     team or a severity is the complaint itself: "Urgent: customer threatens to sue" and "Very high
     volume of replies" are escalated as written, with the default team and severity."""
-    args = text.split()
+    args = split_args(text)
     team, severity, used = config.escalation.default_team, "normal", 0
     if args and shifts.parse_team(config, args[0]):
         team = args[0].lower()

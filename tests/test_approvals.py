@@ -248,6 +248,17 @@ def test_workflow_reactions_on_the_status_message_act_on_its_draft(driver, slack
     assert _exported(runtime)["status"] == "pending"
 
 
+def test_a_refused_reaction_retried_by_slack_is_answered_once(driver, slack):
+    _post_draft(driver)
+    for retry_num in (None, 1, 2, 3):
+        reply = driver.reaction(
+            "U0BEN", "white_check_mark", DRAFTS, "1700000000.000100", event_id="EvREFUSED", retry_num=retry_num
+        )
+        assert reply.status == 200
+    refusals = slack.ephemerals("U0BEN")
+    assert len(refusals) == 1 and "content_manager" in refusals[0].all_text()
+
+
 def test_removing_the_approve_reaction_after_a_rejection_withdraws_the_step(driver, runtime):
     _post_draft(driver)
     driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")

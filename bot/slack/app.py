@@ -17,7 +17,7 @@ from bot.errors import DomainError
 from bot.listeners import register_all
 from bot.outbox import Outbox
 from bot.runtime import Runtime
-from bot.slack.middleware import SessionPerRequestApp, deduplicate_events
+from bot.slack.middleware import SessionPerRequestApp, claim_event, deduplicate_events
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,11 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     session = context.get("db")
     if session is not None:
         session.rollback()
+        # The rollback took the event's claim with it: claim it again with this answer, so a
+        # retry or a re-delivery of the same event is not answered twice.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not claim_event(session, event_id, context["now"]):
+            return BoltResponse(status=200, body="")
     if isinstance(error, DomainError):
         message = error.render()
     else:

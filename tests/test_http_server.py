@@ -326,6 +326,14 @@ def test_a_malformed_unsigned_body_is_refused_without_a_traceback(server, body, 
     assert "Traceback" not in server.output()
 
 
+def test_slacks_unsigned_ssl_check_is_answered_and_runs_nothing(server):
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    assert server.post("ssl_check=1&token=legacy", form) == (200, "")
+    sneaky = command_body("/team", "add <@U0SNEAK> analyst", user="U0STRAT") + "&ssl_check=1"
+    assert server.post(sneaky, form) == (200, "")
+    assert "U0SNEAK" not in server.command("/team")[1]
+
+
 def test_a_refused_request_changes_nothing(server):
     body = command_body("/team", "add <@U0NEW> analyst", user="U0STRAT")
     assert server.post(body, signed_headers(body, secret="wrong"))[0] == 401

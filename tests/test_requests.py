@@ -128,3 +128,43 @@ def test_bot_identity_is_looked_up_once(driver, slack):
     driver.command("/team", "")
     driver.command("/team", "")
     assert len(slack.of("auth.test")) == 1
+
+
+def _signed_json(driver, payload: dict) -> tuple[int, str]:
+    body = json.dumps(payload)
+    reply = driver.send(body, signed_headers(body, content_type="application/json"))
+    return reply.status, reply.body
+
+
+@pytest.mark.parametrize("event_type", ["app_home_opened", "app_mention", "member_joined_channel", "tokens_revoked"])
+def test_an_event_teambot_does_not_use_is_acknowledged(driver, slack, event_type):
+    event = {"type": event_type, "user": "U0ANNA", "channel": "C0GENERAL", "text": "<@U0BOT> hi <!channel>"}
+    status, body = _signed_json(driver, {"type": "event_callback", "event_id": f"Ev{event_type}", "event": event})
+    assert (status, body) == (200, "")
+    assert slack.posts() == [] and slack.ephemerals() == []
+
+
+def test_an_app_rate_limited_notice_is_acknowledged(driver):
+    notice = {"type": "app_rate_limited", "team_id": "T0TEAM", "minute_rate_limited": 1518467820, "api_app_id": "A1"}
+    assert _signed_json(driver, notice) == (200, "")
+
+
+def test_unknown_buttons_views_and_shortcuts_are_acknowledged(driver):
+    user = {"id": "U0ANNA"}
+    payloads = [
+        {"type": "block_actions", "user": user, "actions": [{"action_id": "somebody_elses", "value": "1"}]},
+        {"type": "view_submission", "user": user, "view": {"type": "modal", "callback_id": "not_ours", "state": {}}},
+        {"type": "view_closed", "user": user, "view": {"type": "modal", "callback_id": "not_ours"}},
+        {"type": "shortcut", "user": user, "callback_id": "not_ours", "trigger_id": "t"},
+    ]
+    for payload in payloads:
+        body = urlencode({"payload": json.dumps(payload)})
+        reply = driver.send(body, signed_headers(body))
+        assert (reply.status, reply.body) == (200, ""), payload["type"]
+
+
+def test_an_unknown_command_is_told_what_teambot_has(driver, slack):
+    body = _team_body().replace("%2Fteam", "%2Fteambot")
+    reply = driver.send(body, signed_headers(body))
+    assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
+    assert "no `/teambot` command" in reply.json["text"] and "/team help" in reply.json["text"]

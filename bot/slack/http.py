@@ -16,7 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 
-from bot.slack.signature import timestamp_is_a_number
+from bot.slack import signature
 
 EVENTS_PATH = "/slack/events"
 log = logging.getLogger("teambot")
@@ -34,7 +34,7 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> Any:
             # Bolt parses the body before it checks the signature, and a body that is not what
             # Slack sends makes that parse raise: an unsigned request is refused before it.
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            if not _signed_by_slack(verifier, body, environ):
+            if not (_signed_by_slack(verifier, body, environ) or signature.is_ssl_check(body)):
                 return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
             environ["wsgi.input"] = io.BytesIO(body)
         return slack(environ, start_response)
@@ -44,8 +44,8 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> Any:
 
 def _signed_by_slack(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) -> bool:
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-    return timestamp_is_a_number(timestamp) and verifier.is_valid(body, timestamp, signature)
+    signed = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    return signature.timestamp_is_a_number(timestamp) and verifier.is_valid(body, timestamp, signed)
 
 
 def _health(engine: Engine, start_response: Any) -> Iterable[bytes]:

@@ -5,6 +5,7 @@ wrap the rest), so the session is opened and closed around `App.dispatch` itself
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -20,8 +21,8 @@ from bot.db import insert_unless_present
 from bot.models.core import ProcessedEvent
 from bot.outbox import Outbox
 from bot.settings import TeamConfig
-from bot.slack.signature import timestamp_is_a_number
-from bot.text import without_nul
+from bot.slack.signature import is_ssl_check, timestamp_is_a_number
+from bot.text import escape_raw, without_nul
 
 log = logging.getLogger(__name__)
 EVENT_MEMORY = timedelta(hours=24)
@@ -39,7 +40,7 @@ class SessionPerRequestApp(App):
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         stamps = req.headers.get("x-slack-request-timestamp") or [""]
-        if req.mode == "http" and not timestamp_is_a_number(stamps[0]):
+        if req.mode == "http" and not timestamp_is_a_number(stamps[0]) and not is_ssl_check(req.raw_body):
             # Bolt's signature check raises on a timestamp that is not a number; refused here like
             # any other bad signature, before anything could answer the request.
             return BoltResponse(status=401, body='{"error": "invalid request"}')
@@ -63,7 +64,23 @@ class SessionPerRequestApp(App):
                         raise
                     log.info("dropped a concurrent duplicate delivery of %s", req.body.get("event_id"))
                     return BoltResponse(status=200, body="")
+            if response.status == 404:
+                return _not_ours(req)
             return response
+
+
+def _not_ours(req: BoltRequest) -> BoltResponse:
+    """A signed request no listener takes (an event type or a button teambot does not use, an
+    `app_rate_limited` notice): Bolt answers 404, which Slack shows as an error or retries. It is
+    acknowledged instead; an unknown command gets a word on what teambot does have."""
+    body = req.body
+    kind = body.get("command") or (body.get("event") or {}).get("type") or body.get("type") or "unknown"
+    log.info("acknowledged a request no listener takes: %s", kind)
+    if body.get("command"):
+        text = f"teambot has no `{body['command']}` command. Try `/team help`, `/approve help` or `/escalate help`."
+        payload = json.dumps({"response_type": "ephemeral", "text": escape_raw(text)})
+        return BoltResponse(status=200, body=payload, headers={"content-type": "application/json"})
+    return BoltResponse(status=200, body="")
 
 
 def deduplicate_events(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:

@@ -1,6 +1,9 @@
-"""The request timestamp check that comes before Slack's signature check."""
+"""What is checked about a request before Slack's signature: its timestamp, and whether it is
+Slack's unsigned certificate check."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs
 
 
 def timestamp_is_a_number(stamp: str) -> bool:
@@ -10,3 +13,10 @@ def timestamp_is_a_number(stamp: str) -> bool:
     # ASCII only: str.isdigit() also accepts digits like "²" that int() refuses; and a Unix time
     # has 10 digits, while int() refuses more than 4,300.
     return stamp.isascii() and stamp.isdigit() and len(stamp) <= 20
+
+
+def is_ssl_check(raw_body: str | bytes) -> bool:
+    """Slack's `ssl_check=1` request, sent unsigned to a slash command's URL to test its
+    certificate; Bolt answers it with an empty 200 and runs nothing."""
+    text = raw_body.decode(errors="replace") if isinstance(raw_body, bytes) else raw_body
+    return "ssl_check" in text and parse_qs(text).get("ssl_check") == ["1"]

@@ -74,9 +74,12 @@ def test_housekeeping_forgets_old_events_and_delivered_posts(runtime, sender, sl
         session.add(ProcessedEvent(event_id="Ev0OLD", received_at=old))
         session.add(ProcessedEvent(event_id="Ev0NEW", received_at=utcnow()))
         Outbox(session, old).post("C1", "old")
+        Outbox(session, old).post("C1", "old, keyed", dedupe="checklist:1:nudge")
+        Outbox(session, old).dm("U0CEO", "an old digest summary", dedupe="digest:2026-01:leader:U0CEO")
         Outbox(session, utcnow()).post("C1", "new")
     sender.drain()
     housekeeping(JobContext(runtime.config, runtime.session_factory, utcnow()))
     with runtime.session_factory() as session:
         assert [e.event_id for e in session.query(ProcessedEvent)] == ["Ev0NEW"]
-        assert [o.payload["text"] for o in session.query(OutboxMessage)] == ["new"]
+        kept = sorted(o.payload["text"] for o in session.query(OutboxMessage))
+        assert kept == ["an old digest summary", "new"]  # a digest's rows record who got it

@@ -273,6 +273,9 @@ def _outbox_key(month: str, to: str) -> str:
     return f"digest:{month}:{to}"
 
 
+OUTBOX_KEYS = _outbox_key("%", "%")  # a LIKE pattern for every digest's outbox rows
+
+
 @dataclass
 class Delivery:
     """What became of a month's digest messages in the outbox."""

@@ -263,6 +263,17 @@ def test_submit_as_idea_shortcut(driver, slack, runtime):
     assert len(_ideas(runtime)) == 1
 
 
+def test_a_long_message_submitted_as_an_idea_is_kept_whole_and_its_post_stays_within_limits(driver, slack, runtime):
+    text = "A long brief. " * 3000  # 42,000 characters: someone else's message cannot be shortened
+    message = {"type": "message", "user": "U0PAT", "text": text, "ts": "1700000900.000003"}
+    driver.shortcut(ShortcutId.SUBMIT_IDEA, channel="C0RANDOM", message=message, user="U0ANNA")
+    [idea] = _ideas(runtime)
+    assert idea.text == text.strip()
+    [post] = slack.posts(IDEAS)
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in post.blocks if b["type"] == "section")
+    assert "too long" in driver.command("/idea", "x" * 3001, user="U0ANNA").text  # a typed one can be shortened
+
+
 def test_a_shortcut_refused_in_a_channel_teambot_is_not_in_is_explained_by_dm(driver, slack, runtime):
     empty = {"type": "message", "user": "U0PAT", "text": "", "ts": "1700000900.000003"}
     driver.shortcut(ShortcutId.SUBMIT_IDEA, channel="C0RANDOM", message=empty, user="U0ANNA")

@@ -70,7 +70,9 @@ def submit(
     text = text.strip()
     if not text and not title:
         raise BadInput("An idea needs some text.", IDEA_EXAMPLE)
-    if len(text) > MAX_TEXT:
+    # A typed idea can be shortened; someone else's message submitted as an idea cannot, so it is
+    # kept whole (its post shows the beginning).
+    if source is None and len(text) > MAX_TEXT:
         raise BadInput(f"That idea is too long ({len(text)} characters, at most {MAX_TEXT}).", IDEA_EXAMPLE)
     if source is not None:
         existing = by_source(session, *source)

@@ -183,6 +183,22 @@ def test_votes_one_per_person_author_excluded_skin_tones_folded(driver, slack, r
     assert _votes(runtime, 1) == 0
 
 
+def test_a_vote_from_before_variants_were_recorded_lasts_until_the_plain_emoji_is_removed(driver, runtime):
+    from bot.clock import utcnow
+    from bot.models.ideas_checklists import IdeaVote, IdeaVoteReaction
+
+    driver.command("/idea", "Weekly tips thread", user="U0ANNA")
+    ts = _idea_ts(runtime, 1)
+    with runtime.session_factory() as session, session.begin():  # as migration 0006 leaves it
+        session.add(IdeaVote(idea_id=1, user_id="U0BEN", voted_at=utcnow()))
+        session.add(IdeaVoteReaction(idea_id=1, user_id="U0BEN", reaction=""))
+    driver.reaction("U0BEN", "+1::skin-tone-3", IDEAS, ts)
+    driver.reaction("U0BEN", "+1::skin-tone-3", IDEAS, ts, added=False)
+    assert _votes(runtime, 1) == 1
+    driver.reaction("U0BEN", "+1", IDEAS, ts, added=False)
+    assert _votes(runtime, 1) == 0
+
+
 def test_retried_vote_event_counts_once(driver, runtime):
     driver.command("/idea", "An idea", user="U0ANNA")
     ts = _idea_ts(runtime, 1)

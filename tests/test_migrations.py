@@ -19,3 +19,26 @@ def test_migrations_match_the_models(engine):
     if engine.dialect.name == "sqlite":
         changes = [c for c in changes if not (c[0] == "modify_type" and (c[2], c[3]) in SQLITE_ONLY)]
     assert changes == []
+
+
+def test_0006_marks_the_votes_cast_before_it(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.db import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'older.db'}")
+    command.upgrade(alembic_config(engine), "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO ideas (id, author, submitted_by, text, status, created_at) "
+                "VALUES (1, 'U0ANNA', 'U0ANNA', 'x', 'open', '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(text("INSERT INTO idea_votes VALUES (1, 'U0BEN', '2026-01-01 00:00:00')"))
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        marked = connection.execute(text("SELECT idea_id, user_id, reaction FROM idea_vote_reactions")).all()
+    assert marked == [(1, "U0BEN", "")]
+    engine.dispose()

@@ -259,6 +259,22 @@ def test_a_refused_reaction_retried_by_slack_is_answered_once(driver, slack):
     assert len(refusals) == 1 and "content_manager" in refusals[0].all_text()
 
 
+def test_an_approval_by_reaction_lasts_while_any_of_the_persons_approve_reactions_is_on(runtime, sender, slack):
+    thumbs = make_config(approval={"approve_emoji": "+1"})
+    driver = SlackDriver(create_app(dataclasses.replace(runtime, config=thumbs)), sender)
+    _post_draft(driver)
+    status_ts = next(m["ts"] for m in slack.messages[DRAFTS] if m["thread_ts"] == "1700000000.000100")
+    driver.reaction(CM, "+1", DRAFTS, "1700000000.000100")
+    driver.reaction(CM, "+1::skin-tone-3", DRAFTS, "1700000000.000100")
+    driver.reaction(CM, "+1", DRAFTS, status_ts)
+    driver.reaction(CM, "+1", DRAFTS, status_ts, added=False)
+    driver.reaction(CM, "+1", DRAFTS, "1700000000.000100", added=False)
+    assert _exported(runtime)["steps"][0]["approved_by"] == CM  # the skin-tone one is still on
+    driver.reaction(CM, "+1::skin-tone-3", DRAFTS, "1700000000.000100", added=False)
+    exported = _exported(runtime)
+    assert exported["steps"][0]["approved_by"] is None and exported["history"][-1]["action"] == "approval_withdrawn"
+
+
 def test_removing_the_approve_reaction_after_a_rejection_withdraws_the_step(driver, runtime):
     _post_draft(driver)
     driver.reaction(CM, "white_check_mark", DRAFTS, "1700000000.000100")

@@ -198,10 +198,13 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
         return
     settings = req.config.approval
     if emoji == settings.approve_emoji:
+        none_left = approvals.track_approve_reaction(
+            req.db, draft, user=user, message_ts=ts, reaction=event.get("reaction", ""), added=added
+        )
         if added:
             outcome = approvals.approve(req.db, draft, by=user, via="reaction", now=req.now)
         else:
-            outcome = approvals.withdraw_step(req.db, draft, by=user, now=req.now)
+            outcome = approvals.withdraw_step(req.db, draft, by=user, now=req.now) if none_left else None
         if outcome:
             notify.announce(req.db, req.outbox, outcome)
     elif added and emoji in (settings.reject_emoji, settings.changes_emoji):

@@ -106,3 +106,15 @@ class DraftReaction(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     emoji: Mapped[str] = mapped_column(String(100), primary_key=True)
     added_at: Mapped[datetime]
+
+
+class ApproveReaction(Base):
+    """An approve reaction as Slack names it (skin tone and all), on the draft or on its status
+    message: a person's approval by reaction is withdrawn when the last of theirs is removed."""
+
+    __tablename__ = "draft_approve_reactions"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reaction: Mapped[str] = mapped_column(String(100), primary_key=True)

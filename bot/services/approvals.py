@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from bot.db import insert_unless_present
 from bot.errors import BadInput, Conflict, NotAllowed, NotFound
-from bot.models.approvals import ApprovalStep, Draft, DraftEvent, DraftReaction
+from bot.models.approvals import ApprovalStep, ApproveReaction, Draft, DraftEvent, DraftReaction
 from bot.models.core import RoleMember
 from bot.services import roles
 from bot.services.export import iso
@@ -326,6 +326,26 @@ def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> 
         next_approvers=eligible(session, draft),
         reset=[s.approved_by for s in later],
     )
+
+
+def track_approve_reaction(
+    session: Session, draft: Draft, *, user: str, message_ts: str, reaction: str, added: bool
+) -> bool:
+    """Record an approve reaction added or removed (`reaction` as Slack names it). True when the
+    person now has none left on the draft or its status message: only then may a removal
+    withdraw their approval."""
+    mine = (ApproveReaction.draft_id == draft.id, ApproveReaction.user_id == user)
+    if added:
+        insert_unless_present(
+            session, ApproveReaction, draft_id=draft.id, user_id=user, message_ts=message_ts, reaction=reaction
+        )
+        return False
+    session.execute(
+        delete(ApproveReaction).where(
+            *mine, ApproveReaction.message_ts == message_ts, ApproveReaction.reaction == reaction
+        )
+    )
+    return session.scalar(select(ApproveReaction.reaction).where(*mine).limit(1)) is None
 
 
 def record_reaction(session: Session, draft: Draft, *, user: str, emoji: str, added: bool, now: datetime) -> None:

@@ -38,7 +38,7 @@ class Req:
             config=context["config"],
             client=context.client,
             bot_user_id=context.bot_user_id,
-            lookup=Lookup(context.client),
+            lookup=Lookup(context.client, since=context.get("arrived")),
         )
 
 

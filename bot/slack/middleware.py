@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,7 @@ class SessionPerRequestApp(App):
             req.body = without_nul(req.body)  # type: ignore[assignment]
         now = utcnow()
         with self._session_factory() as session:
+            req.context["arrived"] = time.monotonic()
             req.context["db"] = session
             req.context["now"] = now
             req.context["outbox"] = Outbox(session, now)

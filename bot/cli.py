@@ -110,7 +110,8 @@ def _configure_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     # The SDKs log request details at debug level; keep them quiet so no token ends up in a log.
-    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress.queue", "alembic.runtime.plugins"):
+    # APScheduler logs two lines per scheduler tick (every 5 s): its warnings and errors are enough.
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress.queue", "alembic.runtime.plugins", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -138,8 +138,10 @@ class Shift(_Section):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _parse_clock(cls, value: object) -> object:
-        if isinstance(value, str) and not re.fullmatch(r"\d{1,2}:\d{2}", value):
-            raise ValueError(f"{value!r} is not a time of day like 09:00")
+        if isinstance(value, str):
+            if not re.fullmatch(r"\d{1,2}:\d{2}", value):
+                raise ValueError(f"{value!r} is not a time of day like 09:00")
+            return value.zfill(5)  # "9:00" as "09:00", the form pydantic reads
         return value
 
 

@@ -79,13 +79,15 @@ def truncate(text: str, limit: int) -> str:
 
 
 def parse_user(token: str) -> str | None:
-    """`<@U123>` / `<@U123|name>` (or a bare `U123`) to the user id; None if it is not a user."""
+    """`<@U123>` / `<@U123|name>` (or a bare `U123` / `@U123`, as typed for someone who is not in
+    the workspace any more, e.g. an id from the config) to the user id; None if it is not a user."""
     token = token.strip()
     match = _USER_MENTION.match(token)
     if match:
         return match.group(1)
-    if _BARE_USER_ID.match(token):
-        return token
+    bare = token.removeprefix("@")
+    if _BARE_USER_ID.match(bare):
+        return bare
     return None
 
 

@@ -71,6 +71,13 @@ def test_bad_timezone_names_the_key(tmp_path):
         load_config(_config(tmp_path, 'timezone = "Mars/Olympus"\n' + MINIMAL))
 
 
+def test_a_shift_time_may_have_a_one_digit_hour_and_the_timezone_defaults_to_utc(tmp_path):
+    shift = '[teams.support]\n[[shifts]]\nteam = "support"\nname = "early"\ndays = ["mon"]\nstart = "7:30"\nend = "9:05"\nmembers = ["U0A"]\n'
+    config = load_config(_config(tmp_path, MINIMAL + shift))
+    assert (config.shifts[0].start.isoformat(), config.shifts[0].end.isoformat()) == ("07:30:00", "09:05:00")
+    assert config.timezone == "UTC"
+
+
 def test_decimal_minutes_are_allowed(tmp_path):
     config = load_config(_config(tmp_path, MINIMAL + "[handoff]\nack_remind_after_minutes = 0.5\n"))
     assert config.handoff.ack_remind_after_minutes == 0.5

@@ -40,6 +40,7 @@ def test_raw_text_is_escaped_once():
 def test_parsers():
     assert parse_user("<@U0ANNA|anna>") == "U0ANNA" and parse_user("U0BEN") == "U0BEN"
     assert parse_user("@bob") is None and parse_user("<!channel>") is None
+    assert parse_user("@U0COMMUNITY") == "U0COMMUNITY"  # a config id typed with an @
     assert parse_id("#12") == 12 and parse_id("12") == 12 and parse_id("x12") is None
     assert parse_permalink("https://a.slack.com/archives/C0DRAFTS/p1700000000000100") == (
         "C0DRAFTS",

@@ -132,3 +132,44 @@ def test_export_shows_peoples_text_as_written(env, capsys):
     as_written = "R&D &amp; co <b> <@U0BEN>"
     assert draft["steps"][0]["note"] == as_written and draft["history"][0]["note"] == as_written
     assert draft["published_url"] == "https://www.instagram.com/p/abc?x=1&y=2"
+
+
+def test_export_also_holds_figures_roles_and_shift_notes_for_a_backup(env, capsys, tmp_path):
+    from bot.services import metrics, roles, shifts
+
+    with transaction(env.session_factory) as session:
+        draft = approvals.submit(
+            session,
+            channel="C0DRAFTS",
+            ts="1700000000.000100",
+            author="U0ANNA",
+            text="hi",
+            files_signature="",
+            chain=["content_manager", "strategist"],
+            now=utcnow(),
+        )
+        metrics.record(session, draft, metrics.Figures(1000, 50, 7), utcnow(), by="U0ANA", source="command")
+        roles.add(session, "U0NEW", "analyst", by="U0STRAT", now=utcnow())
+        shifts.add_note(session, "support", "U0BEN", "Waiting for the customer &amp; legal", utcnow())
+    assert main(["export"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["post_metrics"] == [
+        {
+            "draft_id": draft.id,
+            "impressions": 1000,
+            "engagements": 50,
+            "clicks": 7,
+            "engagement_rate": 0.05,
+            "source": "command",
+            "recorded_by": "U0ANA",
+            "recorded_at": data["post_metrics"][0]["recorded_at"],
+        }
+    ]
+    assert {"role": "analyst", "user": "U0NEW", "added_by": "U0STRAT"} in [
+        {k: r[k] for k in ("role", "user", "added_by")} for r in data["roles"]
+    ]
+    assert [n["text"] for n in data["shift_notes"]] == ["Waiting for the customer & legal"]
+    out = tmp_path / "all.csv"
+    assert main(["export", "--format", "csv", "--output", str(out)]) == 0
+    kinds = {row["kind"] for row in csv.DictReader(out.open())}
+    assert {"post_metric", "role", "shift_note"} <= kinds

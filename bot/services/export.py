@@ -25,7 +25,7 @@ def iso(value: datetime | None) -> str | None:
 
 def sections() -> dict[str, Section]:
     # Imported here so each feature module can import `iso` from this one.
-    from bot.services import approvals, escalations, ideas_checklists
+    from bot.services import approvals, escalations, ideas_checklists, metrics, roles, shifts
 
     return {
         "drafts": approvals.export_drafts,
@@ -34,6 +34,10 @@ def sections() -> dict[str, Section]:
         "ideas": ideas_checklists.export_ideas,
         "checklist_runs": ideas_checklists.export_checklist_runs,
         "digests": ideas_checklists.export_digests,
+        # Beyond the documented minimum, so a backup holds everything the team entered.
+        "post_metrics": metrics.export,
+        "roles": roles.export,
+        "shift_notes": shifts.export_notes,
     }
 
 

@@ -8,6 +8,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -237,3 +238,24 @@ def _row_draft(session: Session, draft_token: str, url: str) -> Draft:
     if not url:
         raise BadInput("the row has neither a draft id nor a URL")
     return resolve_draft(session, url, example="")
+
+
+def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    from bot.services.export import iso
+
+    query = select(PostMetric).order_by(PostMetric.draft_id)
+    if since is not None:
+        query = query.where(PostMetric.recorded_at >= since)
+    return [
+        {
+            "draft_id": m.draft_id,
+            "impressions": m.impressions,
+            "engagements": m.engagements,
+            "clicks": m.clicks,
+            "engagement_rate": rate(m.impressions, m.engagements),
+            "source": m.source,
+            "recorded_by": m.recorded_by,
+            "recorded_at": iso(m.recorded_at),
+        }
+        for m in session.scalars(query)
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
@@ -82,3 +83,15 @@ def seed(session: Session, configured: Roles, now: datetime) -> int:
             added += insert_unless_present(session, RoleMember, role=role, user_id=user, added_by=None, added_at=now)
     _changed(session)
     return added
+
+
+def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    from bot.services.export import iso
+
+    query = select(RoleMember).order_by(RoleMember.role, RoleMember.user_id)
+    if since is not None:
+        query = query.where(RoleMember.added_at >= since)
+    return [
+        {"role": m.role, "user": m.user_id, "added_by": m.added_by, "added_at": iso(m.added_at)}
+        for m in session.scalars(query)
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -293,3 +294,22 @@ def pending_notes(session: Session, team: str) -> list[ShiftNote]:
 
 def notes_of_handoff(session: Session, handoff_id: int) -> list[ShiftNote]:
     return list(session.scalars(select(ShiftNote).where(ShiftNote.handoff_id == handoff_id).order_by(ShiftNote.id)))
+
+
+def export_notes(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    from bot.services.export import iso
+
+    query = select(ShiftNote).order_by(ShiftNote.id)
+    if since is not None:
+        query = query.where(ShiftNote.created_at >= since)
+    return [
+        {
+            "id": n.id,
+            "team": n.team,
+            "author": n.author,
+            "text": n.text,
+            "created_at": iso(n.created_at),
+            "handoff_id": n.handoff_id,
+        }
+        for n in session.scalars(query)
+    ]

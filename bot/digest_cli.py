@@ -106,4 +106,7 @@ def import_metrics(settings: Settings, path: Path) -> int:
             print(f"teambot: nothing was imported ({len(result.errors)} bad row(s))", file=sys.stderr)
             return 1
     print(f"imported {result.rows} row(s) for {len(result.drafts)} draft(s) from {path}")
+    if result.skipped:
+        lines = ", ".join(str(line) for line in result.skipped[:20]) + (" …" if len(result.skipped) > 20 else "")
+        print(f"skipped {len(result.skipped)} row(s) whose URL matches no draft published from teambot (line {lines})")
     return 0

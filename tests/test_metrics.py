@@ -243,3 +243,28 @@ def test_import_reports_a_bad_row_at_the_line_it_starts_and_unreadable_files_wit
     err = capsys.readouterr().err
     assert "line 3: the file cannot be read from here on" in err and "Traceback" not in err
     assert metric(runtime, first) is None
+
+
+def test_import_matches_a_url_however_the_tool_writes_it_and_skips_posts_teambot_never_saw(
+    runtime, settings, tmp_path, capsys
+):
+    with runtime.session_factory() as session, session.begin():
+        ig = add_draft(session, ts="1700000000.000301", published_url="https://www.instagram.com/p/abc").id
+        fb = add_draft(
+            session,
+            ts="1700000000.000302",
+            published_url="https://www.facebook.com/permalink.php?story_fbid=9&amp;id=4",
+        ).id
+    path = tmp_path / "tool.csv"
+    path.write_text(
+        "url,impressions,engagements\n"
+        "HTTP://INSTAGRAM.COM/p/abc/?utm_source=ig_web&igshid=xyz,900,45\n"
+        "https://facebook.com/permalink.php?id=4&story_fbid=9#top,300,3\n"
+        "https://www.instagram.com/p/never-drafted,50,1\n"
+        "https://www.facebook.com/permalink.php?story_fbid=10&id=4,70,2\n",
+        encoding="utf-8",
+    )
+    assert digest_cli.import_metrics(settings, path) == 0
+    out = capsys.readouterr().out
+    assert "imported 2 row(s) for 2 draft(s)" in out and "skipped 2 row(s)" in out and "line 4, 5" in out
+    assert (metric(runtime, ig).impressions, metric(runtime, fb).impressions) == (900, 300)

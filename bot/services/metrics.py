@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from bot.models.ideas_checklists import PostMetric
 from bot.text import escape_raw, parse_id, parse_permalink, unwrap_link
 
 METRICS_EXAMPLE = "/metrics 12 impressions=5400 engagements=310 clicks=42 url=https://www.instagram.com/p/abc"
-_URL = re.compile(r"^https?://[^\s<>|]+$")
+_URL = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
 _NUMBER = re.compile(r"^\d{1,3}(?:[,_ ]?\d{3})*$|^\d+$")
 MAX_COUNT = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
 MAX_URL = Draft.__table__.c.published_url.type.length
@@ -51,11 +52,32 @@ def resolve_draft(session: Session, token: str, *, example: str = METRICS_EXAMPL
             raise NotFound("That message is not a draft teambot knows.", example)
         return draft
     if _URL.match(token):
-        draft = session.scalar(select(Draft).where(Draft.published_url == escape_raw(token.replace("&amp;", "&"))))
-        if draft is None:
+        draft_id = published_drafts(session).get(url_key(token))
+        if draft_id is None:
             raise NotFound("No draft was published at that URL (record it with `url=`).", example)
-        return draft
+        return session.get_one(Draft, draft_id)
     raise BadInput(f"`{token}` is not a draft id or a link to a draft.", example)
+
+
+# Query parameters that only say where a click came from, not which post it is.
+_TRACKING = re.compile(r"utm_.*|igshid|igsh|fbclid|gclid|si|s|ref|ref_src|ref_url")
+
+
+def url_key(url: str) -> str:
+    """Which post a URL points at, however a social tool writes it: no scheme, no `www.`, the host
+    in lower case, no trailing slash, no tracking parameters, no fragment."""
+    parts = urlsplit(url.replace("&amp;", "&").strip())
+    host = (parts.hostname or "").removeprefix("www.")
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    kept = sorted((k, v) for k, v in params if not _TRACKING.fullmatch(k.lower()))
+    query = f"?{urlencode(kept)}" if kept else ""
+    return f"{host}{parts.path.rstrip('/')}{query}"
+
+
+def published_drafts(session: Session) -> dict[str, int]:
+    """Every published draft by the `url_key` of where it was published."""
+    rows = session.execute(select(Draft.id, Draft.published_url).where(Draft.published_url.is_not(None)))
+    return {url_key(url): draft_id for draft_id, url in rows}
 
 
 def parse_count(value: str, name: str, *, example: str = METRICS_EXAMPLE) -> int:
@@ -147,6 +169,7 @@ class ImportResult:
     rows: int = 0
     drafts: set[int] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # lines whose URL matches no draft
 
 
 def _column_map(header: list[str]) -> dict[str, int]:
@@ -182,6 +205,7 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
         result.errors.append(f"line {skipped + 1}: missing column(s): {', '.join(missing)}")
         return result
     pending: dict[int, tuple[int, Figures]] = {}
+    published: dict[str, int] | None = None
     while True:
         line = skipped + reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
         try:
@@ -198,15 +222,24 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
             index = columns.get(name)
             return row[index].strip() if index is not None and index < len(row) else ""
 
+        draft_token, url = cell("draft_id"), cell("url")
+        if not draft_token and url and parse_permalink(url) is None and _URL.match(unwrap_link(url)):
+            # A social tool exports every post, also those never drafted in teambot: a row whose
+            # address matches no draft is skipped (and listed), not an error.
+            if published is None:
+                published = published_drafts(session)
+            if url_key(unwrap_link(url)) not in published:
+                result.skipped.append(line)
+                continue
+            draft_token = str(published[url_key(unwrap_link(url))])
         try:
-            draft = _row_draft(session, cell("draft_id"), cell("url"))
+            draft = _row_draft(session, draft_token, url)
             clicks = cell("clicks")
             figures = Figures(
                 impressions=parse_count(cell("impressions"), "impressions", example=""),
                 engagements=parse_count(cell("engagements"), "engagements", example=""),
                 clicks=parse_count(clicks, "clicks", example="") if clicks else None,
             )
-            url = cell("url")
             if url and cell("draft_id") and parse_permalink(url) is None:
                 figures.url = parse_url(url, example="")
         except (BadInput, NotFound, Conflict) as exc:

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -235,14 +236,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.db import make_session_factory, open_database
+    from bot.db import NO_DATABASE, database_file_missing, make_session_factory, open_database
     from bot.services import export
 
     settings = load_settings()
-    engine = open_database(settings.database_url)
     since = datetime(args.since.year, args.since.month, args.since.day, tzinfo=UTC) if args.since else None
-    with make_session_factory(engine)() as session:
-        data = export.build(session, since)
+    if database_file_missing(settings.database_url):
+        # Nothing to export, and no empty database is left behind at a mistyped path.
+        print(f"teambot: {NO_DATABASE}; the export is empty", file=sys.stderr)
+        data: dict[str, list[Any]] = {name: [] for name in export.sections()}
+    else:
+        with make_session_factory(open_database(settings.database_url))() as session:
+            data = export.build(session, since)
     text = export.to_json(data) if args.format == "json" else export.to_csv(data)
     if args.output:
         try:

@@ -81,6 +81,23 @@ def open_database(url: str) -> Engine:
     return engine
 
 
+NO_DATABASE = "there is no database at DATABASE_URL's path yet (`teambot run` or `teambot db upgrade` creates it)"
+
+
+def database_file_missing(url: str) -> bool:
+    """A SQLite DATABASE_URL whose file does not exist (yet): `teambot run` or `teambot db upgrade`
+    create it; commands that only read or add to the data (`export`, `digest`, `import-metrics`)
+    must not, or a mistyped path would quietly give an empty export instead of an error."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False  # open_database says what is wrong with it
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return False
+    return not Path(database).exists()
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -7,14 +7,14 @@ from datetime import date
 from pathlib import Path
 
 from bot.clock import utcnow
-from bot.settings import Settings, TeamConfig
+from bot.settings import ConfigError, Settings, TeamConfig
 
 
 def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: bool) -> int:
     """Build the digest of `month` (default: the last complete month, team time). With `dry_run`
     print it; else post it through the outbox (once per month, ever) and send the outbox."""
     from bot.blocks.digest import dry_run_text
-    from bot.db import open_database, transaction
+    from bot.db import NO_DATABASE, database_file_missing, open_database, transaction
     from bot.outbox import Outbox
     from bot.runtime import Runtime
     from bot.services import digest
@@ -31,6 +31,8 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
             file=sys.stderr,
         )
         return 2
+    if database_file_missing(settings.database_url):
+        raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
     engine = open_database(settings.database_url)
     if dry_run:
         from bot.db import make_session_factory
@@ -81,7 +83,7 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
 
 def import_metrics(settings: Settings, path: Path) -> int:
     """Import a CSV of post performance: every row or, if any row is bad, none."""
-    from bot.db import make_session_factory, open_database
+    from bot.db import NO_DATABASE, database_file_missing, make_session_factory, open_database
     from bot.services import metrics
 
     try:
@@ -92,6 +94,8 @@ def import_metrics(settings: Settings, path: Path) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"teambot: cannot read {path}: {exc.__class__.__name__} (it must be a UTF-8 CSV file)", file=sys.stderr)
         return 2
+    if database_file_missing(settings.database_url):
+        raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
     engine = open_database(settings.database_url)
     with make_session_factory(engine)() as session:
         # One transaction: committed only when every row is good.

@@ -173,3 +173,20 @@ def test_export_also_holds_figures_roles_and_shift_notes_for_a_backup(env, capsy
     assert main(["export", "--format", "csv", "--output", str(out)]) == 0
     kinds = {row["kind"] for row in csv.DictReader(out.open())}
     assert {"post_metric", "role", "shift_note"} <= kinds
+
+
+def test_reading_commands_never_create_a_database_at_a_mistyped_path(monkeypatch, capsys, tmp_path):
+    missing = tmp_path / "typo" / "teambot.db"
+    (tmp_path / "typo").mkdir()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    assert main(["export"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["drafts"] == [] and "no database at DATABASE_URL's path yet" in err
+    csv_file = tmp_path / "m.csv"
+    csv_file.write_text("draft_id,impressions,engagements\n1,1,1\n", encoding="utf-8")
+    for command in (["digest", "--dry-run", "--month", "2026-01"], ["import-metrics", str(csv_file)]):
+        assert main(command) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "no database at DATABASE_URL's path yet" in err
+    assert not missing.exists()

@@ -426,7 +426,7 @@ def test_socket_mode_health_port_answers_only_the_health_check(engine):
     stop = serve_in_background(server)
     try:
         for method, path, expected in (("GET", "/healthz", 200), ("POST", "/slack/events", 404)):
-            connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
+            connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
             connection.request(method, path, body=b"{}" if method == "POST" else None)
             response = connection.getresponse()
             assert response.status == expected

@@ -75,14 +75,29 @@ def listen(app: App, engine: Engine, signing_secret: str, host: str, port: int, 
 
 def listen_for_health(engine: Engine, host: str, port: int) -> Any:
     """Socket Mode receives no HTTP requests, but a container or a load balancer still asks
-    `GET /healthz`: a port that answers only that, served by `serve_in_background`."""
+    `GET /healthz`: a port that answers only that (the standard library's WSGI server, which can
+    be stopped from another thread), served by `serve_in_background`."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from bot.settings import ConfigError
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # one line per probe is noise
+            pass
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return _health(engine, start_response)
         return _json(start_response, "404 Not Found", {"error": "Socket Mode: only GET /healthz is served here"})
 
-    return _bind(application, host, port, threads=2)
+    try:
+        return make_server(host, port, application, server_class=Server, handler_class=QuietHandler)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
 
 
 def _bind(application: Any, host: str, port: int, threads: int) -> Any:
@@ -98,9 +113,14 @@ def _bind(application: Any, host: str, port: int, threads: int) -> Any:
 
 
 def serve_in_background(server: Any) -> Callable[[], None]:
-    """Serve from a daemon thread; returns how to stop it."""
-    threading.Thread(target=server.run, name="teambot-health", daemon=True).start()
-    return server.close
+    """Serve the health port from a daemon thread; returns how to stop it."""
+    threading.Thread(target=server.serve_forever, name="teambot-health", daemon=True).start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return stop
 
 
 def serve(server: Any, host: str, port: int) -> None:

@@ -186,6 +186,10 @@ def outbox_ids(slack) -> list[int]:
 
 def test_a_day_while_slack_fails_delivers_everything_once_and_in_order(runtime, driver, sender, slack, engine):
     with freeze_time(START) as clock:
+        # Both days start from the same store: the roles seeded at START.
+        _empty(engine)
+        with transaction(runtime.session_factory) as session:
+            roles.seed(session, runtime.config.roles, START)
         # The same day with a healthy Slack, for comparison.
         baseline_day = Day(runtime, driver, sender, slack, clock)
         run_day(baseline_day, faulty=False)

@@ -72,7 +72,10 @@ def test_bad_timezone_names_the_key(tmp_path):
 
 
 def test_a_shift_time_may_have_a_one_digit_hour_and_the_timezone_defaults_to_utc(tmp_path):
-    shift = '[teams.support]\n[[shifts]]\nteam = "support"\nname = "early"\ndays = ["mon"]\nstart = "7:30"\nend = "9:05"\nmembers = ["U0A"]\n'
+    shift = (
+        '[teams.support]\n[[shifts]]\nteam = "support"\nname = "early"\ndays = ["mon"]\n'
+        'start = "7:30"\nend = "9:05"\nmembers = ["U0A"]\n'
+    )
     config = load_config(_config(tmp_path, MINIMAL + shift))
     assert (config.shifts[0].start.isoformat(), config.shifts[0].end.isoformat()) == ("07:30:00", "09:05:00")
     assert config.timezone == "UTC"

@@ -91,7 +91,21 @@ def test_url_of_another_draft_is_a_conflict(driver, runtime):
     driver.command("/metrics", f"{first} impressions=1 engagements=1 url=https://x.example/1")
     reply = driver.command("/metrics", f"{second} impressions=1 engagements=1 url=https://x.example/1")
     assert f"already recorded for draft #{first}" in reply.text
+    # The same post written another way is the same address.
+    reply = driver.command("/metrics", f"{second} impressions=1 engagements=1 url=http://www.X.example/1/?utm_source=a")
+    assert f"already recorded for draft #{first}" in reply.text
     assert metric(runtime, second) is None
+    reply = driver.command("/metrics", "https://x.example/1?si=abc impressions=500 engagements=50")
+    assert f"draft #{first}" in reply.text and metric(runtime, first).impressions == 500
+
+
+def test_an_address_recorded_for_two_drafts_asks_for_the_draft_id(driver, runtime):
+    first, second = drafts(runtime)
+    with runtime.session_factory() as session, session.begin():  # recorded before addresses were compared
+        session.get(Draft, first).published_url = "https://x.example/p/1"
+        session.get(Draft, second).published_url = "https://www.x.example/p/1/"
+    reply = driver.command("/metrics", "https://x.example/p/1 impressions=5 engagements=1")
+    assert f"recorded for drafts #{first} and #{second}" in reply.text and "Example" in reply.text
 
 
 def test_figures_and_links_too_large_for_the_store_are_refused(driver, runtime):

@@ -52,7 +52,7 @@ def resolve_draft(session: Session, token: str, *, example: str = METRICS_EXAMPL
             raise NotFound("That message is not a draft teambot knows.", example)
         return draft
     if _URL.match(token):
-        draft_id = published_drafts(session).get(url_key(token))
+        draft_id = draft_published_at(published_drafts(session), token, example)
         if draft_id is None:
             raise NotFound("No draft was published at that URL (record it with `url=`).", example)
         return session.get_one(Draft, draft_id)
@@ -74,10 +74,25 @@ def url_key(url: str) -> str:
     return f"{host}{parts.path.rstrip('/')}{query}"
 
 
-def published_drafts(session: Session) -> dict[str, int]:
-    """Every published draft by the `url_key` of where it was published."""
-    rows = session.execute(select(Draft.id, Draft.published_url).where(Draft.published_url.is_not(None)))
-    return {url_key(url): draft_id for draft_id, url in rows}
+def published_drafts(session: Session) -> dict[str, list[int]]:
+    """Every published draft's id by the `url_key` of where it was published."""
+    rows = session.execute(
+        select(Draft.id, Draft.published_url).where(Draft.published_url.is_not(None)).order_by(Draft.id)
+    )
+    found: dict[str, list[int]] = {}
+    for draft_id, url in rows:
+        found.setdefault(url_key(url), []).append(draft_id)
+    return found
+
+
+def draft_published_at(published: dict[str, list[int]], url: str, example: str) -> int | None:
+    """The one draft published at `url` (however it is written), None if none; a Conflict if the
+    address was recorded for several (before addresses were compared this way)."""
+    ids = published.get(url_key(url), [])
+    if len(ids) > 1:
+        drafts = " and ".join(f"#{i}" for i in ids)
+        raise Conflict(f"That URL is recorded for drafts {drafts}; give the draft's id instead.", example)
+    return ids[0] if ids else None
 
 
 def parse_count(value: str, name: str, *, example: str = METRICS_EXAMPLE) -> int:
@@ -141,9 +156,9 @@ def record(
 ) -> PostMetric:
     """Store the draft's figures (replacing older ones) and, with a URL, where it was published."""
     if figures.url is not None and figures.url != draft.published_url:
-        other = session.scalar(select(Draft.id).where(Draft.published_url == figures.url, Draft.id != draft.id))
-        if other is not None:
-            raise Conflict(f"That URL is already recorded for draft #{other}.", METRICS_EXAMPLE)
+        others = [i for i in published_drafts(session).get(url_key(figures.url), []) if i != draft.id]
+        if others:
+            raise Conflict(f"That URL is already recorded for draft #{others[0]}.", METRICS_EXAMPLE)
         draft.published_url = figures.url
     metric = session.get(PostMetric, draft.id)
     if metric is None:
@@ -205,7 +220,7 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
         result.errors.append(f"line {skipped + 1}: missing column(s): {', '.join(missing)}")
         return result
     pending: dict[int, tuple[int, Figures]] = {}
-    published: dict[str, int] | None = None
+    published: dict[str, list[int]] | None = None
     while True:
         line = skipped + reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
         try:
@@ -223,17 +238,19 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
             return row[index].strip() if index is not None and index < len(row) else ""
 
         draft_token, url = cell("draft_id"), cell("url")
-        if not draft_token and url and parse_permalink(url) is None and _URL.match(unwrap_link(url)):
-            # A social tool exports every post, also those never drafted in teambot: a row whose
-            # address matches no draft is skipped (and listed), not an error.
-            if published is None:
-                published = published_drafts(session)
-            if url_key(unwrap_link(url)) not in published:
-                result.skipped.append(line)
-                continue
-            draft_token = str(published[url_key(unwrap_link(url))])
+        by_address = not draft_token and url and parse_permalink(url) is None and _URL.match(unwrap_link(url))
         try:
-            draft = _row_draft(session, draft_token, url)
+            if by_address:
+                published = published if published is not None else published_drafts(session)
+                draft_id = draft_published_at(published, unwrap_link(url), "")
+                if draft_id is None:
+                    # A social tool exports every post, also those never drafted in teambot: a
+                    # row whose address matches no draft is skipped (and listed), not an error.
+                    result.skipped.append(line)
+                    continue
+                draft = session.get_one(Draft, draft_id)
+            else:
+                draft = _row_draft(session, draft_token, url)
             clicks = cell("clicks")
             figures = Figures(
                 impressions=parse_count(cell("impressions"), "impressions", example=""),

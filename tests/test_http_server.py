@@ -332,6 +332,9 @@ def test_slacks_unsigned_ssl_check_is_answered_and_runs_nothing(server):
     sneaky = command_body("/team", "add <@U0SNEAK> analyst", user="U0STRAT") + "&ssl_check=1"
     assert server.post(sneaky, form) == (200, "")
     assert "U0SNEAK" not in server.command("/team")[1]
+    assert server.post("ssl_check=1&payload=%7Bnot-json", form) == (200, "")
+    assert server.post("ssl_check=1", {"content-type": "application/json"})[0] == 401
+    assert "Traceback" not in server.output()
 
 
 def test_a_refused_request_changes_nothing(server):

@@ -15,8 +15,9 @@ def timestamp_is_a_number(stamp: str) -> bool:
     return stamp.isascii() and stamp.isdigit() and len(stamp) <= 20
 
 
-def is_ssl_check(raw_body: str | bytes) -> bool:
-    """Slack's `ssl_check=1` request, sent unsigned to a slash command's URL to test its
-    certificate; Bolt answers it with an empty 200 and runs nothing."""
-    text = raw_body.decode(errors="replace") if isinstance(raw_body, bytes) else raw_body
-    return "ssl_check" in text and parse_qs(text).get("ssl_check") == ["1"]
+def is_ssl_check(raw_body: bytes, content_type: str) -> bool:
+    """Slack's `ssl_check=1` request, a form sent unsigned to a slash command's URL to test its
+    certificate; it is answered with an empty 200 and nothing runs."""
+    if not content_type.startswith("application/x-www-form-urlencoded") or b"ssl_check" not in raw_body:
+        return False
+    return parse_qs(raw_body.decode(errors="replace")).get("ssl_check") == ["1"]

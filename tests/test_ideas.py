@@ -183,7 +183,7 @@ def test_votes_one_per_person_author_excluded_skin_tones_folded(driver, slack, r
     assert _votes(runtime, 1) == 0
 
 
-def test_a_vote_from_before_variants_were_recorded_lasts_until_the_plain_emoji_is_removed(driver, runtime):
+def test_a_vote_from_before_variants_were_recorded_lasts_until_its_own_reaction_is_removed(driver, runtime):
     from bot.clock import utcnow
     from bot.models.ideas_checklists import IdeaVote, IdeaVoteReaction
 
@@ -192,10 +192,16 @@ def test_a_vote_from_before_variants_were_recorded_lasts_until_the_plain_emoji_i
     with runtime.session_factory() as session, session.begin():  # as migration 0006 leaves it
         session.add(IdeaVote(idea_id=1, user_id="U0BEN", voted_at=utcnow()))
         session.add(IdeaVoteReaction(idea_id=1, user_id="U0BEN", reaction=""))
+        session.add(IdeaVote(idea_id=1, user_id="U0PAT", voted_at=utcnow()))
+        session.add(IdeaVoteReaction(idea_id=1, user_id="U0PAT", reaction=""))
+    # Ben voted with a plain +1 then; he adds a variant now and takes it off again.
     driver.reaction("U0BEN", "+1::skin-tone-3", IDEAS, ts)
     driver.reaction("U0BEN", "+1::skin-tone-3", IDEAS, ts, added=False)
-    assert _votes(runtime, 1) == 1
+    assert _votes(runtime, 1) == 2
     driver.reaction("U0BEN", "+1", IDEAS, ts, added=False)
+    assert _votes(runtime, 1) == 1
+    # Pat voted with a skin-tone variant then: taking it off withdraws the vote.
+    driver.reaction("U0PAT", "+1::skin-tone-5", IDEAS, ts, added=False)
     assert _votes(runtime, 1) == 0
 
 

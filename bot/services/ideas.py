@@ -19,7 +19,7 @@ from bot.models.ideas_checklists import Idea, IdeaVote, IdeaVoteReaction
 from bot.outbox import Outbox
 from bot.services import roles
 from bot.settings import TeamConfig
-from bot.text import emoji_base, parse_id
+from bot.text import parse_id
 
 IDEA_EXAMPLE = "/idea A behind-the-scenes video of the support team"
 MAX_TEXT = 3000
@@ -156,9 +156,11 @@ def vote(
             return False
     else:
         if reaction:
-            # "" marks a vote cast before variants were recorded: it stands for the plain emoji.
-            removed = (reaction, "") if reaction == emoji_base(reaction) else (reaction,)
-            session.execute(delete(IdeaVoteReaction).where(*mine, IdeaVoteReaction.reaction.in_(removed)))
+            gone = session.execute(delete(IdeaVoteReaction).where(*mine, IdeaVoteReaction.reaction == reaction))
+            if not gone.rowcount:
+                # Not recorded: it is the reaction of a vote cast before variants were recorded,
+                # which migration 0006 marked with "".
+                session.execute(delete(IdeaVoteReaction).where(*mine, IdeaVoteReaction.reaction == ""))
             if session.scalar(select(IdeaVoteReaction.reaction).where(*mine).limit(1)) is not None:
                 return False  # another variant of the vote emoji is still on the message
         result = session.execute(delete(IdeaVote).where(IdeaVote.idea_id == idea.id, IdeaVote.user_id == user))

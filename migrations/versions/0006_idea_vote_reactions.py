@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("idea_id", "user_id", "reaction", name=op.f("pk_idea_vote_reactions")),
     )
     # Votes cast before this table: which variant made them is unknown, so each gets the marker
-    # "" (standing for the plain vote emoji), and the vote lasts until that one is removed.
+    # "", which stands for that reaction: removing a reaction that has no row of its own clears it.
     op.execute(
         "INSERT INTO idea_vote_reactions (idea_id, user_id, reaction) SELECT idea_id, user_id, '' FROM idea_votes"
     )

@@ -10,7 +10,6 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -242,12 +241,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = load_settings()
     since = datetime(args.since.year, args.since.month, args.since.day, tzinfo=UTC) if args.since else None
     if database_file_missing(settings.database_url):
-        # Nothing to export, and no empty database is left behind at a mistyped path.
-        print(f"teambot: {NO_DATABASE}; the export is empty", file=sys.stderr)
-        data: dict[str, list[Any]] = {name: [] for name in export.sections()}
-    else:
-        with make_session_factory(open_database(settings.database_url))() as session:
-            data = export.build(session, since)
+        # A mistyped path: an error (a backup job must notice), and no empty database left there.
+        raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
+    with make_session_factory(open_database(settings.database_url))() as session:
+        data = export.build(session, since)
     text = export.to_json(data) if args.format == "json" else export.to_csv(data)
     if args.output:
         try:

@@ -375,3 +375,27 @@ def test_an_item_that_grows_past_75_characters_when_escaped_is_shortened_in_its_
     _, blocks = run_message(_long_run([escape_raw(item)]), ZoneInfo("Europe/Budapest"))  # stored escaped
     (option,) = [e["options"][0] for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert len(option["text"]["text"]) <= 75 and option["text"]["text"].startswith("Q&amp;A with")
+
+
+def test_a_config_change_and_restart_never_posts_a_run_that_fell_due_before_it(runtime, sender, slack):
+    import dataclasses
+
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))  # the first start
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 5))
+    assert len(slack.posts(CHANNEL)) == 1
+    # Restarted at 09:10 with the checklist renamed, another moved earlier and a new one: all fell due
+    # before the last tick (09:00:05), so none is a run missed while the bot was down.
+    changed = make_config(
+        checklists=[
+            {"name": "morning", "cron": "0 9 * * mon-fri", "items": ["Check for a brewing crisis"]},
+            {"name": "early", "cron": "30 8 * * mon-fri", "items": ["Coffee"]},
+            {"name": "fresh", "cron": "45 8 * * *", "items": ["New"]},
+        ]
+    )
+    tick(dataclasses.replace(runtime, config=changed), sender, local(2026, 3, 2, 9, 10))
+    assert len(slack.posts(CHANNEL)) == 1 and [r.checklist for r in runs(runtime)] == ["daily"]
+    # An outage is still caught up: down from 09:10, back at 09:40, the 09:30 run is posted once.
+    half_past = make_config(checklists=[{"name": "morning", "cron": "30 9 * * *", "items": ["Check"]}])
+    for _ in range(2):
+        tick(dataclasses.replace(runtime, config=half_past), sender, local(2026, 3, 2, 9, 40))
+    assert [r.checklist for r in runs(runtime)] == ["daily", "morning"]

@@ -305,6 +305,23 @@ def test_scheduled_shift_change_writes_one_handoff_per_boundary(driver, slack, r
         assert len(scheduled(runtime)) == 1
 
 
+def test_a_shift_renamed_or_moved_before_a_restart_does_not_hand_over_again(runtime, sender, slack):
+    import dataclasses
+
+    from tests.conftest import BASE_CONFIG
+
+    monday_9 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)  # 09:00 in Budapest: Anna hands over to Ben
+    with freeze_time(monday_9 - timedelta(hours=1)) as frozen:
+        tick(runtime, sender, frozen, monday_9 - timedelta(hours=1))
+        tick(runtime, sender, frozen, monday_9 + timedelta(seconds=5))
+        assert len(scheduled(runtime)) == 1
+        weekday = BASE_CONFIG["shifts"][0]
+        for changed in ({**weekday, "name": "early"}, {**weekday, "start": "08:45"}):
+            moved = dataclasses.replace(runtime, config=make_config(shifts=[changed]))
+            tick(moved, sender, frozen, monday_9 + timedelta(minutes=10))
+        assert len(scheduled(runtime)) == 1 and len(slack.posts("C0SUPPORT")) == 1
+
+
 def test_a_boundary_missed_before_the_first_start_is_never_posted(runtime, sender, slack):
     started = datetime(2024, 3, 4, 8, 30, tzinfo=UTC)  # after Monday's 09:00 boundary
     with freeze_time(started) as frozen:

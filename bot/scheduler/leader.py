@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import insert_unless_present
 from bot.models.core import SchedulerLease, SchedulerState
 
 LEASE_NAME = "scheduler"
@@ -58,3 +59,29 @@ def first_started_at(session: Session, now: datetime) -> datetime:
         session.flush()
         return now
     return datetime.fromisoformat(state.value)
+
+
+CAUGHT_UP = "caught_up:{}"
+
+
+def due_since(session: Session, job: str, now: datetime, grace: timedelta) -> datetime:
+    """Where (exclusive) the window of due times a wall-clock job acts on at `now` starts: at most
+    `grace` back, never before the scheduler's very first start (a due time exactly at it counts),
+    and never before the job last ran. So after an outage the missed runs are caught up, while a
+    run due before the last tick (handled then, or not in the config then: a checklist renamed or
+    moved earlier before a restart) is never posted now."""
+    first = first_started_at(session, now) - timedelta(microseconds=1)
+    state = session.get(SchedulerState, CAUGHT_UP.format(job))
+    last = datetime.fromisoformat(state.value) if state is not None else first
+    return max(first, now - grace, last)
+
+
+def caught_up(session: Session, job: str, now: datetime) -> None:
+    """Record that `job` acted on everything due up to `now` (in the same transaction as its posts,
+    so a failed run is retried). Only ever moves forward, whichever process's clock says so."""
+    key = CAUGHT_UP.format(job)
+    if insert_unless_present(session, SchedulerState, key=key, value=now.isoformat()):
+        return
+    state = session.get(SchedulerState, key, with_for_update=True)
+    if state is not None and datetime.fromisoformat(state.value) < now:
+        state.value = now.isoformat()

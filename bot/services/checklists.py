@@ -79,15 +79,13 @@ def post_extra(session: Session, outbox: Outbox, config: TeamConfig, name: str, 
     return run
 
 
-def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime, first_start: datetime) -> int:
-    """Post every checklist whose latest due time is at most the misfire grace late and not before
-    the scheduler's very first start. Runs missed by more than the grace are skipped; of several
-    missed runs of one checklist only the latest is posted."""
-    grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
-    not_before = max(first_start - timedelta(microseconds=1), now - grace)
+def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime, since: datetime) -> int:
+    """Post every checklist whose latest due time is in (since, now]: the scheduler's window, at most
+    the misfire grace back (see `leader.due_since`). Runs missed by more than the grace are skipped;
+    of several missed runs of one checklist only the latest is posted."""
     posted = 0
     for checklist in config.checklists:
-        due = latest_due(checklist.cron, config.tz, now, not_before)
+        due = latest_due(checklist.cron, config.tz, now, since)
         if due is not None and post_scheduled(session, outbox, config, checklist, due, now) is not None:
             posted += 1
     return posted

@@ -44,10 +44,8 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
     if not config.shifts:
         return
     with transaction(ctx.session_factory) as session:
-        first = leader.first_started_at(session, now)
         grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
-        # A boundary exactly at the first start counts; anything before it never does.
-        after = max(first - timedelta(microseconds=1), now - grace)
+        after = leader.due_since(session, "shift_changes", now, grace)
         outbox = Outbox(session, now)
         for shift in config.shifts:
             for due in due_between(shift_cron(shift), config.tz, after, now):
@@ -70,6 +68,7 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
                 )
                 if written is not None:
                     log.info("shift change %s: handoff #%s", key, written.id)
+        leader.caught_up(session, "shift_changes", now)
 
 
 def remind_handoffs(ctx: JobContext) -> None:

@@ -24,18 +24,23 @@ def cron_trigger(expression: str, timezone: tzinfo | None = None) -> BaseTrigger
     fields = expression.split()
     if len(fields) != 5:
         return CronTrigger.from_crontab(expression, timezone=timezone)  # its error names the problem
-    # Decided on the fields as written: in cron, a field starting with `*` (`*`, `*/2`) does not
-    # restrict the day, so both must match; `0-6` does, so either may.
-    either_day = not (fields[2].startswith("*") or fields[4].startswith("*"))
     fields[4] = standard_weekdays(fields[4])
     minute, hour, day, month, day_of_week = fields
-    if not either_day:
+    if not either_day(expression):
         return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
     by_day, by_weekday = (
         CronTrigger.from_crontab(f"{minute} {hour} {d} {month} {w}", timezone=timezone)
         for d, w in ((day, "*"), ("*", day_of_week))
     )
     return OrTrigger([by_day, by_weekday])
+
+
+def either_day(expression: str) -> bool:
+    """Whether a five-field expression runs on either its day of the month or its day of the week.
+    Decided on the fields as written: in cron, a field starting with `*` (`*`, `*/2`) does not
+    restrict the day, so then both must match; `0-6` does restrict it."""
+    fields = expression.split()
+    return len(fields) == 5 and not (fields[2].startswith("*") or fields[4].startswith("*"))
 
 
 def standard_weekdays(field: str) -> str:

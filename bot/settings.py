@@ -4,6 +4,7 @@ setting; nothing here ever prints a secret."""
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,7 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.cron import cron_trigger
+from bot.cron import cron_trigger, either_day
 
 MANIFEST_HINT = "create the Slack app from manifest.yml (see README) and copy its tokens"
 ROLES = ("strategist", "content_manager", "community_manager", "analyst", "coordinator")
@@ -61,6 +62,11 @@ def _check_cron(value: str) -> str:
     first = trigger.get_next_fire_time(None, datetime.now(UTC))
     if first is None or first > datetime.now(UTC) + timedelta(days=8 * 366):
         raise ValueError(f"cron expression {value!r} never runs")
+    if either_day(value):
+        # Some cron dialects (and earlier teambot) need both days to match: say which rule applies.
+        logging.getLogger("teambot").warning(
+            "cron %r runs when either its day of the month or its day of the week matches, as cron does", value
+        )
     return value
 
 

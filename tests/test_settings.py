@@ -81,6 +81,17 @@ def test_a_shift_time_may_have_a_one_digit_hour_and_the_timezone_defaults_to_utc
     assert config.timezone == "UTC"
 
 
+def test_a_cron_restricting_both_days_is_named_with_the_rule_it_follows(tmp_path, caplog):
+    checklist = '[[checklists]]\nname = "first monday?"\ncron = "0 9 1-7 * mon"\nitems = ["a"]\n'
+    with caplog.at_level("WARNING", logger="teambot"):
+        load_config(_config(tmp_path, MINIMAL + checklist))
+    assert "'0 9 1-7 * mon' runs when either its day of the month or its day of the week matches" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="teambot"):
+        load_config(_config(tmp_path, MINIMAL + checklist.replace("1-7 * mon", "* * mon")))
+    assert caplog.text == ""
+
+
 def test_decimal_minutes_are_allowed(tmp_path):
     config = load_config(_config(tmp_path, MINIMAL + "[handoff]\nack_remind_after_minutes = 0.5\n"))
     assert config.handoff.ack_remind_after_minutes == 0.5

@@ -82,7 +82,7 @@ def test_a_shift_time_may_have_a_one_digit_hour_and_the_timezone_defaults_to_utc
 
 
 def test_a_cron_restricting_both_days_is_named_with_the_rule_it_follows(tmp_path, caplog):
-    checklist = '[[checklists]]\nname = "first monday?"\ncron = "0 9 1-7 * mon"\nitems = ["a"]\n'
+    checklist = '[[checklists]]\nname = "first-monday"\ncron = "0 9 1-7 * mon"\nitems = ["a"]\n'
     with caplog.at_level("WARNING", logger="teambot"):
         load_config(_config(tmp_path, MINIMAL + checklist))
     assert "'0 9 1-7 * mon' runs when either its day of the month or its day of the week matches" in caplog.text

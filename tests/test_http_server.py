@@ -262,6 +262,7 @@ def test_a_port_in_use_or_out_of_range_is_one_line(env):
 
 
 def test_export_to_a_missing_folder_is_one_line(env, tmp_path):
+    assert run_to_exit(env, "db", "upgrade").returncode == 0  # export never creates the database
     result = run_to_exit(env, "export", "--output", str(tmp_path / "no" / "such" / "export.json"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     # Migration progress may be logged first; the error is the last line.

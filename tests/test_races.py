@@ -198,3 +198,36 @@ def test_fifty_votes_at_once_count_each_person_once(driver, runtime, slack, erro
     # The message people see ends with the true count.
     assert "Votes: *50*" in updates[-1].all_text()
     _no_errors(slack, errors_logged)
+
+
+def test_votes_arriving_while_an_idea_is_accepted_leave_its_message_accepted(driver, runtime, slack, errors_logged):
+    driver.command("/idea", "Weekly live Q&A with the product team", user="U0BEN")
+    with runtime.session_factory() as session:
+        idea_ts = session.get(SlackMessage, "idea:1").ts
+    form = "application/x-www-form-urlencoded"
+    requests = [(_click_body(ActionId.IDEA_ACCEPT, "1", "U0CONTENT", IDEAS), form)] + [
+        (_reaction_body(user, "+1", IDEAS, idea_ts, f"EvACCEPTVOTE{n:02d}"), "application/json")
+        for n, user in enumerate(PEOPLE[:10])
+    ]
+    assert _at_once(driver, requests) == [200] * len(requests)
+    [idea] = _export(runtime)["ideas"]
+    assert (idea["status"], idea["votes"]) == ("accepted", 10)
+    last = [c for c in slack.of("chat.update") if c.channel == IDEAS][-1].all_text()
+    assert "Status: *accepted" in last and "Votes: *10*" in last and ActionId.IDEA_ACCEPT not in last
+    _no_errors(slack, errors_logged)
+
+
+def test_one_post_recorded_for_two_drafts_at_once_goes_to_one_of_them(driver, runtime, slack, errors_logged):
+    for ts in ("1712000000.000101", "1712000000.000102"):
+        driver.message(DRAFTS, "U0ANNA", f"Draft {ts}", ts)
+    bodies = [
+        urlencode({"command": "/metrics", "text": text, "user_id": "U0ANNA", "channel_id": "C1", "team_id": TEAM})
+        for text in (
+            "1 impressions=100 engagements=10 url=https://www.instagram.com/p/abc",
+            "2 impressions=100 engagements=10 url=https://instagram.com/p/abc/?utm_source=x",
+        )
+    ]
+    assert _at_once(driver, [(body, "application/x-www-form-urlencoded") for body in bodies]) == [200, 200]
+    published = [d["published_url"] for d in _export(runtime)["drafts"]]
+    assert published.count(None) == 1, published  # the other was told the address is taken
+    _no_errors(slack, errors_logged)

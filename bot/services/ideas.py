@@ -141,8 +141,9 @@ def vote(
         return False
     # Votes on one idea apply one after the other (the idea row is locked until commit): each
     # message update then counts every earlier vote and is queued after theirs, so the message
-    # ends with the true count however many people vote at once.
-    session.execute(select(Idea.id).where(Idea.id == idea.id).with_for_update())
+    # ends with the true count however many people vote at once. The row is read again under the
+    # lock, so the message also shows a decision (Accept/Decline) made while this vote waited.
+    session.refresh(idea, with_for_update=True)
     mine = (IdeaVoteReaction.idea_id == idea.id, IdeaVoteReaction.user_id == user)
     if added:
         if reaction:

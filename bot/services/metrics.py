@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.db import lock_name
 from bot.errors import BadInput, Conflict, NotFound
 from bot.models.approvals import Draft
 from bot.models.ideas_checklists import PostMetric
@@ -156,6 +157,9 @@ def record(
 ) -> PostMetric:
     """Store the draft's figures (replacing older ones) and, with a URL, where it was published."""
     if figures.url is not None and figures.url != draft.published_url:
+        # Held to the end of the transaction: two drafts recorded at once with one post's address
+        # (written two ways) take turns here, and the second sees the first.
+        lock_name(session, f"published_url:{url_key(figures.url)}")
         others = [i for i in published_drafts(session).get(url_key(figures.url), []) if i != draft.id]
         if others:
             raise Conflict(f"That URL is already recorded for draft #{others[0]}.", METRICS_EXAMPLE)

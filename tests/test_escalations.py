@@ -128,7 +128,7 @@ def test_a_link_with_a_long_tracking_tail_is_kept_whole(driver, runtime, frozen)
         "Very high volume of angry replies on Instagram",
         "Urgent: customer threatens to sue",
         "support Major outage complaints on X",
-        "suport high Customer angry",
+        "marketing high Customer angry",  # not a team's name, nor nearly one
     ],
 )
 def test_words_that_are_not_a_team_or_severity_are_the_complaint(driver, runtime, frozen, text):
@@ -138,6 +138,14 @@ def test_words_that_are_not_a_team_or_severity_are_the_complaint(driver, runtime
     assert (esc.team, esc.severity) == ("support", "normal")
     assert esc.text.endswith(text.split(" ", 1)[1] if text.startswith("support ") else text)
     assert f"#{esc.id}" in reply.text
+
+
+def test_a_mistyped_team_before_a_severity_is_refused_not_sent_as_a_normal_escalation(driver, runtime, slack, frozen):
+    reply = driver.command("/escalate", "suport crisis Site is down <!channel>")
+    assert reply.json["response_type"] == "ephemeral"
+    assert "`suport` is not a team; did you mean `support`?" in reply.text and "/escalate support crisis" in reply.text
+    assert escalations_in_db(runtime) == [] and slack.posts() == []
+    assert "<!channel>" not in reply.body
 
 
 # -- bad input ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ a second replica climbs (and notifies) once."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,12 +47,19 @@ def ack_timeout(config: TeamConfig, severity: str) -> timedelta:
 def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
     """`[TEAM] [SEVERITY] <text>` (case-insensitive) to (team, severity, text). Whatever is not a
     team or a severity is the complaint itself: "Urgent: customer threatens to sue" and "Very high
-    volume of replies" are escalated as written, with the default team and severity."""
+    volume of replies" are escalated as written, with the default team and severity. But a first
+    word that is nearly a team's name, followed by a severity ("suport crisis …"), is a mistyped
+    team: refused, so a crisis never goes out as a normal escalation to the wrong team."""
     args = split_args(text)
     team, severity, used = config.escalation.default_team, "normal", 0
     if args and shifts.parse_team(config, args[0]):
         team = args[0].lower()
         used = 1
+    elif len(args) > 1 and args[1].lower() in SEVERITIES and (near := _near_team(config, args[0])):
+        raise BadInput(
+            f"`{args[0]}` is not a team; did you mean `{near}`? Teams: {', '.join(config.team_names())}.",
+            f"/escalate {near} {args[1].lower()} Customer threatens to go to the press",
+        )
     if used < len(args) and args[used].lower() in SEVERITIES:
         severity = args[used].lower()
         used += 1
@@ -59,6 +67,11 @@ def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
     if not rest:
         raise BadInput("Say what happened, or paste a link to it.", ESCALATE_EXAMPLE)
     return team, severity, rest
+
+
+def _near_team(config: TeamConfig, word: str) -> str | None:
+    near = difflib.get_close_matches(word.lower(), config.team_names(), n=1, cutoff=0.75)
+    return near[0] if near else None
 
 
 def parse_number(word: str | None, example: str) -> int:

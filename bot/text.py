@@ -133,6 +133,13 @@ def unwrap_link(token: str) -> str:
 _ARG = re.compile(r"(?:<[^<>]*>|[^\s<]|<)+")
 
 
+def names_list(names: list[str], limit: int = 20) -> str:
+    """`a, b, c`, at most `limit` names, then "and N more" (as every list teambot shows)."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+
+
 def split_args(text: str | None) -> list[str]:
     return _ARG.findall(text or "")
 

@@ -8,6 +8,7 @@ from bot.text import (
     emoji_base,
     escape_raw,
     for_display,
+    names_list,
     parse_id,
     parse_permalink,
     parse_user,
@@ -87,3 +88,9 @@ def test_rest_after_counts_arguments_as_split_args_does_and_keeps_the_rest_as_ty
     assert rest_after(text, 1) == "going home\n  sick <!here>"
     assert rest_after(text, 0) == text.strip()
     assert rest_after("only", 1) == "" and rest_after("", 2) == ""
+
+
+def test_names_lists_stop_at_twenty_and_say_how_many_more():
+    assert names_list(["a", "b"]) == "a, b" and names_list([]) == ""
+    many = [f"t{n:02d}" for n in range(28)]
+    assert names_list(many) == ", ".join(many[:20]) + " and 8 more"

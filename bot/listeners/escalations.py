@@ -15,7 +15,7 @@ from bot.listeners.common import Req, check_person, ephemeral, wants_help
 from bot.services import escalations, shifts
 from bot.settings import SEVERITIES
 from bot.slack.views import open_view
-from bot.text import emoji_base, escape_raw, parse_user, rest_after, split_args
+from bot.text import emoji_base, escape_raw, names_list, parse_user, rest_after, split_args
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def escalate_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], con
     link = (_value(values, "link").get("value") or "").strip()
     errors = {}
     if team not in req.config.team_names():
-        errors["team"] = f"Pick one of: {', '.join(req.config.team_names())}"[:150]
+        errors["team"] = f"Pick one of: {names_list(req.config.team_names())}"[:150]
     if severity not in SEVERITIES:
         errors["severity"] = f"Pick one of: {', '.join(SEVERITIES)}"
     if link and (not link.startswith(("https://", "http://")) or any(c.isspace() for c in link)):

@@ -17,7 +17,7 @@ from bot.models.ideas_checklists import ChecklistItem, ChecklistRun
 from bot.outbox import Outbox
 from bot.scheduler.wallclock import Due, latest_due, next_due
 from bot.settings import Checklist, TeamConfig
-from bot.text import escape_raw
+from bot.text import escape_raw, names_list
 
 
 def run_key(run_id: int) -> str:
@@ -27,7 +27,7 @@ def run_key(run_id: int) -> str:
 def find(config: TeamConfig, name: str) -> Checklist:
     checklist = config.checklist(name.lower())
     if checklist is None:
-        names = ", ".join(c.name for c in config.checklists) or "none configured"
+        names = names_list([c.name for c in config.checklists]) or "none configured"
         raise NotFound(f"There is no checklist named `{name}`. Checklists: {names}.", "/checklist post daily")
     return checklist
 

@@ -24,7 +24,7 @@ from bot.outbox import Outbox
 from bot.services import roles, shifts
 from bot.services.export import iso
 from bot.settings import SEVERITIES, TeamConfig
-from bot.text import parse_id, rest_after, split_args, unwrap_link
+from bot.text import names_list, parse_id, rest_after, split_args, unwrap_link
 
 SUBCOMMANDS = ("list", "ack", "resolve", "reassign")
 # Words people use for a severity teambot does not have: told, rather than taken as text.
@@ -57,7 +57,7 @@ def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
         used = 1
     elif len(args) > 1 and args[1].lower() in SEVERITIES and (near := _near_team(config, args[0])):
         raise BadInput(
-            f"`{args[0]}` is not a team; did you mean `{near}`? Teams: {', '.join(config.team_names())}.",
+            f"`{args[0]}` is not a team; did you mean `{near}`? Teams: {names_list(config.team_names())}.",
             f"/escalate {near} {args[1].lower()} Customer threatens to go to the press",
         )
     if used < len(args) and args[used].lower() in SEVERITIES:

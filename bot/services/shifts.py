@@ -21,6 +21,7 @@ from bot.errors import BadInput, Conflict
 from bot.models.escalations import ShiftEarlyEnd, ShiftNote, ShiftSession
 from bot.scheduler.wallclock import to_instant
 from bot.settings import WEEKDAYS, Shift, TeamConfig
+from bot.text import names_list
 
 START_EXAMPLE = "/shift start support"
 NOTE_EXAMPLE = "/shift note Waiting for @maria's reply on the refund thread"
@@ -202,7 +203,7 @@ def parse_team(config: TeamConfig, word: str) -> str | None:
 
 
 def unknown_team(config: TeamConfig, word: str, example: str) -> BadInput:
-    return BadInput(f"`{word}` is not a team. Teams: {', '.join(config.team_names())}.", example)
+    return BadInput(f"`{word}` is not a team. Teams: {names_list(config.team_names())}.", example)
 
 
 # -- changing who is on shift -------------------------------------------------------------------

@@ -27,10 +27,9 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> Any:
     verifier = SignatureVerifier(signing_secret)
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
-        if path == "/healthz" and method in ("GET", "HEAD"):
+        if _is_health_check(environ):
             return _health(engine, start_response)
-        if path == EVENTS_PATH and method == "POST":
+        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             # Bolt parses the body before it checks the signature, and a body that is not what
             # Slack sends makes that parse raise: an unsigned request is refused before it.
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -43,6 +42,10 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> Any:
         return slack(environ, start_response)
 
     return application
+
+
+def _is_health_check(environ: dict[str, Any]) -> bool:
+    return environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
 
 
 def _signed_by_slack(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) -> bool:
@@ -78,7 +81,16 @@ def _stop(signum: int, _frame: object) -> None:
 
 def listen(app: App, engine: Engine, signing_secret: str, host: str, port: int, threads: int = 16) -> Any:
     """Bind the port (a ConfigError when it cannot be had), before anything else starts."""
-    return _bind(wsgi_app(app, engine, signing_secret), host, port, threads)
+    from waitress import create_server
+
+    from bot.settings import ConfigError
+
+    application = wsgi_app(app, engine, signing_secret)
+    try:
+        return create_server(application, host=host, port=port, threads=threads, ident="teambot")
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"cannot listen on {host}:{port} ({reason})") from None
 
 
 def listen_for_health(engine: Engine, host: str, port: int) -> Any:
@@ -98,7 +110,7 @@ def listen_for_health(engine: Engine, host: str, port: int) -> Any:
             pass
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        if _is_health_check(environ):
             return _health(engine, start_response)
         return _json(start_response, "404 Not Found", {"error": "Socket Mode: only GET /healthz is served here"})
 
@@ -106,18 +118,6 @@ def listen_for_health(engine: Engine, host: str, port: int) -> Any:
         return make_server(host, port, application, server_class=Server, handler_class=QuietHandler)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
-
-
-def _bind(application: Any, host: str, port: int, threads: int) -> Any:
-    from waitress import create_server
-
-    from bot.settings import ConfigError
-
-    try:
-        return create_server(application, host=host, port=port, threads=threads, ident="teambot")
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError(f"cannot listen on {host}:{port} ({reason})") from None
 
 
 def serve_in_background(server: Any) -> Callable[[], None]:

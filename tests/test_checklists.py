@@ -399,3 +399,12 @@ def test_a_config_change_and_restart_never_posts_a_run_that_fell_due_before_it(r
     for _ in range(2):
         tick(dataclasses.replace(runtime, config=half_past), sender, local(2026, 3, 2, 9, 40))
     assert [r.checklist for r in runs(runtime)] == ["daily", "morning"]
+
+
+def test_a_tick_from_a_clock_that_ran_ahead_does_not_hide_what_falls_due_later(runtime, sender, slack):
+    tick(runtime, sender, local(2026, 3, 2, 8, 0))
+    tick(runtime, sender, local(2026, 3, 2, 11, 20))  # the clock was 2.5 hours fast for one tick
+    for minute in range(50, 60):  # corrected: it is 08:50 again
+        tick(runtime, sender, local(2026, 3, 2, 8, minute))
+    tick(runtime, sender, local(2026, 3, 2, 9, 0, 5))
+    assert [(r.checklist, r.due_wall) for r in runs(runtime)] == [("daily", "2026-03-02T09:00")]

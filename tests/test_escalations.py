@@ -129,6 +129,9 @@ def test_a_link_with_a_long_tracking_tail_is_kept_whole(driver, runtime, frozen)
         "Urgent: customer threatens to sue",
         "support Major outage complaints on X",
         "marketing high Customer angry",  # not a team's name, nor nearly one
+        "Illegal low prices in the ad we posted this morning",  # words that hold a team's name
+        "Supporting high volume of refund complaints since 9",
+        "Pro high tips are going viral",
     ],
 )
 def test_words_that_are_not_a_team_or_severity_are_the_complaint(driver, runtime, frozen, text):
@@ -138,6 +141,12 @@ def test_words_that_are_not_a_team_or_severity_are_the_complaint(driver, runtime
     assert (esc.team, esc.severity) == ("support", "normal")
     assert esc.text.endswith(text.split(" ", 1)[1] if text.startswith("support ") else text)
     assert f"#{esc.id}" in reply.text
+
+
+def test_a_team_written_with_a_colon_is_the_team(driver, runtime, frozen):
+    driver.command("/escalate", "PR: crisis in the comments under the launch post")
+    (esc,) = escalations_in_db(runtime)
+    assert (esc.team, esc.severity, esc.text) == ("pr", "crisis", "in the comments under the launch post")
 
 
 def test_a_mistyped_team_before_a_severity_is_refused_not_sent_as_a_normal_escalation(driver, runtime, slack, frozen):

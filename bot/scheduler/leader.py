@@ -73,6 +73,10 @@ def due_since(session: Session, job: str, now: datetime, grace: timedelta) -> da
     first = first_started_at(session, now) - timedelta(microseconds=1)
     state = session.get(SchedulerState, CAUGHT_UP.format(job))
     last = datetime.fromisoformat(state.value) if state is not None else first
+    if last > now:
+        # Recorded by a clock that was ahead (corrected since, or another replica's): not trusted,
+        # or everything due until real time caught up with it would be skipped.
+        last = first
     return max(first, now - grace, last)
 
 

@@ -52,8 +52,9 @@ def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
     team: refused, so a crisis never goes out as a normal escalation to the wrong team."""
     args = split_args(text)
     team, severity, used = config.escalation.default_team, "normal", 0
-    if args and shifts.parse_team(config, args[0]):
-        team = args[0].lower()
+    # "PR: crisis in the comments" names the team too.
+    if args and shifts.parse_team(config, args[0].rstrip(":,.")):
+        team = args[0].rstrip(":,.").lower()
         used = 1
     elif len(args) > 1 and args[1].lower() in SEVERITIES and (near := _near_team(config, args[0])):
         raise BadInput(
@@ -70,8 +71,14 @@ def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
 
 
 def _near_team(config: TeamConfig, word: str) -> str | None:
-    near = difflib.get_close_matches(word.lower(), config.team_names(), n=1, cutoff=0.75)
-    return near[0] if near else None
+    """The team `word` is a typo of ("suport", "legl"): a name of four letters or more, one letter
+    more or less at most, and neither inside the other, so real words ("Illegal", "Supporting",
+    "Pro") stay part of the complaint."""
+    word = word.lower()
+    for team in difflib.get_close_matches(word, config.team_names(), n=3, cutoff=0.75):
+        if len(team) >= 4 and abs(len(team) - len(word)) <= 1 and team not in word and word not in team:
+            return team
+    return None
 
 
 def parse_number(word: str | None, example: str) -> int:

@@ -82,7 +82,7 @@ def open_database(url: str) -> Engine:
     return engine
 
 
-NO_DATABASE = "there is no database at DATABASE_URL's path yet (`teambot run` or `teambot db upgrade` creates it)"
+NO_DATABASE = "there is no database at that path yet (`teambot run` or `teambot db upgrade` creates it)"
 
 
 def database_file_missing(url: str) -> bool:

@@ -170,5 +170,6 @@ def test_reading_commands_never_create_a_database_at_a_mistyped_path(monkeypatch
     for command in (["export"], ["digest", "--dry-run", "--month", "2026-01"], ["import-metrics", str(csv_file)]):
         assert main(command) == 2
         out, err = capsys.readouterr()
-        assert out == "" and err.strip().count("\n") == 0 and "DATABASE_URL: there is no database at that path yet" in err
+        assert out == "" and err.strip().count("\n") == 0
+        assert "DATABASE_URL: there is no database at that path yet" in err
     assert not missing.exists()

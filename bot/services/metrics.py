@@ -206,27 +206,27 @@ def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
     nothing is written. The caller commits or rolls back the one transaction."""
     result = ImportResult()
     lines = io.StringIO(text, newline="").readlines()  # csv's own line endings: \n, \r\n or \r
-    skipped = next((i for i, line in enumerate(lines) if line.strip()), len(lines))  # blank lines on top
-    if skipped == len(lines):
+    blank_on_top = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if blank_on_top == len(lines):
         result.errors.append("line 1: the file is empty; it needs a header row")
         return result
-    reader = csv.reader(lines[skipped:], delimiter=_delimiter(lines[skipped]))
+    reader = csv.reader(lines[blank_on_top:], delimiter=_delimiter(lines[blank_on_top]))
     try:
         header = next(reader)
     except csv.Error as exc:
-        result.errors.append(f"line {skipped + 1}: the header row cannot be read ({exc})")
+        result.errors.append(f"line {blank_on_top + 1}: the header row cannot be read ({exc})")
         return result
     columns = _column_map(header)
     missing = [c for c in ("impressions", "engagements") if c not in columns]
     if "draft_id" not in columns and "url" not in columns:
         missing.insert(0, "draft_id or url")
     if missing:
-        result.errors.append(f"line {skipped + 1}: missing column(s): {', '.join(missing)}")
+        result.errors.append(f"line {blank_on_top + 1}: missing column(s): {', '.join(missing)}")
         return result
     pending: dict[int, tuple[int, Figures]] = {}
     published: dict[str, list[int]] | None = None
     while True:
-        line = skipped + reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
+        line = blank_on_top + reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
         try:
             row = next(reader)
         except StopIteration:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.clock import utcnow
 from bot.settings import ConfigError, Settings, TeamConfig
+from bot.text import names_list
 
 
 def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: bool) -> int:
@@ -111,6 +112,6 @@ def import_metrics(settings: Settings, path: Path) -> int:
             return 1
     print(f"imported {result.rows} row(s) for {len(result.drafts)} draft(s) from {path}")
     if result.skipped:
-        lines = ", ".join(str(line) for line in result.skipped[:20]) + (" …" if len(result.skipped) > 20 else "")
+        lines = names_list([str(line) for line in result.skipped])
         print(f"skipped {len(result.skipped)} row(s) whose URL matches no draft published from teambot (line {lines})")
     return 0

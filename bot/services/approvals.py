@@ -22,7 +22,7 @@ from bot.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.models.approvals import ApprovalStep, ApproveReaction, Draft, DraftEvent, DraftReaction
 from bot.models.core import RoleMember
 from bot.services import roles
-from bot.services.export import iso
+from bot.services.export import iso, since_filter
 from bot.text import parse_id, parse_permalink, unwrap_link
 
 Via = Literal["reaction", "button", "command", "edit", "schedule"]
@@ -440,8 +440,7 @@ def _start_step(draft: Draft, index: int, now: datetime) -> None:
 # -- export --------------------------------------------------------------------------------------
 def export_drafts(session: Session, since: datetime | None) -> list[dict[str, Any]]:
     query = select(Draft).options(selectinload(Draft.steps), selectinload(Draft.history)).order_by(Draft.id)
-    if since is not None:
-        query = query.where(Draft.created_at >= since)
+    query = since_filter(query, Draft.created_at, since)
     result = []
     for draft in session.scalars(query):
         by_index = {s.step_index: s for s in active_steps(draft)}

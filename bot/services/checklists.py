@@ -187,11 +187,10 @@ def overview(
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.services.export import iso
+    from bot.services.export import iso, since_filter
 
     query = select(ChecklistRun).options(selectinload(ChecklistRun.items)).order_by(ChecklistRun.id)
-    if since is not None:
-        query = query.where(ChecklistRun.due_at >= since)
+    query = since_filter(query, ChecklistRun.due_at, since)
     return [
         {
             "id": run.id,

@@ -330,9 +330,7 @@ def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.services.export import iso
+    from bot.services.export import iso, since_filter
 
-    query = select(DigestRecord).order_by(DigestRecord.month)
-    if since is not None:
-        query = query.where(DigestRecord.posted_at >= since)
+    query = since_filter(select(DigestRecord).order_by(DigestRecord.month), DigestRecord.posted_at, since)
     return [{"month": row.month, "posted_at": iso(row.posted_at)} for row in session.scalars(query)]

@@ -22,7 +22,7 @@ from bot.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.models.escalations import Escalation, EscalationNotice, Handoff
 from bot.outbox import Outbox
 from bot.services import roles, shifts
-from bot.services.export import iso
+from bot.services.export import iso, since_filter
 from bot.settings import SEVERITIES, TeamConfig
 from bot.text import names_list, parse_id, rest_after, split_args, unwrap_link
 
@@ -431,9 +431,7 @@ def _wait_text(waited: timedelta) -> str:
 
 # -- export -------------------------------------------------------------------------------------
 def export_escalations(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    query = select(Escalation).order_by(Escalation.id)
-    if since is not None:
-        query = query.where(Escalation.created_at >= since)
+    query = since_filter(select(Escalation).order_by(Escalation.id), Escalation.created_at, since)
     return [
         {
             "id": esc.id,
@@ -458,9 +456,7 @@ def export_escalations(session: Session, since: datetime | None) -> list[dict[st
 
 
 def export_handoffs(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    query = select(Handoff).order_by(Handoff.id)
-    if since is not None:
-        query = query.where(Handoff.created_at >= since)
+    query = since_filter(select(Handoff).order_by(Handoff.id), Handoff.created_at, since)
     return [
         {
             "id": h.id,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from bot.text import as_written
@@ -21,6 +22,11 @@ Section = Callable[[Session, datetime | None], list[dict[str, Any]]]
 
 def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def since_filter(query: Select[Any], column: Any, since: datetime | None) -> Select[Any]:
+    """`query` kept to rows whose `column` is on or after `since` (`--since`); all rows without it."""
+    return query if since is None else query.where(column >= since)
 
 
 def sections() -> dict[str, Section]:

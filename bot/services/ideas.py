@@ -239,16 +239,15 @@ def _with_votes(session: Session, where: list[Any], *, by_votes: bool, limit: in
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.services.export import iso
+    from bot.services.export import iso, since_filter
 
-    where = [Idea.created_at >= since] if since else []
-    rows = session.execute(
+    query = (
         select(Idea, func.count(IdeaVote.user_id))
         .outerjoin(IdeaVote, IdeaVote.idea_id == Idea.id)
-        .where(*where)
         .group_by(Idea.id)
         .order_by(Idea.id)
-    ).all()
+    )
+    rows = session.execute(since_filter(query, Idea.created_at, since)).all()
     return [
         {
             "id": idea.id,

@@ -295,11 +295,9 @@ def _row_draft(session: Session, draft_token: str, url: str) -> Draft:
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.services.export import iso
+    from bot.services.export import iso, since_filter
 
-    query = select(PostMetric).order_by(PostMetric.draft_id)
-    if since is not None:
-        query = query.where(PostMetric.recorded_at >= since)
+    query = since_filter(select(PostMetric).order_by(PostMetric.draft_id), PostMetric.recorded_at, since)
     return [
         {
             "draft_id": m.draft_id,

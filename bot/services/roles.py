@@ -86,11 +86,9 @@ def seed(session: Session, configured: Roles, now: datetime) -> int:
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.services.export import iso
+    from bot.services.export import iso, since_filter
 
-    query = select(RoleMember).order_by(RoleMember.role, RoleMember.user_id)
-    if since is not None:
-        query = query.where(RoleMember.added_at >= since)
+    query = since_filter(select(RoleMember).order_by(RoleMember.role, RoleMember.user_id), RoleMember.added_at, since)
     return [
         {"role": m.role, "user": m.user_id, "added_by": m.added_by, "added_at": iso(m.added_at)}
         for m in session.scalars(query)

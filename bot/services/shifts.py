@@ -298,11 +298,9 @@ def notes_of_handoff(session: Session, handoff_id: int) -> list[ShiftNote]:
 
 
 def export_notes(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.services.export import iso
+    from bot.services.export import iso, since_filter
 
-    query = select(ShiftNote).order_by(ShiftNote.id)
-    if since is not None:
-        query = query.where(ShiftNote.created_at >= since)
+    query = since_filter(select(ShiftNote).order_by(ShiftNote.id), ShiftNote.created_at, since)
     return [
         {
             "id": n.id,

@@ -319,6 +319,9 @@ def test_a_shift_renamed_or_moved_before_a_restart_does_not_hand_over_again(runt
         for changed in ({**weekday, "name": "early"}, {**weekday, "start": "08:45"}):
             moved = dataclasses.replace(runtime, config=make_config(shifts=[changed]))
             tick(moved, sender, frozen, monday_9 + timedelta(minutes=10))
+        # Moved later: its new start comes after the last tick, but that day's shift was handed over.
+        later = dataclasses.replace(runtime, config=make_config(shifts=[{**weekday, "start": "09:30"}]))
+        tick(later, sender, frozen, monday_9 + timedelta(minutes=40))
         assert len(scheduled(runtime)) == 1 and len(slack.posts("C0SUPPORT")) == 1
 
 

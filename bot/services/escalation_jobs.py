@@ -50,6 +50,8 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
         for shift in config.shifts:
             for due in due_between(shift_cron(shift), config.tz, after, now):
                 key = handoffs.boundary_key(shift.team, shift.name, due.wall)
+                if handoffs.shift_handed_over_on(session, shift.team, shift.name, due.wall.date()):
+                    continue
                 incoming = shifts.occurrence_of(config, shift, due.wall.date()).person
                 outgoing = shifts.person_before(session, config, shift.team, due.at)
                 if outgoing == incoming:

@@ -6,7 +6,7 @@ the coordinators (see `bot.services.escalation_jobs`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -252,3 +252,12 @@ def _claim(session: Session, handoff_id: int, column: str, now: datetime) -> boo
 # -- scheduled shift changes --------------------------------------------------------------------
 def boundary_key(team: str, shift: str, wall: datetime) -> str:
     return f"{team}:{shift}:{wall:%Y-%m-%dT%H:%M}"
+
+
+def shift_handed_over_on(session: Session, team: str, shift: str, day: date) -> bool:
+    """Whether that day's start of `shift` was already handed over, at whatever time: a shift
+    starts at most once a day, and one moved later in the config before a restart must not be
+    handed over a second time."""
+    day_prefix = boundary_key(team, shift, datetime.combine(day, time())).rsplit("T", 1)[0]
+    started = Handoff.boundary_key.startswith(f"{day_prefix}T", autoescape=True)
+    return session.scalar(select(Handoff.id).where(started).limit(1)) is not None

@@ -143,6 +143,12 @@ def test_words_that_are_not_a_team_or_severity_are_the_complaint(driver, runtime
     assert f"#{esc.id}" in reply.text
 
 
+def test_a_mistyped_severity_after_a_team_is_refused(driver, runtime, slack, frozen):
+    reply = driver.command("/escalate", "pr crisi Influencer video going viral")
+    assert "`crisi` is not a severity; did you mean `crisis`?" in reply.text and "/escalate pr crisis" in reply.text
+    assert escalations_in_db(runtime) == [] and slack.posts() == []
+
+
 def test_a_team_written_with_a_colon_is_the_team(driver, runtime, frozen):
     driver.command("/escalate", "PR: crisis in the comments under the launch post")
     (esc,) = escalations_in_db(runtime)

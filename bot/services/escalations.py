@@ -27,7 +27,6 @@ from bot.settings import SEVERITIES, TeamConfig
 from bot.text import names_list, parse_id, rest_after, split_args, unwrap_link
 
 SUBCOMMANDS = ("list", "ack", "resolve", "reassign")
-# Words people use for a severity teambot does not have: told, rather than taken as text.
 _LINK = re.compile(r"<((?:https?)://[^>|]+)(?:\|[^>]*)?>")
 
 
@@ -56,7 +55,7 @@ def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
     if args and shifts.parse_team(config, args[0].rstrip(":,.")):
         team = args[0].rstrip(":,.").lower()
         used = 1
-    elif len(args) > 1 and args[1].lower() in SEVERITIES and (near := _near_team(config, args[0])):
+    elif len(args) > 1 and args[1].lower() in SEVERITIES and (near := _near_name(args[0], config.team_names())):
         raise BadInput(
             f"`{args[0]}` is not a team; did you mean `{near}`? Teams: {names_list(config.team_names())}.",
             f"/escalate {near} {args[1].lower()} Customer threatens to go to the press",
@@ -64,20 +63,26 @@ def parse_new(config: TeamConfig, text: str) -> tuple[str, str, str]:
     if used < len(args) and args[used].lower() in SEVERITIES:
         severity = args[used].lower()
         used += 1
+    elif used == 1 and used < len(args) and (near := _near_name(args[used], SEVERITIES)):
+        # After a team, a mistyped severity ("pr crisi …") would send a crisis as a normal one.
+        raise BadInput(
+            f"`{args[used]}` is not a severity; did you mean `{near}`? Severities: {', '.join(SEVERITIES)}.",
+            f"/escalate {team} {near} Customer threatens to go to the press",
+        )
     rest = rest_after(text, used)
     if not rest:
         raise BadInput("Say what happened, or paste a link to it.", ESCALATE_EXAMPLE)
     return team, severity, rest
 
 
-def _near_team(config: TeamConfig, word: str) -> str | None:
-    """The team `word` is a typo of ("suport", "legl"): a name of four letters or more, one letter
-    more or less at most, and neither inside the other, so real words ("Illegal", "Supporting",
-    "Pro") stay part of the complaint."""
+def _near_name(word: str, names: list[str] | tuple[str, ...]) -> str | None:
+    """The name `word` is a typo of ("suport", "legl", "crisi"): a name of four letters or more,
+    one letter more or less at most, and not inside the word, so real words ("Illegal",
+    "Supporting", "Pro") stay part of the complaint."""
     word = word.lower()
-    for team in difflib.get_close_matches(word, config.team_names(), n=3, cutoff=0.75):
-        if len(team) >= 4 and abs(len(team) - len(word)) <= 1 and team not in word and word not in team:
-            return team
+    for name in difflib.get_close_matches(word, list(names), n=3, cutoff=0.75):
+        if len(name) >= 4 and abs(len(name) - len(word)) <= 1 and name not in word:
+            return name
     return None
 
 

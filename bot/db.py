@@ -16,7 +16,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,7 +26,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        in_memory = parsed.database in (None, "", ":memory:")
+        in_memory = _sqlite_file(parsed) is None
         # Every SQLite transaction holds the one write lock (BEGIN IMMEDIATE below), so a file
         # database gets one pooled connection: threads then queue in the pool and are woken as soon
         # as it is free, instead of polling SQLite's busy handler (whose sleeps of up to 100 ms
@@ -90,13 +90,17 @@ def database_file_missing(url: str) -> bool:
     create it; commands that only read or add to the data (`export`, `digest`, `import-metrics`)
     must not, or a mistyped path would quietly give an empty export instead of an error."""
     try:
-        parsed = make_url(url)
+        path = _sqlite_file(make_url(url))
     except ArgumentError:
         return False  # open_database says what is wrong with it
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
-        return False
-    return not Path(database).exists()
+    return path is not None and not Path(path).exists()
+
+
+def _sqlite_file(parsed: URL) -> str | None:
+    """The file of a SQLite URL; None for an in-memory database or another backend."""
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -133,7 +133,11 @@ def unwrap_link(token: str) -> str:
 _ARG = re.compile(r"(?:<[^<>]*>|[^\s<]|<)+")
 
 
-def names_list(names: list[str], limit: int = 20) -> str:
+# Every list teambot shows stops at this many entries, then says how many more.
+MAX_LIST = 20
+
+
+def names_list(names: list[str], limit: int = MAX_LIST) -> str:
     """`a, b, c`, at most `limit` names, then "and N more" (as every list teambot shows)."""
     if len(names) <= limit:
         return ", ".join(names)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.text import for_display, truncate
+from bot.text import MAX_LIST, for_display, truncate
 
 SECTION_LIMIT = 3000
-MAX_LIST = 20
 Block = dict[str, Any]
 
 

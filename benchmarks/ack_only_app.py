@@ -36,7 +36,7 @@ def create_app(signing_secret: str, api_url: str, record_url: str | None = None)
         # Imported only here, so the plain ack-only app's memory is Bolt's alone.
         from sqlalchemy import Column, Integer, MetaData, Table, Text, insert
 
-        from bot.db import make_engine
+        from bot.core.db import make_engine
 
         recorded = Table("durable_ack_floor", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text))
         engine = make_engine(record_url)

@@ -28,12 +28,15 @@ from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.db import make_engine, make_session_factory, upgrade
-from bot.models.approvals import ApprovalStep, Draft, DraftReaction
-from bot.models.escalations import Escalation, Handoff
-from bot.models.ideas_checklists import ChecklistItem, ChecklistRun, Idea, IdeaVote, PostMetric
-from bot.services import digest
-from bot.settings import TeamConfig
+from bot.core.config import TeamConfig
+from bot.core.db import make_engine, make_session_factory, upgrade
+from bot.features.approvals.models import ApprovalStep, Draft, DraftReaction
+from bot.features.checklists.models import ChecklistItem, ChecklistRun
+from bot.features.digest import service as digest
+from bot.features.escalations.models import Escalation
+from bot.features.handoffs.models import Handoff
+from bot.features.ideas.models import Idea, IdeaVote
+from bot.features.metrics.models import PostMetric
 
 PEOPLE = [f"U{n:04d}BENCH" for n in range(50)]
 EMOJI = ["heart", "fire", "tada", "clap", "eyes", "raised_hands", "100", "rocket", "white_check_mark", "+1", "memo"]

@@ -6,8 +6,8 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.models import Base
-from bot.models.base import UTCDateTime
+import bot.app  # noqa: F401  (importing the app registers every feature's tables)
+from bot.core.orm import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata

@@ -20,11 +20,12 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.db import make_engine, upgrade
-from bot.runtime import Runtime, make_client
-from bot.settings import Settings, TeamConfig
-from bot.slack.app import create_app
-from bot.slack.sender import OutboxSender
+from bot.app import create_app
+from bot.core.config import TeamConfig
+from bot.core.db import make_engine, upgrade
+from bot.core.env import Settings
+from bot.outbox.sender import OutboxSender
+from bot.slack.runtime import Runtime, make_client
 from tests.driver import SIGNING_SECRET, SlackDriver
 from tests.fake_slack import FakeSlack, start_fake_slack
 
@@ -174,8 +175,8 @@ def settings(slack: FakeSlack, engine: Engine) -> Settings:
 
 @pytest.fixture
 def runtime(settings: Settings, config: TeamConfig, engine: Engine) -> Runtime:
-    from bot.db import make_session_factory, transaction
-    from bot.services import roles
+    from bot.core.db import make_session_factory, transaction
+    from bot.features.roles import service as roles
 
     runtime = Runtime(
         settings, config, engine, make_session_factory(engine), make_client(BOT_TOKEN, settings.slack_api_url)
@@ -186,7 +187,7 @@ def runtime(settings: Settings, config: TeamConfig, engine: Engine) -> Runtime:
 
 
 def _now():  # type: ignore[no-untyped-def]
-    from bot.clock import utcnow
+    from bot.core.clock import utcnow
 
     return utcnow()
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack.sender import OutboxSender
+from bot.outbox.sender import OutboxSender
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0TEAM"

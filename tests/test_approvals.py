@@ -12,14 +12,14 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.blocks.ids import ActionId, ViewId
-from bot.clock import utcnow
-from bot.db import transaction
-from bot.models.approvals import Draft, DraftReaction
-from bot.runtime import make_client
-from bot.scheduler.runner import run_jobs
-from bot.services import approvals, export, roles
-from bot.slack.app import create_app
+from bot.app import create_app, export_all, run_jobs
+from bot.core.clock import utcnow
+from bot.core.db import transaction
+from bot.features.approvals import service as approvals
+from bot.features.approvals.models import Draft, DraftReaction
+from bot.features.roles import service as roles
+from bot.slack.ids import ActionId, ViewId
+from bot.slack.runtime import make_client
 from tests.conftest import BOT_TOKEN, make_config
 from tests.driver import SlackDriver
 
@@ -39,7 +39,7 @@ def _draft(runtime, draft_id=1) -> Draft:
 
 def _exported(runtime, draft_id=1) -> dict:
     with runtime.session_factory() as session:
-        return next(d for d in export.build(session)["drafts"] if d["id"] == draft_id)
+        return next(d for d in export_all(session)["drafts"] if d["id"] == draft_id)
 
 
 def _post_draft(driver, ts="1700000000.000100", user=AUTHOR, text="New campaign post: spring is here"):

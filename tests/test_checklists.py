@@ -11,10 +11,9 @@ from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.blocks.ids import ActionId
-from bot.models.ideas_checklists import ChecklistItem, ChecklistRun
-from bot.scheduler.runner import run_jobs
-from bot.services import export
+from bot.app import export_all, run_jobs
+from bot.features.checklists.models import ChecklistItem, ChecklistRun
+from bot.slack.ids import ActionId
 from tests.conftest import make_config
 
 TZ = ZoneInfo("Europe/Budapest")
@@ -253,7 +252,7 @@ def test_a_run_whose_sent_post_was_cleaned_up_is_still_nudged(runtime, sender, s
     # Housekeeping deletes sent outbox rows after 30 days; a long nudge delay must not depend on them.
     from sqlalchemy import delete
 
-    from bot.models.core import OutboxMessage
+    from bot.outbox.models import OutboxMessage
 
     tick(runtime, sender, local(2026, 3, 2, 8, 0))
     tick(runtime, sender, local(2026, 3, 2, 9, 0, 1))
@@ -329,7 +328,7 @@ def test_export_shape(driver, runtime):
     [run] = runs(runtime)
     click_item(driver, run.id, 1, checked=True, user="U0BEN")
     with runtime.session_factory() as session:
-        [row] = export.build(session)["checklist_runs"]
+        [row] = export_all(session)["checklist_runs"]
     assert row["id"] == run.id and row["checklist"] == "daily"
     assert row["due_at"].endswith("+00:00") and row["posted_at"]
     assert [i["done_by"] for i in row["items"]] == [None, "U0BEN", None]
@@ -339,7 +338,7 @@ def test_export_shape(driver, runtime):
 def test_shipped_config_and_built_in_defaults_are_the_same_checklists():
     from pathlib import Path
 
-    from bot.settings import DEFAULT_CHECKLISTS, load_config
+    from bot.core.config import DEFAULT_CHECKLISTS, load_config
 
     shipped = load_config(Path(__file__).resolve().parent.parent / "config" / "teambot.toml")
     assert shipped.checklists == DEFAULT_CHECKLISTS
@@ -357,7 +356,7 @@ def _long_run(items: list[str]) -> ChecklistRun:
 
 
 def test_nudge_and_overview_of_a_long_checklist_stay_bounded_and_show_the_next_run():
-    from bot.blocks.checklists import nudge_message, runs_overview
+    from bot.features.checklists.blocks import nudge_message, runs_overview
 
     run = _long_run([f"item {n:02d}" for n in range(40)])
     nudge = nudge_message(run)
@@ -368,8 +367,8 @@ def test_nudge_and_overview_of_a_long_checklist_stay_bounded_and_show_the_next_r
 
 
 def test_an_item_that_grows_past_75_characters_when_escaped_is_shortened_in_its_checkbox():
-    from bot.blocks.checklists import run_message
-    from bot.text import escape_raw
+    from bot.core.text import escape_raw
+    from bot.features.checklists.blocks import run_message
 
     item = "Q&A with the product team & partners & press: schedule & confirm them all"  # 73 characters
     _, blocks = run_message(_long_run([escape_raw(item)]), ZoneInfo("Europe/Budapest"))  # stored escaped

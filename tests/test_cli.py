@@ -8,10 +8,11 @@ import json
 
 import pytest
 
-from bot.cli import main
-from bot.clock import utcnow
-from bot.db import transaction
-from bot.services import approvals, export
+from bot.cli.main import main
+from bot.core import export
+from bot.core.clock import utcnow
+from bot.core.db import transaction
+from bot.features.approvals import service as approvals
 
 
 @pytest.fixture
@@ -129,7 +130,9 @@ def test_export_shows_peoples_text_as_written(env, capsys):
 
 
 def test_export_also_holds_figures_roles_and_shift_notes_for_a_backup(env, capsys, tmp_path):
-    from bot.services import metrics, roles, shifts
+    from bot.features.metrics import service as metrics
+    from bot.features.roles import service as roles
+    from bot.features.shifts import service as shifts
 
     with transaction(env.session_factory) as session:
         draft = _draft(session)

@@ -25,10 +25,12 @@ import pytest
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
-from bot.db import make_engine, make_session_factory, transaction, upgrade
-from bot.models.core import OutboxMessage, SchedulerLease, SchedulerState
-from bot.models.ideas_checklists import ChecklistRun, DigestRecord
+from bot.core.db import make_engine, make_session_factory, transaction, upgrade
+from bot.features.checklists.models import ChecklistRun
+from bot.features.digest.models import DigestRecord
+from bot.outbox.models import OutboxMessage
 from bot.scheduler.leader import FIRST_START
+from bot.scheduler.models import SchedulerLease, SchedulerState
 from tests.conftest import throwaway_postgres_database
 from tests.fake_slack import FakeSlack, start_fake_slack
 from tests.test_http_server import BotProcess, bot_env

@@ -10,12 +10,16 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import event, select
 
-from bot import digest_cli
-from bot.models.approvals import DraftReaction
-from bot.models.escalations import Escalation, Handoff
-from bot.models.ideas_checklists import ChecklistItem, ChecklistRun, DigestRecord, Idea, IdeaVote, PostMetric
-from bot.scheduler.runner import run_jobs
-from bot.services import digest, export
+from bot.app import export_all, run_jobs
+from bot.cli import reports as digest_cli
+from bot.features.approvals.models import DraftReaction
+from bot.features.checklists.models import ChecklistItem, ChecklistRun
+from bot.features.digest import service as digest
+from bot.features.digest.models import DigestRecord
+from bot.features.escalations.models import Escalation
+from bot.features.handoffs.models import Handoff
+from bot.features.ideas.models import Idea, IdeaVote
+from bot.features.metrics.models import PostMetric
 from tests.conftest import make_config
 from tests.test_metrics import add_draft
 
@@ -259,7 +263,7 @@ def test_query_count_is_constant_whatever_the_data_size(runtime, config, engine)
     with runtime.session_factory() as session:
         data = digest.build(session, config, "2026-05")
     assert data.approvals == 204 and (data.ideas_accepted, len(data.accepted_ideas)) == (201, 20)
-    from bot.blocks.digest import staff_digest
+    from bot.features.digest.blocks import staff_digest
 
     _, blocks = staff_digest(data)
     assert "…and 181 more" in str(blocks) and len(blocks) <= 50
@@ -379,7 +383,7 @@ def test_cli_says_when_slack_refused_the_digest_and_leaves_the_month_to_post_aga
 def test_cli_says_what_is_left_waiting_for_slack_and_what_was_refused(runtime, settings, config, slack, capsys):
     from datetime import date
 
-    from bot.models.core import OutboxMessage
+    from bot.outbox.models import OutboxMessage
 
     seed_month(runtime)
     slack.fail("chat.postMessage", status=429, retry_after=60)  # the staff post waits
@@ -399,7 +403,7 @@ def test_cli_says_what_is_left_waiting_for_slack_and_what_was_refused(runtime, s
 def test_cli_stops_before_using_the_month_when_the_token_is_refused(runtime, settings, config, slack, capsys):
     from datetime import date
 
-    from bot.settings import ConfigError
+    from bot.core.errors import ConfigError
 
     seed_month(runtime)
     slack.fail("auth.test", error="invalid_auth")
@@ -434,6 +438,6 @@ def test_export_shape(runtime, sender):
     tick(runtime, sender, local(2026, 5, 20, 12, 0))
     tick(runtime, sender, local(2026, 6, 1, 9, 0, 1))
     with runtime.session_factory() as session:
-        assert export.build(session)["digests"] == [
+        assert export_all(session)["digests"] == [
             {"month": "2026-05", "posted_at": local(2026, 6, 1, 9, 0, 1).isoformat()}
         ]

@@ -10,11 +10,12 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from bot.blocks.ids import ActionId, ShortcutId, ViewId
-from bot.errors import BadInput
-from bot.models.escalations import Escalation
-from bot.services import escalations as service
-from bot.services import export
+from bot.app import export_all
+from bot.core import export
+from bot.core.errors import BadInput
+from bot.features.escalations import service
+from bot.features.escalations.models import Escalation
+from bot.slack.ids import ActionId, ShortcutId, ViewId
 
 # Monday 4 March 2024, 10:00 in Budapest (UTC+1): the weekday shift runs, week 9 of the rota: Ben.
 MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
@@ -98,7 +99,7 @@ def test_outside_shift_hours_the_lead_is_assigned(driver, slack, runtime):
 
 def test_crisis_tells_every_strategist_at_once(driver, slack, runtime, frozen):
     with runtime.session_factory() as session, session.begin():
-        from bot.services import roles
+        from bot.features.roles import service as roles
 
         roles.add(session, "U0STRAT2", "strategist", by=None, now=MONDAY_10)
     driver.command("/escalate", "support CRISIS Data leak rumours trending", user="U0ANNA")
@@ -445,8 +446,8 @@ def test_export_has_the_documented_keys(driver, runtime, frozen):
     driver.command("/escalate", "resolve 1", user="U0PRLEAD")
     driver.command("/escalate", "Still open", user="U0COMMUNITY")
     with runtime.session_factory() as session:
-        data = export.build(session)
-        since = export.build(session, since=MONDAY_10 + timedelta(minutes=5))
+        data = export_all(session)
+        since = export_all(session, since=MONDAY_10 + timedelta(minutes=5))
     first, second = data["escalations"]
     assert {
         "id",

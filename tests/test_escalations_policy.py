@@ -10,10 +10,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.blocks.ids import ActionId
-from bot.models.escalations import Escalation
-from bot.runtime import Runtime
-from bot.scheduler.runner import run_jobs
+from bot.app import run_jobs
+from bot.features.escalations.models import Escalation
+from bot.slack.ids import ActionId
+from bot.slack.runtime import Runtime
 from tests.conftest import make_config
 
 MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # Ben is on the weekday shift
@@ -190,7 +190,7 @@ def test_with_nobody_on_shift_it_starts_at_the_lead_and_climbs_on_to_the_strateg
 
 
 def test_a_timeout_under_a_minute_is_named_in_seconds():
-    from bot.services.escalations import _wait_text
+    from bot.features.escalations.service import _wait_text
 
     assert (_wait_text(timedelta(seconds=30)), _wait_text(timedelta(minutes=15))) == ("30 s", "15 min")
     assert _wait_text(timedelta(seconds=90)) == "1.5 min"
@@ -209,7 +209,7 @@ def test_after_the_scheduler_was_down_the_missed_levels_follow_at_once(driver, s
 def test_a_level_with_nobody_in_it_is_skipped_when_climbing(runtime, slack, sender, frozen):
     import dataclasses
 
-    from bot.slack.app import create_app
+    from bot.app import create_app
     from tests.driver import SlackDriver
 
     teams = {**make_config().model_dump()["teams"], "legal": {"members": ["U0LIZ"], "channel": "C0LEGAL"}}

@@ -17,12 +17,12 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.blocks.ids import ActionId
-from bot.db import transaction
-from bot.models.core import OutboxMessage, SlackMessage
-from bot.scheduler.runner import run_jobs
-from bot.services import export, roles
-from bot.slack.sender import METADATA_EVENT
+from bot.app import export_all, run_jobs
+from bot.core.db import transaction
+from bot.features.roles import service as roles
+from bot.outbox.models import OutboxMessage, SlackMessage
+from bot.outbox.sender import METADATA_EVENT
+from bot.slack.ids import ActionId
 from tests.conftest import _empty, make_config
 
 DRAFTS, IDEAS, ESCALATE, STAFF, CHECKLIST = "C0DRAFTS", "C0IDEAS", "C0ESCALATE", "C0STAFF", "C0CHECKLIST"
@@ -267,7 +267,7 @@ def test_a_day_while_slack_fails_delivers_everything_once_and_in_order(runtime, 
 
 def _export(runtime) -> dict[str, Any]:
     with runtime.session_factory() as session:
-        return export.build(session)
+        return export_all(session)
 
 
 # -- Slack's retries of every event type --------------------------------------------------------
@@ -479,22 +479,21 @@ def _snapshot(runtime, slack) -> tuple[dict[str, Any], list[tuple[str, dict[str,
 @pytest.fixture
 def handled(monkeypatch) -> list[str]:
     """Every event that reached teambot's feature code (after the event_id claim)."""
-    from bot.listeners import approvals as approvals_listener
-    from bot.listeners import events
+    from bot.slack import events
 
     seen: list[str] = []
-    on_reaction, on_message = events._reaction, approvals_listener.on_message
+    on_reaction, on_message = events._reaction, events._message
 
-    def counting_reaction(event, context, *, added):
+    def counting_reaction(handlers, event, context, *, added):
         seen.append(event["type"])
-        return on_reaction(event, context, added=added)
+        return on_reaction(handlers, event, context, added=added)
 
-    def counting_message(req, event):
+    def counting_message(handlers, event, context):
         seen.append(event.get("subtype") or "message")
-        return on_message(req, event)
+        return on_message(handlers, event, context)
 
     monkeypatch.setattr(events, "_reaction", counting_reaction)
-    monkeypatch.setattr(approvals_listener, "on_message", counting_message)
+    monkeypatch.setattr(events, "_message", counting_message)
     return seen
 
 

@@ -9,11 +9,13 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.blocks.ids import ActionId
-from bot.models.approvals import Draft
-from bot.models.escalations import Escalation, Handoff, ShiftNote
-from bot.scheduler.runner import run_jobs
-from bot.services import approvals, export
+from bot.app import export_all, run_jobs
+from bot.features.approvals import service as approvals
+from bot.features.approvals.models import Draft
+from bot.features.escalations.models import Escalation
+from bot.features.handoffs.models import Handoff
+from bot.features.shifts.models import ShiftNote
+from bot.slack.ids import ActionId
 from tests.conftest import make_config
 
 MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # Budapest 10:00; Ben's week on the weekday rota
@@ -201,7 +203,7 @@ def test_acknowledge_handoff_button(driver, slack, runtime, frozen):
     driver.click(ActionId.HANDOFF_ACK, "1", user="U0ANNA", channel="D0ANNA")
     assert "already acknowledged" in slack.ephemerals("U0ANNA")[-1].text
     with runtime.session_factory() as session:
-        (exported,) = export.build(session)["handoffs"]
+        (exported,) = export_all(session)["handoffs"]
     assert exported["id"] == 1 and exported["team"] == "support"
     assert (exported["from_user"], exported["to_user"]) == ("U0BEN", "U0ANNA")
     assert exported["created_at"] == "2024-03-04T09:00:00+00:00"

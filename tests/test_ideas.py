@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot.blocks.ids import ActionId, ShortcutId, ViewId
-from bot.models.core import SlackMessage
-from bot.models.ideas_checklists import Idea, IdeaVote
-from bot.services import export
+from bot.app import export_all
+from bot.features.ideas.models import Idea, IdeaVote
+from bot.outbox.models import SlackMessage
+from bot.slack.ids import ActionId, ShortcutId, ViewId
 
 IDEAS = "C0IDEAS"
 
@@ -184,8 +184,8 @@ def test_votes_one_per_person_author_excluded_skin_tones_folded(driver, slack, r
 
 
 def test_a_vote_from_before_variants_were_recorded_lasts_until_its_own_reaction_is_removed(driver, runtime):
-    from bot.clock import utcnow
-    from bot.models.ideas_checklists import IdeaVote, IdeaVoteReaction
+    from bot.core.clock import utcnow
+    from bot.features.ideas.models import IdeaVote, IdeaVoteReaction
 
     driver.command("/idea", "Weekly tips thread", user="U0ANNA")
     ts = _idea_ts(runtime, 1)
@@ -354,7 +354,7 @@ def test_export_shape(driver, runtime, history):
     driver.reaction("U0BEN", "+1", IDEAS, _idea_ts(runtime, 1))
     driver.command("/idea", "decline 1 not now", user="U0CONTENT")
     with runtime.session_factory() as session:
-        [row] = export.build(session)["ideas"]
+        [row] = export_all(session)["ideas"]
     assert {k: row[k] for k in ("id", "author", "submitted_by", "text", "votes", "status")} == {
         "id": 1,
         "author": "U0PAT",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from bot.models.escalations import Escalation
-from bot.slack.app import create_app
+from bot.app import create_app
+from bot.features.escalations.models import Escalation
 from tests.conftest import make_config
 from tests.driver import SlackDriver
 

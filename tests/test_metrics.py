@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot import cli, digest_cli
-from bot.models.approvals import Draft
-from bot.models.ideas_checklists import PostMetric
+from bot.cli import main as cli
+from bot.cli import reports as digest_cli
+from bot.features.approvals.models import Draft
+from bot.features.metrics.models import PostMetric
 
 DRAFTS = "C0DRAFTS"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.models import Base
+import bot.app  # noqa: F401  (importing the app registers every feature's tables)
+from bot.core.orm import Base
 
 # SQLite does not enforce a VARCHAR's length, so migration 0005 leaves its column as it was.
 SQLITE_ONLY = {("escalations", "link")}
@@ -25,7 +26,7 @@ def test_0006_marks_the_votes_cast_before_it(tmp_path):
     from alembic import command
     from sqlalchemy import text
 
-    from bot.db import alembic_config, make_engine
+    from bot.core.db import alembic_config, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'older.db'}")
     command.upgrade(alembic_config(engine), "0005")

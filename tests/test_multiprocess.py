@@ -24,12 +24,14 @@ from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy import Engine, func, select
 
-from bot.clock import utcnow
-from bot.db import make_engine, make_session_factory, transaction
-from bot.models.approvals import Draft
-from bot.models.core import OutboxMessage, ProcessedEvent, SchedulerLease
-from bot.outbox import Outbox
-from bot.slack.app import create_app
+from bot.app import create_app
+from bot.core.clock import utcnow
+from bot.core.db import make_engine, make_session_factory, transaction
+from bot.features.approvals.models import Draft
+from bot.outbox.models import OutboxMessage
+from bot.outbox.queue import Outbox
+from bot.scheduler.models import SchedulerLease
+from bot.slack.models import ProcessedEvent
 from tests.conftest import throwaway_postgres_database
 from tests.fake_slack import FakeSlack, start_fake_slack
 from tests.test_http_server import BotProcess, bot_env, draft_event, draft_payload, free_port

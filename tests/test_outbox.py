@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import utcnow
-from bot.db import transaction
-from bot.models.core import OutboxMessage, SlackMessage
-from bot.outbox import Outbox
-from bot.slack.sender import OutboxSender
+from bot.core.clock import utcnow
+from bot.core.db import transaction
+from bot.outbox.models import OutboxMessage, SlackMessage
+from bot.outbox.queue import Outbox
+from bot.outbox.sender import OutboxSender
 
 
 def _enqueue(runtime, fn):

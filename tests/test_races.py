@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from bot.blocks.ids import ActionId
-from bot.models.core import SlackMessage
-from bot.models.escalations import Escalation
-from bot.models.ideas_checklists import IdeaVote
-from bot.services import export
+from bot.app import export_all
+from bot.features.escalations.models import Escalation
+from bot.features.ideas.models import IdeaVote
+from bot.outbox.models import SlackMessage
 from bot.slack.app import UNEXPECTED
+from bot.slack.ids import ActionId
 from tests.conftest import BASE_CONFIG, make_config
 from tests.driver import TEAM, signed_headers
 
@@ -120,7 +120,7 @@ def _no_errors(slack, records: list[logging.LogRecord]) -> None:
 
 def _export(runtime) -> dict[str, Any]:
     with runtime.session_factory() as session:
-        return export.build(session)
+        return export_all(session)
 
 
 # -- approvals ----------------------------------------------------------------------------------

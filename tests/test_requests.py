@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.listeners import team as team_listener
+from bot.features.roles import listeners as team_listener
 from tests.driver import signed_headers
 
 
@@ -77,7 +77,7 @@ def test_unexpected_error_is_an_apology_not_a_5xx(driver, monkeypatch, caplog):
 
 
 def test_unexpected_error_in_an_event_tells_the_person(driver, slack, monkeypatch):
-    from bot.listeners import approvals as approvals_listener
+    from bot.features.approvals import listeners as approvals_listener
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
@@ -96,7 +96,7 @@ def test_events_nobody_listens_to_are_acknowledged(driver):
 
 
 def test_long_lists_are_cut_at_twenty(driver):
-    from bot.blocks.common import list_sections
+    from bot.slack.blocks import list_sections
 
     blocks = list_sections("*Header*", [f"line {i}" for i in range(45)], "empty")
     text = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
@@ -105,7 +105,7 @@ def test_long_lists_are_cut_at_twenty(driver):
 
 
 def test_lists_that_would_need_too_many_blocks_count_the_rest():
-    from bot.blocks.common import list_sections
+    from bot.slack.blocks import list_sections
 
     lines = [f"entry {i:02d} " + "x" * 880 for i in range(25)]
     blocks = list_sections("*Header*", lines, "empty", max_blocks=4)

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import utcnow
-from bot.db import transaction
+from bot.core.clock import utcnow
+from bot.core.db import transaction
 from bot.scheduler import leader
 
 
@@ -54,7 +54,7 @@ def test_first_start_is_recorded_once(runtime):
 
 @pytest.mark.parametrize("ticks", [1, 3])
 def test_run_jobs_is_idempotent(runtime, sender, slack, ticks):
-    from bot.scheduler.runner import run_jobs
+    from bot.app import run_jobs
 
     now = utcnow()
     for _ in range(ticks):
@@ -64,10 +64,11 @@ def test_run_jobs_is_idempotent(runtime, sender, slack, ticks):
 
 
 def test_housekeeping_forgets_old_events_and_delivered_posts(runtime, sender, slack):
-    from bot.models.core import OutboxMessage, ProcessedEvent
-    from bot.outbox import Outbox
-    from bot.runtime import JobContext
-    from bot.scheduler.jobs import housekeeping
+    from bot.app import housekeep as housekeeping
+    from bot.outbox.models import OutboxMessage
+    from bot.outbox.queue import Outbox
+    from bot.scheduler.context import JobContext
+    from bot.slack.models import ProcessedEvent
 
     old = utcnow() - timedelta(days=31)
     with transaction(runtime.session_factory) as session:

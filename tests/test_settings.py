@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, Settings, load_config, load_settings
+from bot.core.config import load_config
+from bot.core.env import Settings, load_settings
+from bot.core.errors import ConfigError
 
 GOOD = Path(__file__).resolve().parent.parent / "config" / "teambot.toml"
 

@@ -10,8 +10,9 @@ from freezegun import freeze_time
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.models.escalations import Escalation, ShiftNote
-from bot.services import shifts
+from bot.features.escalations.models import Escalation
+from bot.features.shifts import service as shifts
+from bot.features.shifts.models import ShiftNote
 from tests.conftest import make_config
 
 MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # Budapest 10:00; week 9 of the rota: Ben

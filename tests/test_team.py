@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import select
 
-from bot.models.core import RoleMember
+from bot.features.roles.models import RoleMember
 
 
 def _holders(runtime, role):
@@ -101,9 +101,9 @@ def test_channel_ping_in_arguments_is_not_echoed(driver, slack):
 
 
 def test_config_seed_only_adds(runtime):
-    from bot.clock import utcnow
-    from bot.db import transaction
-    from bot.services import roles
+    from bot.core.clock import utcnow
+    from bot.core.db import transaction
+    from bot.features.roles import service as roles
 
     with transaction(runtime.session_factory) as session:
         roles.remove(session, "U0CONTENT", "content_manager")

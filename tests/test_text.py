@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import (
+from bot.core.text import (
     emoji_base,
     escape_raw,
     for_display,
@@ -65,7 +65,7 @@ def test_ids_beyond_the_store_are_not_ids():
 
 
 def test_nul_characters_are_removed_from_requests():
-    from bot.text import without_nul
+    from bot.core.text import without_nul
 
     assert without_nul({"a": ["x\x00y", {"b": "\x00"}], "n": 1}) == {"a": ["xy", {"b": ""}], "n": 1}
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cron import cron_trigger
-from bot.scheduler.wallclock import due_between, latest_due, next_due
+from bot.core.calendar import due_between, latest_due, next_due
+from bot.core.cron import cron_trigger
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import insert_unless_present
-from bot.models.core import SchedulerLease, SchedulerState
+from bot.core.db import insert_unless_present
+from bot.scheduler.models import SchedulerLease, SchedulerState
 
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=30)

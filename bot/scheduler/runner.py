@@ -5,29 +5,30 @@ share a job store between processes), so nothing about them lives in memory."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import utcnow
-from bot.db import transaction
-from bot.runtime import JobContext, Runtime
+from bot.core.clock import utcnow
+from bot.core.db import transaction
+from bot.outbox.sender import worker_id
 from bot.scheduler import leader
-from bot.scheduler.jobs import JOBS
-from bot.slack.sender import worker_id
+from bot.scheduler.context import Job, JobContext
+from bot.slack.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
 
 
-def run_jobs(runtime: Runtime, now: datetime) -> None:
+def run_jobs(runtime: Runtime, now: datetime, jobs: Sequence[Job]) -> None:
     """Run every job once for `now` (also the entry point tests use with frozen time)."""
     ctx = JobContext(runtime.config, runtime.session_factory, now)
     with transaction(ctx.session_factory) as session:
         leader.first_started_at(session, now)
-    for job in JOBS:
+    for job in jobs:
         try:
             job(ctx)
         except Exception:
@@ -36,8 +37,9 @@ def run_jobs(runtime: Runtime, now: datetime) -> None:
 
 
 class SchedulerService:
-    def __init__(self, runtime: Runtime, owner: str | None = None):
+    def __init__(self, runtime: Runtime, jobs: Sequence[Job], owner: str | None = None):
         self.runtime = runtime
+        self.jobs = tuple(jobs)
         self.owner = owner or worker_id()
         self.leading = False
         self._scheduler = BackgroundScheduler(timezone="UTC")
@@ -56,7 +58,7 @@ class SchedulerService:
             log.info("scheduler: %s leader", "became" if leading else "is no longer")
             self.leading = leading
         if leading:
-            run_jobs(self.runtime, now)
+            run_jobs(self.runtime, now, self.jobs)
 
     def start(self) -> None:
         self._scheduler.start()

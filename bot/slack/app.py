@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -13,11 +14,10 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import DomainError
-from bot.listeners import register_all
-from bot.outbox import Outbox
-from bot.runtime import Runtime
+from bot.core.errors import DomainError
+from bot.outbox.queue import Outbox
 from bot.slack.middleware import SessionPerRequestApp, claim_event, deduplicate_events
+from bot.slack.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ class BotIdentity:
             return dict(self._ids or {})
 
 
-def create_app(runtime: Runtime) -> App:
+def create_app(runtime: Runtime, register: Callable[[App], None]) -> App:
+    """The Bolt app for `runtime`; `register` adds the features' listeners (see `bot.app`)."""
     secret = runtime.settings.slack_signing_secret
     identity = BotIdentity(runtime.client)
     bolt_logger = logging.getLogger("teambot.bolt")
@@ -82,7 +83,7 @@ def create_app(runtime: Runtime) -> App:
     bolt_logger.setLevel(level)
     app.use(deduplicate_events)
     app.error(handle_error)
-    register_all(app)
+    register(app)
     return app
 
 

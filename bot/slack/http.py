@@ -83,7 +83,7 @@ def listen(app: App, engine: Engine, signing_secret: str, host: str, port: int, 
     """Bind the port (a ConfigError when it cannot be had), before anything else starts."""
     from waitress import create_server
 
-    from bot.settings import ConfigError
+    from bot.core.errors import ConfigError
 
     application = wsgi_app(app, engine, signing_secret)
     try:
@@ -100,7 +100,7 @@ def listen_for_health(engine: Engine, host: str, port: int) -> Any:
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-    from bot.settings import ConfigError
+    from bot.core.errors import ConfigError
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True

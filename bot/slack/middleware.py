@@ -17,13 +17,13 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import utcnow
-from bot.db import insert_unless_present
-from bot.models.core import ProcessedEvent
-from bot.outbox import Outbox
-from bot.settings import TeamConfig
+from bot.core.clock import utcnow
+from bot.core.config import TeamConfig
+from bot.core.db import insert_unless_present
+from bot.core.text import escape_raw, without_nul
+from bot.outbox.queue import Outbox
+from bot.slack.models import ProcessedEvent
 from bot.slack.signature import timestamp_is_a_number
-from bot.text import escape_raw, without_nul
 
 log = logging.getLogger(__name__)
 EVENT_MEMORY = timedelta(hours=24)

@@ -1,0 +1,168 @@
+"""The composition root: the features teambot is made of, listed once. Everything that needs "all
+the features" (the Bolt app's listeners, the event routing, the scheduler's jobs, the export
+sections, the tables) reads this list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import ModuleType
+from typing import Any
+
+from slack_bolt import App
+from sqlalchemy.orm import Session
+
+from bot.core import export
+from bot.core.export import Section
+from bot.features.approvals import jobs as approvals_jobs
+from bot.features.approvals import listeners as approvals_listeners
+from bot.features.approvals import models as approvals_models
+from bot.features.approvals import service as approvals_service
+from bot.features.checklists import jobs as checklists_jobs
+from bot.features.checklists import listeners as checklists_listeners
+from bot.features.checklists import models as checklists_models
+from bot.features.checklists import service as checklists_service
+from bot.features.digest import jobs as digest_jobs
+from bot.features.digest import models as digest_models
+from bot.features.digest import service as digest_service
+from bot.features.escalations import jobs as escalations_jobs
+from bot.features.escalations import listeners as escalations_listeners
+from bot.features.escalations import models as escalations_models
+from bot.features.escalations import service as escalations_service
+from bot.features.handoffs import jobs as handoffs_jobs
+from bot.features.handoffs import models as handoffs_models
+from bot.features.handoffs import service as handoffs_service
+from bot.features.ideas import listeners as ideas_listeners
+from bot.features.ideas import models as ideas_models
+from bot.features.ideas import service as ideas_service
+from bot.features.metrics import listeners as metrics_listeners
+from bot.features.metrics import models as metrics_models
+from bot.features.metrics import service as metrics_service
+from bot.features.roles import listeners as roles_listeners
+from bot.features.roles import models as roles_models
+from bot.features.roles import service as roles_service
+from bot.features.shifts import listeners as shifts_listeners
+from bot.features.shifts import models as shifts_models
+from bot.features.shifts import service as shifts_service
+from bot.outbox import models as outbox_models
+from bot.scheduler import housekeeping, runner
+from bot.scheduler import models as scheduler_models
+from bot.scheduler.context import Job
+from bot.slack import app as slack_app
+from bot.slack import events
+from bot.slack import models as slack_models
+from bot.slack.events import MessageHandler, ReactionHandler
+from bot.slack.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Feature:
+    """What one feature adds to the running bot."""
+
+    name: str
+    models: ModuleType
+    register: Callable[[App], None] | None = None
+    jobs: tuple[Job, ...] = ()
+    # The export's sections, in the order they appear in `teambot export`.
+    export: Mapping[str, Section] = field(default_factory=dict)
+    on_reaction: ReactionHandler | None = None
+    on_message: MessageHandler | None = None
+    # LIKE patterns of outbox dedupe keys that housekeeping keeps (the feature's own records).
+    kept_outbox_keys: tuple[str, ...] = ()
+
+
+# The order is the export's order of sections, the order jobs run in and the order listeners are
+# tried in.
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "approvals",
+        approvals_models,
+        approvals_listeners.register,
+        approvals_jobs.JOBS,
+        {"drafts": approvals_service.export_drafts},
+        on_reaction=approvals_listeners.on_reaction,
+        on_message=approvals_listeners.on_message,
+    ),
+    Feature(
+        "escalations",
+        escalations_models,
+        escalations_listeners.register,
+        escalations_jobs.JOBS,
+        {"escalations": escalations_service.export_escalations},
+        on_reaction=escalations_listeners.on_reaction,
+    ),
+    Feature("handoffs", handoffs_models, None, handoffs_jobs.JOBS, {"handoffs": handoffs_service.export}),
+    Feature(
+        "ideas",
+        ideas_models,
+        ideas_listeners.register,
+        (),
+        {"ideas": ideas_service.export},
+        on_reaction=ideas_listeners.on_reaction,
+    ),
+    Feature(
+        "checklists",
+        checklists_models,
+        checklists_listeners.register,
+        checklists_jobs.JOBS,
+        {"checklist_runs": checklists_service.export},
+    ),
+    Feature(
+        "digest",
+        digest_models,
+        None,
+        digest_jobs.JOBS,
+        {"digests": digest_service.export},
+        kept_outbox_keys=(digest_service.OUTBOX_KEYS,),
+    ),
+    # Beyond the documented minimum of the export, so a backup holds everything the team entered.
+    Feature("metrics", metrics_models, metrics_listeners.register, (), {"post_metrics": metrics_service.export}),
+    Feature("roles", roles_models, roles_listeners.register, (), {"roles": roles_service.export}),
+    Feature("shifts", shifts_models, shifts_listeners.register, (), {"shift_notes": shifts_service.export_notes}),
+)
+
+# Tables that belong to no feature; with the features' models, importing this module registers
+# every table on `Base.metadata` (Alembic and the tests rely on that).
+PLATFORM_MODELS = (outbox_models, scheduler_models, slack_models)
+
+housekeep = housekeeping.job(kept_outbox_keys=tuple(key for f in FEATURES for key in f.kept_outbox_keys))
+
+JOBS: tuple[Job, ...] = (
+    housekeep,
+    *(job for feature in FEATURES for job in feature.jobs),
+)
+
+EXPORT_SECTIONS: dict[str, Section] = {name: section for f in FEATURES for name, section in f.export.items()}
+
+
+def register_features(app: App) -> None:
+    # Bolt tries listeners in order, and reactions and messages are most of the traffic: their
+    # routers come first (one `message` and one reaction listener fan out to the features).
+    events.register(
+        app,
+        [f.on_reaction for f in FEATURES if f.on_reaction is not None],
+        [f.on_message for f in FEATURES if f.on_message is not None],
+    )
+    for feature in FEATURES:
+        if feature.register is not None:
+            feature.register(app)
+
+
+def create_app(runtime: Runtime) -> App:
+    """The Bolt app serving every feature."""
+    return slack_app.create_app(runtime, register_features)
+
+
+def run_jobs(runtime: Runtime, now: datetime) -> None:
+    """Every scheduled job once for `now` (what each scheduler tick does; tests call it with frozen time)."""
+    runner.run_jobs(runtime, now, JOBS)
+
+
+def scheduler(runtime: Runtime) -> runner.SchedulerService:
+    return runner.SchedulerService(runtime, JOBS)
+
+
+def export_all(session: Session, since: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every record, in the documented shape (`teambot export`)."""
+    return export.build(session, EXPORT_SECTIONS, since)

@@ -1,0 +1,1 @@
+"""The `teambot` command, one module per group of subcommands."""

@@ -1,0 +1,119 @@
+"""`teambot digest` and `teambot import-metrics`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.core.clock import utcnow
+from bot.core.config import TeamConfig
+from bot.core.env import Settings
+from bot.core.errors import ConfigError
+from bot.core.text import names_list
+
+
+def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: bool) -> int:
+    """Build the digest of `month` (default: the last complete month, team time). With `dry_run`
+    print it; else post it through the outbox (once per month, ever) and send the outbox."""
+    from bot.core.db import NO_DATABASE, database_file_missing, open_database, transaction
+    from bot.features.digest import service as digest
+    from bot.features.digest.blocks import dry_run_text
+    from bot.outbox.queue import Outbox
+    from bot.outbox.sender import OutboxSender
+    from bot.slack.runtime import Runtime
+
+    now = utcnow()
+    latest = digest.last_complete_month(now, config.tz)
+    key = digest.month_key(month) if month else latest
+    if key > latest and not dry_run:
+        # Posting a month that has not ended would use up its one digest with partial figures.
+        print(
+            f"teambot: {key} has not ended yet (team time); the latest month to post is {latest}. "
+            "Use --dry-run to preview it.",
+            file=sys.stderr,
+        )
+        return 2
+    if database_file_missing(settings.database_url):
+        raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
+    engine = open_database(settings.database_url)
+    if dry_run:
+        from bot.core.db import make_session_factory
+
+        with make_session_factory(engine)() as session:
+            data = digest.build(session, config, key)
+        sys.stdout.write(dry_run_text(data, config.channels.digest, config.digest.leaders))
+        return 0
+    runtime = Runtime.build(settings, config, engine)
+    runtime.check_token()  # a refused token stops here, before the month is used up
+    with transaction(runtime.session_factory) as session:
+        if digest.delivery(session, key).staff_refused:
+            digest.release(session, key)  # an earlier attempt that Slack refused does not count
+        previous = digest.already_posted(session, key)
+        posted = previous is None and digest.post(session, Outbox(session, now), config, key, now)
+    if not posted:
+        when = f" on {previous.posted_at.astimezone(config.tz):%Y-%m-%d %H:%M}" if previous else ""
+        print(f"teambot: the digest for {key} was already posted{when}; use --dry-run to see it", file=sys.stderr)
+        return 1
+    OutboxSender(runtime.session_factory, runtime.client).drain()
+    with transaction(runtime.session_factory) as session:
+        delivery = digest.delivery(session, key)
+        if delivery.staff_refused:
+            # Slack refused the staff post itself (e.g. teambot is not in the channel): the month
+            # is not used up, so the digest can be posted once the cause is fixed.
+            digest.release(session, key)
+    where = f"in {config.channels.digest} and to {len(config.digest.leaders)} leader(s)"
+    if delivery.staff_refused:
+        print(
+            f"teambot: Slack refused the digest for {key} in {config.channels.digest} ({delivery.staff_refused}); "
+            "nothing is marked as posted: fix that and run this again",
+            file=sys.stderr,
+        )
+        return 1
+    if delivery.refused:
+        refused = ", ".join(f"{who} ({error})" for who, error in delivery.refused.items())
+        print(f"teambot: posted the digest for {key} {where}, but Slack refused: {refused}", file=sys.stderr)
+        return 1
+    if delivery.waiting:
+        print(
+            f"queued the digest for {key} {where}: {delivery.sent} message(s) sent, {delivery.waiting} waiting for "
+            "Slack (rate limit or outage); `teambot run` or `teambot scheduler` sends them"
+        )
+        return 0
+    print(f"posted the digest for {key} {where} ({delivery.sent} message(s) sent)")
+    return 0
+
+
+def import_metrics(settings: Settings, path: Path) -> int:
+    """Import a CSV of post performance: every row or, if any row is bad, none."""
+    from bot.core.db import NO_DATABASE, database_file_missing, make_session_factory, open_database
+    from bot.features.metrics import service as metrics
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        print(f"teambot: {path} does not exist", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"teambot: cannot read {path}: {exc.__class__.__name__} (it must be a UTF-8 CSV file)", file=sys.stderr)
+        return 2
+    if database_file_missing(settings.database_url):
+        raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
+    engine = open_database(settings.database_url)
+    with make_session_factory(engine)() as session:
+        # One transaction: committed only when every row is good.
+        result = metrics.import_csv(session, text, utcnow())
+        if result.errors:
+            session.rollback()
+        else:
+            session.commit()
+        if result.errors:
+            for error in result.errors:
+                print(f"{path}: {error}", file=sys.stderr)
+            print(f"teambot: nothing was imported ({len(result.errors)} bad row(s))", file=sys.stderr)
+            return 1
+    print(f"imported {result.rows} row(s) for {len(result.drafts)} draft(s) from {path}")
+    if result.skipped:
+        lines = names_list([str(line) for line in result.skipped])
+        print(f"skipped {len(result.skipped)} row(s) whose URL matches no draft published from teambot (line {lines})")
+    return 0

@@ -1,0 +1,333 @@
+"""The team's configuration file (TOML), checked at start-up: every key, its type and its default."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.core.cron import cron_trigger, either_day
+from bot.core.errors import ConfigError
+
+ROLES = ("strategist", "content_manager", "community_manager", "analyst", "coordinator")
+
+
+Role = Literal["strategist", "content_manager", "community_manager", "analyst", "coordinator"]
+
+
+Severity = Literal["low", "normal", "high", "crisis"]
+
+
+SEVERITIES: tuple[str, ...] = ("low", "normal", "high", "crisis")
+
+
+EscalationLevel = Literal["on_shift", "lead", "strategist"]
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _check_user_id(value: str) -> str:
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+        raise ValueError(f"{value!r} is not a Slack user id (like U0123ABCD)")
+    return value
+
+
+def _check_channel_id(value: str) -> str:
+    if not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
+        raise ValueError(f"{value!r} is not a Slack channel id (like C0123ABCD)")
+    return value
+
+
+def _check_cron(value: str) -> str:
+    try:
+        trigger = cron_trigger(value, UTC)
+    except ValueError as exc:
+        raise ValueError(f"bad cron expression {value!r}: {exc}") from None
+    # `0 9 30 2 *` (30 February) parses but never runs; anything real runs within 8 years (29
+    # February can be that far apart, around 2100).
+    first = trigger.get_next_fire_time(None, datetime.now(UTC))
+    if first is None or first > datetime.now(UTC) + timedelta(days=8 * 366):
+        raise ValueError(f"cron expression {value!r} never runs")
+    if either_day(value):
+        # Some cron dialects (and earlier teambot) need both days to match: say which rule applies.
+        logging.getLogger("teambot").warning(
+            "cron %r runs when either its day of the month or its day of the week matches, as cron does", value
+        )
+    return value
+
+
+def _check_emoji(value: str) -> str:
+    value = value.strip(":")
+    if not re.fullmatch(r"[a-z0-9_+\-']+", value):
+        raise ValueError(f"{value!r} is not an emoji name (like white_check_mark)")
+    return value
+
+
+UserId = Annotated[str, AfterValidator(_check_user_id)]
+
+
+ChannelId = Annotated[str, AfterValidator(_check_channel_id)]
+
+
+Cron = Annotated[str, AfterValidator(_check_cron)]
+
+
+Emoji = Annotated[str, AfterValidator(_check_emoji)]
+
+
+Minutes = Annotated[float, Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Channels(_Section):
+    drafts: ChannelId
+    escalations: ChannelId
+    ideas: ChannelId
+    checklists: ChannelId
+    digest: ChannelId
+
+
+class Roles(_Section):
+    strategist: list[UserId] = []
+    content_manager: list[UserId] = []
+    community_manager: list[UserId] = []
+    analyst: list[UserId] = []
+    coordinator: list[UserId] = []
+
+
+class Approval(_Section):
+    chain: list[Role] = Field(default=["content_manager", "strategist"], min_length=1)
+    approve_emoji: Emoji = "white_check_mark"
+    reject_emoji: Emoji = "x"
+    changes_emoji: Emoji = "memo"
+    remind_after_minutes: Minutes = 240
+
+
+class AckTimeouts(_Section):
+    crisis: Minutes = 5
+    high: Minutes = 15
+    normal: Minutes = 60
+    low: Minutes = 240
+
+
+class Escalation(_Section):
+    emoji: Emoji = "rotating_light"
+    default_team: str = "support"
+    levels: list[EscalationLevel] = Field(default=["on_shift", "lead", "strategist"], min_length=1)
+    ack_timeout_minutes: AckTimeouts = AckTimeouts()
+
+
+class Team(_Section):
+    lead: UserId | None = None
+    members: list[UserId] = []
+    channel: ChannelId | None = None
+
+
+class Shift(_Section):
+    team: str
+    name: str
+    days: list[Weekday] = Field(min_length=1)
+    start: time
+    end: time
+    members: list[UserId] = Field(min_length=1)
+    rotation_start: date = date(2024, 1, 1)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _parse_clock(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not re.fullmatch(r"\d{1,2}:\d{2}", value):
+                raise ValueError(f"{value!r} is not a time of day like 09:00")
+            return value.zfill(5)  # "9:00" as "09:00", the form pydantic reads
+        return value
+
+
+class Handoff(_Section):
+    ack_remind_after_minutes: Minutes = 30
+
+
+class Scheduler(_Section):
+    misfire_grace_minutes: Minutes = 60
+
+
+class Ideas(_Section):
+    emoji: Emoji = "bulb"
+    vote_emoji: Emoji = "+1"
+
+
+class Checklist(_Section):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    cron: Cron
+    channel: ChannelId | None = None
+    nudge_after_minutes: Minutes | None = None
+    items: list[Annotated[str, Field(min_length=1, max_length=75)]] = Field(min_length=1, max_length=40)
+
+
+DEFAULT_CHECKLISTS = [
+    Checklist(
+        name="daily",
+        cron="0 9 * * mon-fri",
+        nudge_after_minutes=480,
+        items=[
+            "Check for a brewing crisis (complaints, negative spikes)",
+            "Compare mentions with a typical day: any spike?",
+            "Reply to comments, mentions and direct messages",
+            "Check today's KPIs (reach, engagement, response time)",
+        ],
+    ),
+    Checklist(
+        name="weekly",
+        cron="0 10 * * mon",
+        nudge_after_minutes=1440,
+        items=[
+            "Find and thank brand advocates",
+            "Review new followers and customer activations",
+            "Pick the week's top content and share it with the team",
+        ],
+    ),
+    Checklist(
+        name="monthly",
+        cron="0 10 1 * *",
+        nudge_after_minutes=2880,
+        items=[
+            "Review our competitive position",
+            "Track campaign performance over time",
+            "Measure share of voice against competitors",
+        ],
+    ),
+    Checklist(
+        name="annual",
+        cron="0 10 2 1 *",
+        nudge_after_minutes=10080,
+        items=[
+            "Run the yearly market review",
+            "Review the channel mix: which networks to grow or drop",
+            "Set next year's social strategy and goals",
+        ],
+    ),
+]
+
+
+class Digest(_Section):
+    cron: Cron = "0 9 1 * *"
+    leaders: list[UserId] = []
+    top: int = Field(default=5, ge=1, le=20)
+    samples: int = Field(default=2, ge=0, le=5)
+
+
+class TeamConfig(_Section):
+    timezone: str = "UTC"
+    channels: Channels
+    roles: Roles = Roles()
+    approval: Approval = Approval()
+    escalation: Escalation = Escalation()
+    teams: dict[str, Team] = {}
+    shifts: list[Shift] = []
+    handoff: Handoff = Handoff()
+    scheduler: Scheduler = Scheduler()
+    ideas: Ideas = Ideas()
+    checklists: list[Checklist] = DEFAULT_CHECKLISTS
+    digest: Digest = Digest()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("teams")
+    @classmethod
+    def _team_names(cls, teams: dict[str, Team]) -> dict[str, Team]:
+        for name in teams:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]*", name):
+                raise ValueError(f"team name {name!r} must be lower-case letters, digits, - or _")
+            if name in SEVERITIES or name in ("list", "ack", "resolve", "reassign", "help"):
+                raise ValueError(f"team name {name!r} is reserved")
+        return teams
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> TeamConfig:
+        teams = self.team_names()
+        if self.escalation.default_team not in teams:
+            raise ValueError(f"escalation.default_team {self.escalation.default_team!r} is not a team")
+        for index, shift in enumerate(self.shifts):
+            if shift.team not in teams:
+                raise ValueError(f"shifts[{index}].team {shift.team!r} is not a team")
+        names = [c.name for c in self.checklists]
+        if len(names) != len(set(names)):
+            raise ValueError("checklists: two checklists share a name")
+        return self
+
+    def team_names(self) -> list[str]:
+        """Configured teams; the default escalation team exists even when no [teams] table names it."""
+        names = list(self.teams)
+        if not names:
+            names = [self.escalation.default_team]
+        return names
+
+    def team(self, name: str) -> Team:
+        return self.teams.get(name, Team())
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def checklist(self, name: str) -> Checklist | None:
+        return next((c for c in self.checklists if c.name == name), None)
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Budapest)") from None
+    return value
+
+
+def _describe(error: ValidationError, prefix: str) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"] if part != "__root__")
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "missing"
+    where = f"{prefix}: {location}" if location else prefix
+    return f"{where}: {message}"
+
+
+def load_config(path: Path, timezone_override: str | None = None) -> TeamConfig:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"TEAMBOT_CONFIG: {path} does not exist (copy config/teambot.toml and edit it)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"TEAMBOT_CONFIG: cannot read {path}: {exc.__class__.__name__}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if timezone_override:
+        raw["timezone"] = timezone_override
+    try:
+        return TeamConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, str(path))) from None

@@ -1,0 +1,183 @@
+"""Engine, sessions and migrations."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        in_memory = _sqlite_file(parsed) is None
+        # Every SQLite transaction holds the one write lock (BEGIN IMMEDIATE below), so a file
+        # database gets one pooled connection: threads then queue in the pool and are woken as soon
+        # as it is free, instead of polling SQLite's busy handler (whose sleeps of up to 100 ms
+        # made the slowest acknowledgements several times slower under concurrent load).
+        pool = {} if in_memory else {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **pool,
+        )
+        _configure_sqlite(engine, in_memory=in_memory)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over transaction control from pysqlite so BEGIN IMMEDIATE below is honoured.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Every transaction takes SQLite's write lock up front: a read-then-write transaction can
+        # then never fail half-way because another writer committed in between.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_database(url: str) -> Engine:
+    """The engine for DATABASE_URL with every migration applied. Whatever keeps the database from
+    being used (a bad URL, a missing driver, a server that refuses, a file that is not a database)
+    is one ConfigError; the URL itself is never shown, it may hold a password."""
+    from bot.core.errors import ConfigError
+
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+    except CommandError as exc:
+        # Typically a database migrated by a newer teambot than this one.
+        raise ConfigError(f"DATABASE_URL: the database's schema is not one this teambot knows ({exc})") from None
+    except (DBAPIError, ArgumentError, ModuleNotFoundError, ValueError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] or exc.__class__.__name__
+        if isinstance(exc, ModuleNotFoundError) or "Can't load plugin" in reason:
+            reason = "teambot supports sqlite:///PATH and postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
+        raise ConfigError(f"DATABASE_URL: cannot use the database ({reason})") from None
+    return engine
+
+
+NO_DATABASE = "there is no database at that path yet (`teambot run` or `teambot db upgrade` creates it)"
+
+
+def database_file_missing(url: str) -> bool:
+    """A SQLite DATABASE_URL whose file does not exist (yet): `teambot run` or `teambot db upgrade`
+    create it; commands that only read or add to the data (`export`, `digest`, `import-metrics`)
+    must not, or a mistyped path would quietly give an empty export instead of an error."""
+    try:
+        path = _sqlite_file(make_url(url))
+    except ArgumentError:
+        return False  # open_database says what is wrong with it
+    return path is not None and not Path(path).exists()
+
+
+def _sqlite_file(parsed: URL) -> str | None:
+    """The file of a SQLite URL; None for an in-memory database or another backend."""
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session committed on success and rolled back on any error (for jobs and CLI commands)."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def insert_unless_present(session: Session, model: type[Any], **values: Any) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING in one statement; True if the row was inserted. On
+    PostgreSQL a concurrent insert of the same key waits for the other transaction, then yields."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    key = list(model.__table__.primary_key.columns)
+    inserted = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(*key))
+    return inserted.first() is not None
+
+
+def upsert(session: Session, model: type[Any], **values: Any) -> None:
+    """INSERT, or UPDATE the other columns of the row with the same primary key, in one statement."""
+    statement = _upsert_statement(model.__table__, session.get_bind().dialect.name, tuple(sorted(values)))
+    session.execute(statement, values)
+
+
+@functools.cache
+def _upsert_statement(table: Table, dialect: str, columns: tuple[str, ...]) -> Any:
+    # Built once per table, backend and column set: on hot paths building the statement cost more
+    # than running it.
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    key = [column.name for column in table.primary_key.columns]
+    statement = insert(table)
+    changes = {name: statement.excluded[name] for name in columns if name not in key}
+    return statement.on_conflict_do_update(index_elements=key, set_=changes)
+
+
+def migrations_dir() -> Path:
+    """Alembic scripts: `migrations/` beside the package in a checkout, else the installed copy."""
+    source_tree = Path(__file__).resolve().parents[2] / "migrations"
+    if (source_tree / "env.py").is_file():
+        return source_tree
+    return Path(str(resources.files("bot.migrations")))
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["engine"] = engine
+    return config
+
+
+def lock_name(session: Session, name: str) -> None:
+    """Hold a lock on `name` until the transaction ends, for a rule the schema cannot enforce (two
+    differently written URLs of one post). PostgreSQL: a transaction-scoped advisory lock on the
+    name's hash; SQLite needs none, as each transaction there holds the one write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+# PostgreSQL advisory lock key held while migrating ("teambot" in ASCII, as a bigint).
+MIGRATION_LOCK_KEY = 0x74_65_61_6D_62_6F_74
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply pending migrations. Several processes starting at once on one PostgreSQL database
+    (web replicas and the scheduler) take turns: the first migrates, the others find it done.
+    On SQLite the migration's own BEGIN IMMEDIATE already serialises them."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")

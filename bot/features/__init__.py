@@ -1,0 +1,1 @@
+"""One package per feature: its models, service, notices, blocks, listeners and jobs."""

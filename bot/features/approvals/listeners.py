@@ -1,0 +1,217 @@
+"""Drafts and approvals: draft messages, approval reactions, the status buttons, /approve."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.core.errors import BadInput, Conflict
+from bot.core.text import emoji_base, escape_raw, split_args
+from bot.features.approvals import blocks as ui
+from bot.features.approvals import notices as notify
+from bot.features.approvals import service as approvals
+from bot.features.approvals.service import Decision
+from bot.slack.blocks import MAX_LIST
+from bot.slack.context import Req, ephemeral, wants_help
+from bot.slack.ids import ActionId, ViewId
+from bot.slack.views import open_view
+
+DECISION_OF_ACTION: dict[str, Decision] = {
+    ActionId.REJECT: "rejected",
+    ActionId.REQUEST_CHANGES: "changes_requested",
+}
+
+
+def register(app: App) -> None:
+    app.command("/approve")(approve_command)
+    app.action(ActionId.APPROVE)(approve_button)
+    app.action(ActionId.REJECT)(decision_button)
+    app.action(ActionId.REQUEST_CHANGES)(decision_button)
+    app.action(ActionId.ADD_REASON)(add_reason_button)
+    app.view(ViewId.DRAFT_REASON)(reason_submitted)
+
+
+# -- /approve ------------------------------------------------------------------------------------
+def approve_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    args = split_args(command.get("text"))
+    user = command["user_id"]
+    if wants_help(args):
+        ack(**ephemeral(ui.APPROVE_HELP))
+        return
+    if not args or (len(args) == 1 and args[0].lower() == "list"):
+        waiting = approvals.waiting_for(req.db, user, limit=MAX_LIST)
+        ack(**ephemeral(f"{waiting.total} draft(s) waiting for you", ui.waiting_list(waiting.drafts, waiting.total)))
+        return
+    draft = approvals.resolve(req.db, args[0])
+    note = " ".join(args[1:]) or None
+    outcome = approvals.approve(req.db, draft, by=user, via="command", now=req.now, note=note)
+    notify.announce(req.db, req.outbox, outcome)
+    if outcome.duplicate:
+        ack(**ephemeral(f"You already approved draft #{draft.id}; nothing changed."))
+    elif outcome.final:
+        ack(**ephemeral(f"Draft #{draft.id} is approved ✅ — you gave the final approval."))
+    else:
+        ack(**ephemeral(f"You approved step {(outcome.step or 0) + 1} of draft #{draft.id}."))
+
+
+# -- buttons and the reason modal -----------------------------------------------------------------
+def _draft_id(body: dict[str, Any]) -> int:
+    value = body["actions"][0].get("value", "")
+    if not value.isdigit():
+        raise BadInput("This button does not name a draft.")
+    return int(value)
+
+
+def approve_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    req = Req.of(context)
+    draft = approvals.lock(req.db, _draft_id(body))
+    outcome = approvals.approve(req.db, draft, by=body["user"]["id"], via="button", now=req.now)
+    notify.announce(req.db, req.outbox, outcome)
+
+
+def decision_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Reject / Request changes: the reason modal opens at once; the step is recorded on submit."""
+    ack()
+    req = Req.of(context)
+    decision = DECISION_OF_ACTION[body["actions"][0]["action_id"]]
+    draft = approvals.lock(req.db, _draft_id(body))
+    verb = "reject" if decision == "rejected" else "ask for changes to"
+    approvals.check_can_act(req.db, draft, body["user"]["id"], verb=verb)
+    _open_modal(req, body["trigger_id"], ui.reason_modal(draft, decision))
+
+
+def add_reason_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    req = Req.of(context)
+    draft = approvals.lock(req.db, _draft_id(body))
+    if draft.status not in ("rejected", "changes_requested"):
+        raise Conflict(f"Draft #{draft.id} is {draft.status.replace('_', ' ')} now; a reason no longer applies.")
+    _open_modal(req, body["trigger_id"], ui.reason_modal(draft, "reason"))
+
+
+def _open_modal(req: Req, trigger_id: str, view: dict[str, Any]) -> None:
+    # A trigger_id works once and only for 3 seconds: call views.open now, never queue or retry it.
+    if not open_view(req.client, trigger_id, view):
+        raise Conflict("Slack could not open the form just now; please click the button again.")
+
+
+def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    user = body["user"]["id"]
+    raw = (view["state"]["values"].get(ui.REASON_BLOCK, {}).get("value", {}).get("value") or "").strip()
+    note = escape_raw(raw) or None
+    draft = approvals.lock(req.db, int(metadata["draft"]))
+    decision = metadata.get("decision")
+    if decision == "reason":
+        if note is None:
+            raise BadInput("Write a reason.")
+        outcome = approvals.add_reason(req.db, draft, by=user, note=note, now=req.now)
+    elif decision in ("rejected", "changes_requested"):
+        outcome = approvals.decide(req.db, draft, decision=decision, by=user, via="button", now=req.now, note=note)
+    else:
+        raise BadInput("This form is out of date; open it again.")
+    notify.announce(req.db, req.outbox, outcome)
+    ack()
+
+
+# -- events --------------------------------------------------------------------------------------
+def _files_signature(message: dict[str, Any]) -> str:
+    return ",".join(sorted(f.get("id", "") for f in message.get("files") or []))
+
+
+def on_message(req: Req, event: dict[str, Any]) -> None:
+    channel = event.get("channel")
+    if channel != req.config.channels.drafts:
+        return
+    subtype = event.get("subtype")
+    if subtype in (None, "file_share"):
+        _new_draft(req, event)
+    elif subtype == "message_changed":
+        _changed(req, channel, event.get("message") or {}, event.get("previous_message") or {})
+    elif subtype == "message_deleted":
+        draft = approvals.by_message(req.db, channel, event.get("deleted_ts", ""), for_update=True)
+        if draft is not None:
+            outcome = approvals.withdraw(
+                req.db, draft, by=(event.get("previous_message") or {}).get("user"), now=req.now
+            )
+            if outcome:
+                notify.announce(req.db, req.outbox, outcome)
+
+
+def _new_draft(req: Req, event: dict[str, Any]) -> None:
+    if event.get("bot_id") or not event.get("user"):
+        return
+    thread_ts = event.get("thread_ts")
+    if thread_ts and thread_ts != event.get("ts"):
+        return  # a reply in a thread, not a draft
+    draft = approvals.submit(
+        req.db,
+        channel=event["channel"],
+        ts=event["ts"],
+        author=event["user"],
+        text=event.get("text") or "",
+        files_signature=_files_signature(event),
+        chain=list(req.config.approval.chain),
+        now=req.now,
+    )
+    if draft is not None:
+        notify.post_status(req.db, req.outbox, draft)
+
+
+def _changed(req: Req, channel: str, message: dict[str, Any], previous: dict[str, Any]) -> None:
+    ts = message.get("ts") or previous.get("ts")
+    if not ts:
+        return
+    draft = approvals.by_message(req.db, channel, ts, for_update=True)
+    if draft is None:
+        return
+    if message.get("subtype") == "tombstone":
+        # The draft had a thread (ours) and was deleted: Slack leaves a tombstone in its place.
+        outcome = approvals.withdraw(req.db, draft, by=previous.get("user"), now=req.now)
+    else:
+        text, files = message.get("text") or "", _files_signature(message)
+        if text == (previous.get("text") or "") and files == _files_signature(previous):
+            return  # a link preview or metadata update, not an edit
+        outcome = approvals.edit(
+            req.db, draft, text=text, files_signature=files, by=message.get("user") or draft.author, now=req.now
+        )
+    if outcome:
+        notify.announce(req.db, req.outbox, outcome)
+
+
+def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
+    item = event.get("item") or {}
+    if item.get("channel") != req.config.channels.drafts:
+        return
+    ts = item.get("ts", "")
+    user, emoji = event["user"], emoji_base(event.get("reaction", ""))
+    if draft := approvals.by_message(req.db, item["channel"], ts, for_update=True):
+        approvals.record_reaction(req.db, draft, user=user, emoji=emoji, added=added, now=req.now)
+    # Approvers also react on the status message in the draft's thread, which asks them to react:
+    # the workflow emoji there act on its draft (other emoji there are not the draft's reactions).
+    elif not (draft := notify.draft_of_status_message(req.db, item["channel"], ts)):
+        return
+    settings = req.config.approval
+    if emoji == settings.approve_emoji:
+        none_left = approvals.track_approve_reaction(
+            req.db, draft, user=user, message_ts=ts, reaction=event.get("reaction", ""), added=added
+        )
+        if added:
+            outcome = approvals.approve(req.db, draft, by=user, via="reaction", now=req.now)
+        else:
+            outcome = approvals.withdraw_step(req.db, draft, by=user, now=req.now) if none_left else None
+        if outcome:
+            notify.announce(req.db, req.outbox, outcome)
+    elif added and emoji in (settings.reject_emoji, settings.changes_emoji):
+        decision: Decision = "rejected" if emoji == settings.reject_emoji else "changes_requested"
+        outcome = approvals.decide(req.db, draft, decision=decision, by=user, via="reaction", now=req.now)
+        notify.announce(req.db, req.outbox, outcome)
+        if not outcome.duplicate:
+            # A reaction has no trigger_id to open a modal with: offer the reason form as a button.
+            text, blocks = ui.add_reason_prompt(draft, decision)
+            req.outbox.ephemeral(draft.channel, user, text, blocks, thread_ts=draft.ts)

@@ -1,0 +1,473 @@
+"""Drafts and their approval chain.
+
+A draft walks the configured chain of roles one step at a time. Each step is taken by a person
+holding that step's role (the author never; nobody twice); a step nobody but the author can take
+falls to the strategists. Reject and "request changes" end the walk until the draft is edited.
+Every action is kept in the draft's history (who, when, how, which step, note).
+
+All functions take the session and `now`; they lock the draft row for the change, so two people
+acting at the same moment on PostgreSQL are applied one after the other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from bot.core.db import insert_unless_present
+from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
+from bot.core.export import iso, since_filter
+from bot.core.text import parse_id, parse_permalink, unwrap_link
+from bot.features.approvals.models import ApprovalStep, ApproveReaction, Draft, DraftEvent, DraftReaction
+from bot.features.roles import service as roles
+from bot.features.roles.models import RoleMember
+
+Via = Literal["reaction", "button", "command", "edit", "schedule"]
+Decision = Literal["rejected", "changes_requested"]
+APPROVE_EXAMPLE = "/approve #12 looks good"
+FALLBACK_ROLE = "strategist"
+MAX_WAITING_SCAN = 500
+
+
+@dataclass
+class StepView:
+    """One step of a draft's chain as people see it."""
+
+    index: int
+    role: str
+    approved_by: str | None
+    approved_at: datetime | None
+    approvers: list[str]  # who may take it now (only for the current step)
+
+
+@dataclass
+class Outcome:
+    """What an action did, for the notifications."""
+
+    draft: Draft
+    action: str
+    by: str | None
+    via: Via
+    step: int | None = None  # 0-based index of the step acted on
+    note: str | None = None
+    duplicate: bool = False
+    final: bool = False
+    next_approvers: list[str] = field(default_factory=list)
+    # Approvals of later steps taken back with a withdrawn step (their approvers).
+    reset: list[str] = field(default_factory=list)
+
+
+# -- lookups -------------------------------------------------------------------------------------
+def lock(session: Session, draft_id: int) -> Draft:
+    draft = session.scalar(select(Draft).where(Draft.id == draft_id).with_for_update())
+    if draft is None:
+        raise NotFound(f"There is no draft #{draft_id}.", APPROVE_EXAMPLE)
+    return draft
+
+
+def by_message(session: Session, channel: str, ts: str, *, for_update: bool = False) -> Draft | None:
+    query = select(Draft).where(Draft.channel == channel, Draft.ts == ts)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def resolve(session: Session, token: str) -> Draft:
+    """A draft from `12`, `#12` or its permalink (locked for update)."""
+    draft_id = parse_id(token)
+    if draft_id is not None:
+        return lock(session, draft_id)
+    link = parse_permalink(unwrap_link(token))
+    if link is None:
+        raise BadInput(f"`{token}` is not a draft id or a draft's link.", APPROVE_EXAMPLE)
+    draft = by_message(session, *link, for_update=True)
+    if draft is None:
+        raise NotFound(
+            "That message is not a draft (drafts are the top-level posts in the drafts channel).", APPROVE_EXAMPLE
+        )
+    return draft
+
+
+def active_steps(draft: Draft) -> list[ApprovalStep]:
+    return [s for s in draft.steps if s.active]
+
+
+def eligible(session: Session, draft: Draft) -> list[str]:
+    """Who may take the draft's current step now."""
+    if draft.status != "pending":
+        return []
+    taken = {s.approved_by for s in active_steps(draft)} | {draft.author}
+    free = [u for u in roles.holders(session, draft.chain_roles()[draft.current_step]) if u not in taken]
+    if not free:
+        # Nobody holding the role is left who did not write the draft or take an earlier step: the
+        # step falls to the strategists (who have not taken one).
+        free = [u for u in roles.holders(session, FALLBACK_ROLE) if u not in taken]
+    return free
+
+
+def steps_view(session: Session, draft: Draft) -> list[StepView]:
+    by_index = {s.step_index: s for s in active_steps(draft)}
+    current = eligible(session, draft)
+    views = []
+    for index, role in enumerate(draft.chain_roles()):
+        step = by_index.get(index)
+        if step is not None or draft.status != "pending" or index < draft.current_step:
+            approvers: list[str] = []
+        elif index == draft.current_step:
+            approvers = current
+        else:
+            approvers = _holders_or_fallback(session, role, draft.author)
+        views.append(
+            StepView(
+                index=index,
+                role=role,
+                approved_by=step.approved_by if step else None,
+                approved_at=step.approved_at if step else None,
+                approvers=approvers,
+            )
+        )
+    return views
+
+
+def _holders_or_fallback(session: Session, role: str, author: str) -> list[str]:
+    people = [u for u in roles.holders(session, role) if u != author]
+    if not people:
+        # Nobody but the author holds the role: the step falls to the strategists.
+        people = [u for u in roles.holders(session, FALLBACK_ROLE) if u != author]
+    return people
+
+
+@dataclass
+class Waiting:
+    """The oldest drafts waiting for someone, and how many wait in all."""
+
+    drafts: list[Draft]
+    total: int
+
+
+def waiting_for(session: Session, user: str, limit: int = MAX_WAITING_SCAN) -> Waiting:
+    """Pending drafts whose current step `user` may take, oldest first, with their count (one
+    query: only the rows shown are loaded, however many wait)."""
+    conditions = _may_take_now(session, user)
+    if conditions is None:
+        return Waiting([], 0)
+    rows = session.execute(
+        select(Draft, func.count().over()).where(*conditions).order_by(Draft.created_at, Draft.id).limit(limit)
+    ).all()
+    return Waiting([draft for draft, _total in rows], rows[0][1] if rows else 0)
+
+
+def drafts_waiting_on(session: Session, user: str) -> list[Draft]:
+    """Pending drafts whose current step this user may take (for shift handoffs)."""
+    return waiting_for(session, user).drafts
+
+
+def _may_take_now(session: Session, user: str) -> list[ColumnElement[bool]] | None:
+    mine = roles.roles_of(session, user)
+    if not mine:
+        return None
+    may_take = [Draft.current_role.in_(mine)]
+    if FALLBACK_ROLE in mine:
+        # As in eligible(): a step falls to the strategists when no holder of its role is left who
+        # is not the author and has not taken a step of this draft.
+        holder, their_step = aliased(RoleMember), aliased(ApprovalStep)
+        holder_took_a_step = exists().where(
+            their_step.draft_id == Draft.id, their_step.approved_by == holder.user_id, their_step.active.is_(True)
+        )
+        someone_else_can = exists().where(
+            holder.role == Draft.current_role, holder.user_id != Draft.author, ~holder_took_a_step
+        )
+        may_take.append(~someone_else_can)
+    already_took_a_step = exists().where(
+        ApprovalStep.draft_id == Draft.id, ApprovalStep.approved_by == user, ApprovalStep.active.is_(True)
+    )
+    return [Draft.status == "pending", Draft.author != user, or_(*may_take), ~already_took_a_step]
+
+
+# -- lifecycle -----------------------------------------------------------------------------------
+def submit(
+    session: Session,
+    *,
+    channel: str,
+    ts: str,
+    author: str,
+    text: str,
+    files_signature: str,
+    chain: list[str],
+    now: datetime,
+) -> Draft | None:
+    """Record a new draft; None if this message is already one (a re-delivered event)."""
+    if by_message(session, channel, ts) is not None:
+        return None
+    draft = Draft(
+        channel=channel,
+        ts=ts,
+        author=author,
+        text=text,
+        files_signature=files_signature,
+        status="pending",
+        current_step=0,
+        current_role=chain[0],
+        chain=",".join(chain),
+        created_at=now,
+        updated_at=now,
+        step_started_at=now,
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def edit(session: Session, draft: Draft, *, text: str, files_signature: str, by: str, now: datetime) -> Outcome | None:
+    """A real edit (text or files changed). After any approval or decision it resets the draft to
+    the first step; returns None when nothing needs saying."""
+    if draft.status == "withdrawn" or (draft.text == text and draft.files_signature == files_signature):
+        return None
+    had_progress = bool(active_steps(draft)) or draft.status != "pending"
+    draft.text, draft.files_signature, draft.updated_at = text, files_signature, now
+    if not had_progress:
+        return None
+    for step in active_steps(draft):
+        step.active = False
+    draft.status, draft.decided_at = "pending", None
+    _start_step(draft, 0, now)
+    _log(session, draft, "reset", by, "edit", now, step=1, note="edited after review")
+    return Outcome(draft, "reset", by, "edit", step=0, next_approvers=eligible(session, draft))
+
+
+def withdraw(session: Session, draft: Draft, *, by: str | None, now: datetime) -> Outcome | None:
+    if draft.status == "withdrawn":
+        return None
+    draft.status, draft.updated_at = "withdrawn", now
+    _log(session, draft, "withdrawn", by, "edit", now, step=None, note="the draft message was deleted")
+    return Outcome(draft, "withdrawn", by, "edit")
+
+
+def approve(session: Session, draft: Draft, *, by: str, via: Via, now: datetime, note: str | None = None) -> Outcome:
+    """Take the current step. The same person approving again (a retry, a double click, a reaction
+    plus a command) is a duplicate that changes nothing."""
+    if any(s.approved_by == by for s in active_steps(draft)):
+        return Outcome(draft, "approved", by, via, duplicate=True)
+    check_can_act(session, draft, by, verb="approve")
+    index = draft.current_step
+    role = draft.chain_roles()[index]
+    session.add(
+        ApprovalStep(
+            draft=draft, step_index=index, role=role, approved_by=by, approved_at=now, via=via, note=note, active=True
+        )
+    )
+    _log(session, draft, "approved", by, via, now, step=index + 1, note=note)
+    draft.updated_at = now
+    if index + 1 >= len(draft.chain_roles()):
+        draft.status, draft.decided_at = "approved", now
+        return Outcome(draft, "approved", by, via, step=index, note=note, final=True)
+    _start_step(draft, index + 1, now)
+    return Outcome(draft, "approved", by, via, step=index, note=note, next_approvers=eligible(session, draft))
+
+
+def decide(
+    session: Session, draft: Draft, *, decision: Decision, by: str, via: Via, now: datetime, note: str | None = None
+) -> Outcome:
+    """Reject, or ask for changes, at the current step."""
+    earlier = _last_event(draft, decision, by) if draft.status == decision else None
+    if earlier is not None:
+        if note and note != earlier.note:
+            # The same decision again, now with a reason (a form sent after the reaction counted):
+            # the reason is kept and told, not dropped as a duplicate.
+            return add_reason(session, draft, by=by, note=note, now=now)
+        return Outcome(draft, decision, by, via, duplicate=True)
+    check_can_act(session, draft, by, verb="reject" if decision == "rejected" else "ask for changes to")
+    index = draft.current_step
+    _log(session, draft, decision, by, via, now, step=index + 1, note=note)
+    draft.status, draft.decided_at, draft.updated_at = decision, now, now
+    return Outcome(draft, decision, by, via, step=index, note=note)
+
+
+def add_reason(session: Session, draft: Draft, *, by: str, note: str, now: datetime) -> Outcome:
+    """Attach a reason to the rejection or change request `by` made (after a reaction)."""
+    event = _last_event(draft, draft.status, by) if draft.status in ("rejected", "changes_requested") else None
+    if event is None:
+        raise Conflict(f"Draft #{draft.id} has no rejection or change request of yours to add a reason to.")
+    event.note = note
+    _log(session, draft, "reason_added", by, "button", now, step=event.step, note=note)
+    return Outcome(draft, "reason_added", by, "button", step=(event.step or 1) - 1, note=note)
+
+
+def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> Outcome | None:
+    """An approve reaction was removed: take back the step that person gave by reaction, unless the
+    draft is already approved (or withdrawn). A step given by button or command stays: the removed
+    reaction may have been refused, or counted as a duplicate of it, and never gave that step.
+    Later steps were given on top of it, so they are taken back too; each is recorded in the
+    history and their approvers are named in the notice."""
+    if draft.status not in ("pending", "rejected", "changes_requested"):
+        return None
+    mine = next((s for s in active_steps(draft) if s.approved_by == by and s.via == "reaction"), None)
+    if mine is None:
+        return None
+    later = [s for s in active_steps(draft) if s.step_index > mine.step_index]
+    for step in (mine, *later):
+        step.active = False
+    draft.updated_at = now
+    if draft.status == "pending":
+        _start_step(draft, mine.step_index, now)
+    _log(session, draft, "approval_withdrawn", by, "reaction", now, step=mine.step_index + 1)
+    for step in later:
+        note = f"approval by {step.approved_by} no longer counts: step {mine.step_index + 1} was withdrawn"
+        _log(session, draft, "approval_reset", by, "reaction", now, step=step.step_index + 1, note=note)
+    return Outcome(
+        draft,
+        "approval_withdrawn",
+        by,
+        "reaction",
+        step=mine.step_index,
+        next_approvers=eligible(session, draft),
+        reset=[s.approved_by for s in later],
+    )
+
+
+def track_approve_reaction(
+    session: Session, draft: Draft, *, user: str, message_ts: str, reaction: str, added: bool
+) -> bool:
+    """Record an approve reaction added or removed (`reaction` as Slack names it). True when the
+    person now has none left on the draft or its status message: only then may a removal
+    withdraw their approval."""
+    mine = (ApproveReaction.draft_id == draft.id, ApproveReaction.user_id == user)
+    if added:
+        insert_unless_present(
+            session, ApproveReaction, draft_id=draft.id, user_id=user, message_ts=message_ts, reaction=reaction
+        )
+        return False
+    session.execute(
+        delete(ApproveReaction).where(
+            *mine, ApproveReaction.message_ts == message_ts, ApproveReaction.reaction == reaction
+        )
+    )
+    return session.scalar(select(ApproveReaction.reaction).where(*mine).limit(1)) is None
+
+
+def record_reaction(session: Session, draft: Draft, *, user: str, emoji: str, added: bool, now: datetime) -> None:
+    if added:
+        insert_unless_present(session, DraftReaction, draft_id=draft.id, user_id=user, emoji=emoji, added_at=now)
+    else:
+        session.execute(
+            delete(DraftReaction).where(
+                DraftReaction.draft_id == draft.id, DraftReaction.user_id == user, DraftReaction.emoji == emoji
+            )
+        )
+
+
+def due_reminders(session: Session, now: datetime, after: timedelta) -> list[tuple[Draft, list[str]]]:
+    """Pending drafts whose current step has waited longer than `after`, with who should act."""
+    drafts = session.scalars(
+        select(Draft)
+        .where(
+            Draft.status == "pending",
+            Draft.step_started_at <= now - after,
+            or_(Draft.reminded_at.is_(None), Draft.reminded_at < Draft.step_started_at),
+        )
+        .options(selectinload(Draft.steps))
+        .order_by(Draft.step_started_at)
+    ).all()
+    return [(draft, eligible(session, draft)) for draft in drafts]
+
+
+def claim_reminder(session: Session, draft: Draft, now: datetime) -> bool:
+    """Mark the draft's current step as reminded, unless it moved on since it was selected (an
+    approval committed in between, or another scheduler reminded it): a conditional update that
+    only one transaction can win, which on PostgreSQL waits for a concurrent approval first."""
+    claimed = session.execute(
+        update(Draft)
+        .where(
+            Draft.id == draft.id,
+            Draft.status == "pending",
+            Draft.current_step == draft.current_step,
+            Draft.step_started_at == draft.step_started_at,
+            or_(Draft.reminded_at.is_(None), Draft.reminded_at < Draft.step_started_at),
+        )
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
+def log_reminder(session: Session, draft: Draft, now: datetime) -> None:
+    _log(session, draft, "reminded", None, "schedule", now, step=draft.current_step + 1)
+
+
+def check_can_act(session: Session, draft: Draft, user: str, *, verb: str) -> None:
+    """Raise if `user` may not act on the draft's current step now (also checked before a modal opens)."""
+    if draft.status != "pending":
+        raise Conflict(f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; there is nothing to {verb} now.")
+    if user == draft.author:
+        raise NotAllowed(f"You wrote draft #{draft.id}, so you cannot {verb} it yourself.")
+    if any(s.approved_by == user for s in active_steps(draft)):
+        raise NotAllowed(f"You already took a step of draft #{draft.id}; the next step needs someone else.")
+    if user not in eligible(session, draft):
+        role = draft.chain_roles()[draft.current_step]
+        raise NotAllowed(
+            f"Draft #{draft.id} is waiting for a {role} (step {draft.current_step + 1} of "
+            f"{len(draft.chain_roles())}), and you cannot take that step."
+        )
+
+
+def _last_event(draft: Draft, action: str, by: str) -> DraftEvent | None:
+    return next((e for e in reversed(draft.history) if e.action == action and e.by == by), None)
+
+
+def _log(
+    session: Session,
+    draft: Draft,
+    action: str,
+    by: str | None,
+    via: Via,
+    now: datetime,
+    *,
+    step: int | None,
+    note: str | None = None,
+) -> DraftEvent:
+    event = DraftEvent(draft=draft, action=action, by=by, at=now, via=via, step=step, note=note)
+    session.add(event)
+    return event
+
+
+def _start_step(draft: Draft, index: int, now: datetime) -> None:
+    draft.current_step, draft.current_role, draft.step_started_at = index, draft.chain_roles()[index], now
+
+
+# -- export --------------------------------------------------------------------------------------
+def export_drafts(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    query = select(Draft).options(selectinload(Draft.steps), selectinload(Draft.history)).order_by(Draft.id)
+    query = since_filter(query, Draft.created_at, since)
+    result = []
+    for draft in session.scalars(query):
+        by_index = {s.step_index: s for s in active_steps(draft)}
+        result.append(
+            {
+                "id": draft.id,
+                "channel": draft.channel,
+                "ts": draft.ts,
+                "author": draft.author,
+                "status": draft.status,
+                "created_at": iso(draft.created_at),
+                "decided_at": iso(draft.decided_at),
+                "published_url": draft.published_url,
+                "steps": [
+                    {
+                        "role": role,
+                        "approved_by": by_index[i].approved_by if i in by_index else None,
+                        "approved_at": iso(by_index[i].approved_at) if i in by_index else None,
+                        "via": by_index[i].via if i in by_index else None,
+                        "note": by_index[i].note if i in by_index else None,
+                    }
+                    for i, role in enumerate(draft.chain_roles())
+                ],
+                "history": [
+                    {"action": e.action, "by": e.by, "at": iso(e.at), "via": e.via, "step": e.step, "note": e.note}
+                    for e in draft.history
+                ],
+            }
+        )
+    return result

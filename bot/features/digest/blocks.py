@@ -1,0 +1,157 @@
+"""Block Kit for the monthly digest, its leadership summary, and /metrics replies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.core.text import for_display, truncate
+from bot.slack.blocks import Block, context, divider, help_text, list_sections, section
+
+if TYPE_CHECKING:
+    from bot.features.approvals.models import Draft
+    from bot.features.digest.service import DigestData, IdeaLine, TopPost
+    from bot.features.metrics.models import PostMetric
+
+METRICS_HELP = help_text(
+    "/metrics",
+    "record a published post's figures (a newer figure replaces the older one). The draft is its id or its "
+    "Slack link; `url=` records where it was published, so `teambot import-metrics` can match exported rows.",
+    [
+        "/metrics 12 impressions=5400 engagements=310 clicks=42",
+        "/metrics #12 impressions=5400 engagements=310 url=https://www.instagram.com/p/abc",
+        "/metrics https://acme.slack.com/archives/C0DRAFTS/p1700000000000100 impressions=900 engagements=40",
+    ],
+)
+
+SAMPLE_LIMIT = 2500
+
+
+def duration(value: timedelta | None) -> str:
+    if value is None:
+        return "n/a"
+    minutes = round(value.total_seconds() / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def metrics_recorded(draft: Draft, metric: PostMetric) -> str:
+    parts = [f"impressions {metric.impressions:,}", f"engagements {metric.engagements:,}"]
+    if metric.clicks is not None:
+        parts.append(f"clicks {metric.clicks:,}")
+    rate = metric.engagements / metric.impressions if metric.impressions else None
+    where = f", published at <{draft.published_url}>" if draft.published_url else ""
+    return f"Recorded for draft #{draft.id}: {', '.join(parts)} (engagement rate {percent(rate)}){where}."
+
+
+def _post_line(rank: int, post: TopPost) -> str:
+    line = f"{rank}. *#{post.draft_id}* by <@{post.author}>"
+    if post.impressions is not None:
+        figures = f"{post.impressions:,} impressions, {post.engagements:,} engagements"
+        if post.clicks is not None:
+            figures += f", {post.clicks:,} clicks"
+        line += f" — {percent(post.rate)} engagement rate ({figures})"
+    else:
+        line += f" — {post.reactions} reaction{'s' if post.reactions != 1 else ''} from the team"
+    if post.published_url:
+        line += f" · <{post.published_url}>"
+    snippet = for_display(truncate(" ".join(post.text.split()), 120))
+    return f"{line}\n      _{snippet}_" if snippet else line
+
+
+def _copyable(text: str) -> str:
+    """Post text as a code block people can copy; a ``` inside cannot end the block early."""
+    body = for_display(truncate(text.strip(), SAMPLE_LIMIT)).replace("```", "`\u200b`\u200b`")
+    return f"```{body}```"
+
+
+def _idea_line(idea: IdeaLine) -> str:
+    text = idea.title or idea.text
+    summary = for_display(truncate(" ".join(text.split()), 120))
+    credit = f"<@{idea.author}>"
+    if idea.submitted_by != idea.author:
+        credit += f", submitted by <@{idea.submitted_by}>"
+    return f"• *#{idea.idea_id}* {summary} — {credit} ({idea.votes} vote{'s' if idea.votes != 1 else ''})"
+
+
+def team_numbers(data: DigestData) -> list[str]:
+    completion = data.checklist_done / data.checklist_items if data.checklist_items else None
+    return [
+        f"• Approved posts: *{data.approvals}* (median time to approve {duration(data.median_approve)})",
+        f"• Escalations: *{data.escalations}* (median time to acknowledge {duration(data.median_acknowledge)}, "
+        f"to resolve {duration(data.median_resolve)})",
+        f"• Handoffs acknowledged: *{data.handoffs_acknowledged}* of {data.handoffs}",
+        f"• Checklists: *{percent(completion)}* of items done ({data.checklist_done} of {data.checklist_items}, "
+        f"{data.checklist_runs} run{'s' if data.checklist_runs != 1 else ''})",
+        f"• Ideas submitted: *{data.ideas_submitted}*, accepted: *{data.ideas_accepted}*",
+    ]
+
+
+def staff_digest(data: DigestData) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [
+        section(f"*Best of {data.label}* — the team's best-performing posts, ideas and numbers"),
+        divider(),
+    ]
+    lines = [_post_line(rank, post) for rank, post in enumerate(data.top, start=1)]
+    blocks += list_sections("*Top posts*", lines, "No posts were approved this month.", max_blocks=6)
+    for post in data.sample_posts:
+        blocks.append(section(f"*Ready to copy* — #{post.draft_id} by <@{post.author}>\n{_copyable(post.text)}"))
+    blocks.append(divider())
+    top_ideas = [_idea_line(i) for i in data.top_ideas]
+    blocks += list_sections("*Most-voted ideas*", top_ideas, "No votes on this month's ideas.", max_blocks=4)
+    accepted = [_idea_line(i) for i in data.accepted_ideas]
+    blocks += list_sections(
+        "*Accepted ideas*", accepted, "No ideas were accepted this month.", total=data.ideas_accepted, max_blocks=4
+    )
+    blocks.append(divider())
+    blocks.append(section("*The team's numbers*\n" + "\n".join(team_numbers(data))))
+    blocks.append(context("Share an idea any time with `/idea`; record post figures with `/metrics`."))
+    return f"Best of {data.label}: the month's top posts, ideas and numbers", blocks
+
+
+def leadership_summary(data: DigestData) -> str:
+    best = data.top[0] if data.top else None
+    lines = [f"*Social team summary — {data.label}*"]
+    if best is not None:
+        how = (
+            f"{percent(best.rate)} engagement rate"
+            if best.impressions is not None
+            else f"{best.reactions} team reactions"
+        )
+        lines.append(f"• Best post: #{best.draft_id} by <@{best.author}> ({how})")
+    lines += team_numbers(data)
+    return "\n".join(lines)
+
+
+def as_text(blocks: list[Block]) -> str:
+    """The digest's blocks as plain text (for `teambot digest --dry-run`)."""
+    parts: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            parts.append(block["text"]["text"])
+        elif kind == "context":
+            parts.append(" ".join(e.get("text", "") for e in block.get("elements", [])))
+        elif kind == "divider":
+            parts.append("----")
+    return "\n\n".join(parts)
+
+
+def dry_run_text(data: DigestData, channel: str, leaders: list[str]) -> str:
+    _, blocks = staff_digest(data)
+    summary = leadership_summary(data)
+    parts: list[Any] = [f"# Digest for {data.month} (would be posted in {channel})", as_text(blocks)]
+    for leader in leaders:
+        parts.append(f"# Direct message to {leader}\n\n{summary}")
+    if not leaders:
+        parts.append("# No leaders configured ([digest].leaders): no summary would be sent")
+    return "\n\n".join(parts) + "\n"

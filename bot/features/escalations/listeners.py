@@ -1,0 +1,293 @@
+"""/escalate, the escalation emoji, the "Escalate message" shortcut, and the escalation buttons and
+modals."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.core.config import SEVERITIES
+from bot.core.errors import BadInput, DomainError
+from bot.core.text import emoji_base, escape_raw, names_list, parse_user, rest_after, split_args
+from bot.features.escalations import service as escalations
+from bot.features.escalations.blocks import (
+    ESCALATE_EXAMPLE,
+    ESCALATE_HELP,
+    escalate_modal,
+    escalation_list,
+    reassign_modal,
+)
+from bot.features.shifts import service as shifts
+from bot.slack.context import Req, check_person, ephemeral, wants_help
+from bot.slack.ids import ActionId, ShortcutId, ViewId
+from bot.slack.views import open_view
+
+log = logging.getLogger(__name__)
+
+ACK_EXAMPLE = "/escalate ack 12"
+RESOLVE_EXAMPLE = "/escalate resolve 12 Refund sent, customer happy"
+REASSIGN_EXAMPLE = "/escalate reassign 12 @maria"
+
+
+def register(app: App) -> None:
+    app.command("/escalate")(escalate_command)
+    app.view(ViewId.ESCALATE.value)(escalate_submitted)
+    app.view(ViewId.ESCALATION_REASSIGN.value)(reassign_submitted)
+    app.action(ActionId.ESCALATION_ACK.value)(ack_clicked)
+    app.action(ActionId.ESCALATION_RESOLVE.value)(resolve_clicked)
+    app.action(ActionId.ESCALATION_REASSIGN.value)(reassign_clicked)
+    app.shortcut(ShortcutId.ESCALATE_MESSAGE.value)(escalate_shortcut)
+
+
+# -- /escalate ----------------------------------------------------------------------------------
+def escalate_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    text = command.get("text") or ""
+    args = split_args(text)
+    actor = command["user_id"]
+    if wants_help(args):
+        ack(**ephemeral(ESCALATE_HELP))
+        return
+    if not args:
+        open_modal(req, command.get("trigger_id"), ESCALATE_EXAMPLE)
+        ack()
+        return
+    sub = args[0].lower()
+    if sub == "list":
+        ack(**list_reply(req, args[1:]))
+        return
+    if sub == "ack":
+        if len(args) != 2:
+            raise BadInput("`/escalate ack` needs the escalation number.", ACK_EXAMPLE)
+        esc = escalations.acknowledge(
+            req.db, req.config, req.outbox, escalations.parse_number(args[1], ACK_EXAMPLE), actor, req.now
+        )
+        ack(**ephemeral(f"You acknowledged escalation #{esc.id}; it is assigned to you."))
+        return
+    if sub == "resolve":
+        number = escalations.parse_number(args[1] if len(args) > 1 else None, RESOLVE_EXAMPLE)
+        note = rest_after(text, 2) or None
+        esc = escalations.resolve(req.db, req.config, req.outbox, number, actor, note, req.now)
+        ack(**ephemeral(f"Escalation #{esc.id} is resolved."))
+        return
+    if sub == "reassign":
+        if len(args) != 3:
+            raise BadInput("`/escalate reassign` needs the escalation number and a person.", REASSIGN_EXAMPLE)
+        number = escalations.parse_number(args[1], REASSIGN_EXAMPLE)
+        to_user = parse_user(args[2])
+        if to_user is None:
+            raise BadInput(f"`{args[2]}` is not a Slack user; mention them with @.", REASSIGN_EXAMPLE)
+        check_person(req, to_user, REASSIGN_EXAMPLE)
+        esc = escalations.reassign(req.db, req.config, req.outbox, number, actor, to_user, req.now)
+        ack(**ephemeral(f"Escalation #{esc.id} is now assigned to <@{to_user}>."))
+        return
+    team, severity, rest = escalations.parse_new(req.config, text)
+    esc = escalations.create(
+        req.db,
+        req.config,
+        req.outbox,
+        team=team,
+        severity=severity,
+        text=rest,
+        reporter=actor,
+        via="command",
+        now=req.now,
+    )
+    ack(**ephemeral(created_reply(req, esc)))
+
+
+def created_reply(req: Req, esc: Any) -> str:
+    who = f"<@{esc.assignee}>" if esc.assignee else "nobody yet (no one is on shift and the team has no lead)"
+    return (
+        f"Escalation #{esc.id} ({esc.severity}, {esc.team}) is posted in <#{req.config.channels.escalations}> "
+        f"and assigned to {who}."
+    )
+
+
+def list_reply(req: Req, rest: list[str]) -> dict[str, Any]:
+    team = None
+    if rest:
+        team = shifts.parse_team(req.config, rest[0])
+        if team is None or len(rest) > 1:
+            raise shifts.unknown_team(req.config, rest[0], "/escalate list support")
+    found = [(e, escalations.level_name(req.config, e)) for e in escalations.not_resolved(req.db, team)]
+    return ephemeral("Open escalations", escalation_list(found, req.now))
+
+
+def open_modal(req: Req, trigger_id: str | None, example: str) -> None:
+    """views.open is called at once (a trigger_id lives 3 s and works once)."""
+    if not trigger_id or not open_view(req.client, trigger_id, escalate_modal(req.config)):
+        raise DomainError("Slack could not open the escalation form; give the details in the command.", example)
+
+
+# -- the modal ----------------------------------------------------------------------------------
+def _value(values: dict[str, Any], block: str) -> Any:
+    return (values.get(block) or {}).get("value") or {}
+
+
+def escalate_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    values = view.get("state", {}).get("values", {})
+    team = ((_value(values, "team").get("selected_option")) or {}).get("value") or ""
+    severity = ((_value(values, "severity").get("selected_option")) or {}).get("value") or "normal"
+    description = (_value(values, "description").get("value") or "").strip()
+    link = (_value(values, "link").get("value") or "").strip()
+    errors = {}
+    if team not in req.config.team_names():
+        errors["team"] = f"Pick one of: {names_list(req.config.team_names())}"[:150]
+    if severity not in SEVERITIES:
+        errors["severity"] = f"Pick one of: {', '.join(SEVERITIES)}"
+    if link and (not link.startswith(("https://", "http://")) or any(c.isspace() for c in link)):
+        errors["link"] = "A link starts with https:// (copy it from the post or the message)."
+    if not description and not link:
+        errors["description"] = "Say what happened, or give a link."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    esc = escalations.create(
+        req.db,
+        req.config,
+        req.outbox,
+        team=team,
+        severity=severity,
+        text=escape_raw(description) if description else escape_raw(link),
+        link=escape_raw(link) if link else None,
+        reporter=body["user"]["id"],
+        via="modal",
+        now=req.now,
+    )
+    req.outbox.dm(body["user"]["id"], created_reply(req, esc))
+    ack()
+
+
+# -- buttons ------------------------------------------------------------------------------------
+def _clicked_number(body: dict[str, Any]) -> int:
+    value = (body.get("actions") or [{}])[0].get("value") or ""
+    return escalations.parse_number(value, "/escalate list")
+
+
+def _tell(req: Req, body: dict[str, Any], text: str) -> None:
+    user = body["user"]["id"]
+    channel = (body.get("channel") or {}).get("id")
+    if channel and not channel.startswith("D"):
+        req.outbox.ephemeral(channel, user, text)
+    else:
+        req.outbox.dm(user, text)
+
+
+def ack_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    esc = escalations.acknowledge(req.db, req.config, req.outbox, _clicked_number(body), body["user"]["id"], req.now)
+    _tell(req, body, f"You acknowledged escalation #{esc.id}; it is assigned to you.")
+    ack()
+
+
+def resolve_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    esc = escalations.resolve(req.db, req.config, req.outbox, _clicked_number(body), body["user"]["id"], None, req.now)
+    _tell(req, body, f"Escalation #{esc.id} is resolved.")
+    ack()
+
+
+def reassign_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    esc = escalations.get(req.db, _clicked_number(body))
+    escalations.check_may_reassign(req.db, req.config, esc, body["user"]["id"])
+    if not open_view(req.client, body["trigger_id"], reassign_modal(esc)):
+        raise DomainError(
+            "Slack could not open the form; use the command instead.", f"/escalate reassign {esc.id} @maria"
+        )
+    ack()
+
+
+def reassign_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    number = escalations.parse_number(view.get("private_metadata") or "", "/escalate list")
+    to_user = _value(view.get("state", {}).get("values", {}), "assignee").get("selected_user")
+    if not to_user:
+        ack(response_action="errors", errors={"assignee": "Pick the person who takes it over."})
+        return
+    example = f"/escalate reassign {number} @maria"
+    try:
+        check_person(req, to_user, example)
+        esc = escalations.reassign(req.db, req.config, req.outbox, number, body["user"]["id"], to_user, req.now)
+    except DomainError as error:
+        req.db.rollback()
+        ack(response_action="errors", errors={"assignee": error.render()[:150]})
+        return
+    req.outbox.dm(body["user"]["id"], f"Escalation #{esc.id} is now assigned to <@{to_user}>.")
+    ack()
+
+
+# -- reaction and shortcut ----------------------------------------------------------------------
+def escalate_message(
+    req: Req,
+    *,
+    reporter: str,
+    channel: str,
+    message: dict[str, Any],
+    ts: str,
+    author: str | None,
+    via: str,
+) -> Any:
+    link = req.lookup.permalink(channel, ts, message.get("thread_ts"))
+    text = message.get("text") or ""
+    body = text or "_(message text not available)_"
+    return escalations.create(
+        req.db,
+        req.config,
+        req.outbox,
+        team=req.config.escalation.default_team,
+        severity="normal",
+        text=body,
+        link=link,
+        reporter=reporter,
+        via=via,
+        now=req.now,
+        source=(channel, ts),
+        source_author=author,
+    )
+
+
+def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
+    if not added or emoji_base(event.get("reaction") or "") != req.config.escalation.emoji:
+        return
+    if req.bot_user_id and event.get("item_user") == req.bot_user_id:
+        return  # teambot's own messages never escalate
+    item = event.get("item") or {}
+    channel, ts, reporter = item.get("channel"), item.get("ts"), event.get("user")
+    if not (channel and ts and reporter):
+        return
+    esc = escalate_message(
+        req,
+        reporter=reporter,
+        channel=channel,
+        ts=ts,
+        message=req.lookup.message(channel, ts) or {},
+        author=event.get("item_user"),
+        via="reaction",
+    )
+    req.outbox.ephemeral(channel, reporter, created_reply(req, esc))
+
+
+def escalate_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    ts = message.get("ts") or body.get("message_ts")
+    if not (channel and ts):
+        raise BadInput("Use *Escalate message* from a message's menu.", ESCALATE_EXAMPLE)
+    esc = escalate_message(
+        req,
+        reporter=body["user"]["id"],
+        channel=channel,
+        ts=ts,
+        message=message,
+        author=message.get("user"),
+        via="shortcut",
+    )
+    # A DM reaches the person even in a channel teambot is not in.
+    req.outbox.dm(body["user"]["id"], created_reply(req, esc))
+    ack()

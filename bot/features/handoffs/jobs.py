@@ -1,0 +1,65 @@
+"""Scheduled work of handoffs: at each rota shift's start (team wall clock, DST-safe via
+`bot.core.calendar`) a handoff from the previous person, once per team, shift and boundary wall
+time; unacknowledged handoffs are reminded once, then reported to the coordinators."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.core.calendar import due_between
+from bot.core.config import Shift
+from bot.core.db import transaction
+from bot.features.handoffs import service as handoffs
+from bot.features.shifts import service as shifts
+from bot.outbox.queue import Outbox
+from bot.scheduler import leader
+from bot.scheduler.context import JobContext
+
+log = logging.getLogger(__name__)
+
+
+def shift_cron(shift: Shift) -> str:
+    return f"{shift.start.minute} {shift.start.hour} * * {','.join(shift.days)}"
+
+
+def scheduled_shift_changes(ctx: JobContext) -> None:
+    config, now = ctx.config, ctx.now
+    if not config.shifts:
+        return
+    with transaction(ctx.session_factory) as session:
+        grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
+        after = leader.due_since(session, "shift_changes", now, grace)
+        outbox = Outbox(session, now)
+        for shift in config.shifts:
+            for due in due_between(shift_cron(shift), config.tz, after, now):
+                key = handoffs.boundary_key(shift.team, shift.name, due.wall)
+                if handoffs.shift_handed_over_on(session, shift.team, shift.name, due.wall.date()):
+                    continue
+                incoming = shifts.occurrence_of(config, shift, due.wall.date()).person
+                outgoing = shifts.person_before(session, config, shift.team, due.at)
+                if outgoing == incoming:
+                    continue
+                written = handoffs.write(
+                    session,
+                    config,
+                    outbox,
+                    team=shift.team,
+                    from_user=outgoing,
+                    to_user=incoming,
+                    now=now,
+                    kind="scheduled",
+                    shift_name=shift.name,
+                    boundary_key=key,
+                )
+                if written is not None:
+                    log.info("shift change %s: handoff #%s", key, written.id)
+        leader.caught_up(session, "shift_changes", now)
+
+
+def remind_handoffs(ctx: JobContext) -> None:
+    with transaction(ctx.session_factory) as session:
+        handoffs.remind_due(session, ctx.config, ctx.now)
+
+
+JOBS = (scheduled_shift_changes, remind_handoffs)

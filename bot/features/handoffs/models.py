@@ -1,0 +1,37 @@
+"""Handoffs between shifts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.orm import Base
+
+
+class Handoff(Base):
+    """A shift handed over: by `/handoff` or at a scheduled shift change (`boundary_key` makes the
+    latter happen once per team, shift and wall-clock boundary)."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index("ix_handoffs_ack_created", "acknowledged_at", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team: Mapped[str] = mapped_column(String(64))
+    from_user: Mapped[str | None] = mapped_column(String(32))
+    to_user: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    shift_name: Mapped[str | None] = mapped_column(String(100))
+    boundary_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    escalation_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    draft_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]

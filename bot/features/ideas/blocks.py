@@ -1,0 +1,124 @@
+"""Block Kit for content ideas."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core.text import for_display, truncate
+from bot.slack.blocks import Block, actions, button, context, help_text, list_sections, modal, plain_input, section
+from bot.slack.ids import ActionId, ViewId
+
+if TYPE_CHECKING:
+    from bot.features.ideas.models import Idea
+
+IDEA_HELP = help_text(
+    "/idea",
+    "submit a content idea for the content managers (or react to any message with the idea emoji, or use the "
+    "*Submit as idea* message shortcut). Ideas are posted in the ideas channel, where the vote emoji counts as "
+    "a vote. Content managers accept or decline them.",
+    [
+        "/idea A behind-the-scenes video of the support team",
+        "/idea   ← on its own, opens a form: title, details, network, link",
+        "/idea list",
+        "/idea list top",
+        "/idea accept 12",
+        "/idea decline 12 we covered this last month",
+    ],
+)
+
+STATUS_LABEL = {"open": "open", "accepted": "accepted :white_check_mark:", "declined": "declined"}
+
+
+def full_text(idea: Idea) -> str:
+    """The idea as one stored (escaped) text: title, then details."""
+    if idea.title and idea.text:
+        return f"{idea.title}\n{idea.text}"
+    return idea.title or idea.text
+
+
+def summary(idea: Idea, limit: int = 140) -> str:
+    return for_display(truncate(" ".join(full_text(idea).split()), limit))
+
+
+def idea_message(idea: Idea, votes: int, vote_emoji: str = "+1") -> tuple[str, list[Block]]:
+    credit = f"<@{idea.author}>"
+    if idea.submitted_by != idea.author:
+        credit += f" (submitted by <@{idea.submitted_by}>)"
+    lines = [f"*Idea #{idea.id}* from {credit}"]
+    if idea.title:
+        lines.append(f"*{for_display(truncate(idea.title, 300))}*")
+    if idea.text:
+        lines.append(for_display(truncate(idea.text, 2000)))
+    extras = []
+    if idea.network:
+        extras.append(f"Network: {for_display(idea.network)}")
+    if idea.link:
+        extras.append(f"Link: <{idea.link}>")
+    if extras:
+        lines.append(" · ".join(extras))
+    blocks: list[Block] = [section("\n".join(lines))]
+    status = f"Status: *{STATUS_LABEL.get(idea.status, idea.status)}*"
+    if idea.status != "open" and idea.decided_by:
+        status += f" by <@{idea.decided_by}>"
+    if idea.status == "declined" and idea.decline_reason:
+        status += f" — {for_display(truncate(idea.decline_reason, 500))}"
+    blocks.append(context(f"{status} · Votes: *{votes}* (react with :{vote_emoji}: to vote)"))
+    if idea.status == "open":
+        blocks.append(
+            actions(
+                button("Accept", ActionId.IDEA_ACCEPT, str(idea.id), style="primary"),
+                button("Decline", ActionId.IDEA_DECLINE, str(idea.id), style="danger"),
+                block_id=f"idea_triage:{idea.id}",
+            )
+        )
+    fallback = f"Idea #{idea.id} from <@{idea.author}>: {summary(idea, 150)}"
+    return fallback, blocks
+
+
+def decision_notice(idea: Idea) -> str:
+    if idea.status == "accepted":
+        return f"Your idea #{idea.id} was accepted by <@{idea.decided_by}>: {summary(idea)}"
+    reason = f" Reason: {for_display(truncate(idea.decline_reason, 500))}" if idea.decline_reason else ""
+    return f"Your idea #{idea.id} was declined by <@{idea.decided_by}>: {summary(idea)}.{reason}"
+
+
+def submitted_notice(idea: Idea, new: bool) -> str:
+    if new:
+        return f"Thanks! Your idea is #{idea.id} in the ideas channel: {summary(idea)}"
+    return f"That message was already submitted as idea #{idea.id}."
+
+
+def idea_list(title: str, rows: list[tuple[Idea, int]], empty: str) -> list[Block]:
+    lines = [
+        f"*#{idea.id}* {summary(idea, 120)} — <@{idea.author}>, {votes} vote{'s' if votes != 1 else ''}"
+        + ("" if idea.status == "open" else f" ({idea.status})")
+        for idea, votes in rows
+    ]
+    return list_sections(title, lines, empty)
+
+
+def idea_modal(channel: str | None = None) -> Block:
+    return modal(
+        ViewId.IDEA,
+        "Submit an idea",
+        [
+            plain_input("title", "Title", max_length=200),
+            plain_input("details", "Details", multiline=True, optional=True, max_length=2500),
+            plain_input("network", "Network (e.g. Instagram, LinkedIn)", optional=True, max_length=80),
+            plain_input("link", "Link", optional=True, max_length=400),
+        ],
+        private_metadata=channel or "",
+    )
+
+
+def decline_modal(idea: Idea) -> Block:
+    return modal(
+        ViewId.IDEA_DECLINE,
+        f"Decline idea #{idea.id}",
+        [
+            section(f"*Idea #{idea.id}* from <@{idea.author}>: {summary(idea, 300)}"),
+            plain_input("reason", "Reason (the submitter is told)", multiline=True, optional=True, max_length=1000),
+        ],
+        submit="Decline",
+        private_metadata=str(idea.id),
+    )

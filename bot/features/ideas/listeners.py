@@ -1,0 +1,235 @@
+"""/idea, the idea modal, the idea emoji and the vote emoji, the "Submit as idea" shortcut and the
+content managers' Accept / Decline buttons."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.core.errors import BadInput, Conflict
+from bot.core.text import emoji_base, escape_raw, parse_id, split_args
+from bot.features.ideas import blocks
+from bot.features.ideas import service as ideas
+from bot.slack.context import Req, ephemeral, wants_help
+from bot.slack.ids import ActionId, ShortcutId, ViewId
+from bot.slack.views import open_view
+
+EXAMPLE = ideas.IDEA_EXAMPLE
+_URL = re.compile(r"^https?://[^\s<>|]+$")
+
+
+def register(app: App) -> None:
+    app.command("/idea")(idea_command)
+    app.view(ViewId.IDEA)(idea_modal_submitted)
+    app.view(ViewId.IDEA_DECLINE)(decline_modal_submitted)
+    app.action(ActionId.IDEA_ACCEPT)(accept_clicked)
+    app.action(ActionId.IDEA_DECLINE)(decline_clicked)
+    app.shortcut(ShortcutId.SUBMIT_IDEA)(submit_shortcut)
+
+
+# -- /idea ---------------------------------------------------------------------------------------
+def idea_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    text = (command.get("text") or "").strip()
+    args = split_args(text)
+    user = command["user_id"]
+    if wants_help(args):
+        ack(**ephemeral(blocks.IDEA_HELP))
+        return
+    if not args:
+        _open_view(req, command.get("trigger_id"), blocks.idea_modal(command.get("channel_id")))
+        ack()
+        return
+    sub = args[0].lower()
+    if sub == "list":
+        if len(args) == 1:
+            ack(**ephemeral("Open ideas", blocks.idea_list("*Open ideas*", ideas.open_ideas(req.db), "No open ideas.")))
+        elif len(args) == 2 and args[1].lower() == "top":
+            rows = ideas.top_ideas(req.db)
+            ack(**ephemeral("Most-voted ideas", blocks.idea_list("*Most-voted ideas*", rows, "No ideas yet.")))
+        else:
+            raise BadInput("`/idea list` takes nothing or `top`.", "/idea list top")
+        return
+    if sub in ("accept", "decline"):
+        if len(args) < 2:
+            raise BadInput(f"`/idea {sub}` needs an idea id.", f"/idea {sub} 12")
+        if sub == "accept" and len(args) > 2:
+            raise BadInput(
+                f"`/idea accept` takes only the idea id; `{' '.join(args[2:])}` is extra (a reason goes with decline).",
+                "/idea accept 12",
+            )
+        idea_id = parse_id(args[1])
+        if idea_id is None:
+            raise BadInput(f"`{args[1]}` is not an idea id; ideas are numbered like #12.", f"/idea {sub} 12")
+        if sub == "accept":
+            idea = ideas.accept(req.db, req.outbox, req.config, idea_id, user, req.now)
+        else:
+            reason = text.split(None, 2)[2] if len(args) > 2 else None
+            idea = ideas.decline(req.db, req.outbox, req.config, idea_id, user, reason, req.now)
+        ack(**ephemeral(f"Idea #{idea.id} is now {idea.status}; <@{idea.submitted_by}> is told."))
+        return
+    result = ideas.submit(req.db, req.outbox, req.config, req.now, author=user, submitted_by=user, text=text)
+    ack(**ephemeral(blocks.submitted_notice(result.idea, result.new)))
+
+
+def _open_view(req: Req, trigger_id: str | None, view: dict[str, Any]) -> None:
+    """views.open is called at once (a trigger_id lives 3 s and works once), never queued."""
+    if not trigger_id:
+        raise BadInput("Slack did not send what teambot needs to open the form.", EXAMPLE)
+    if not open_view(req.client, trigger_id, view):
+        raise Conflict(f"Slack could not open the form just now. Try again, or type the idea: `{EXAMPLE}`")
+
+
+def _value(view: dict[str, Any], block_id: str) -> str:
+    state = view.get("state", {}).get("values", {}).get(block_id, {})
+    for element in state.values():
+        return (element.get("value") or "").strip()
+    return ""
+
+
+def idea_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    user = body["user"]["id"]
+    title, details = _value(view, "title"), _value(view, "details")
+    network, link = _value(view, "network"), _value(view, "link")
+    if not title:
+        ack(response_action="errors", errors={"title": "An idea needs a title."})
+        return
+    if link and not _URL.match(link):
+        ack(response_action="errors", errors={"link": "A link starts with https:// (or http://)."})
+        return
+    fields = {name: escape_raw(value) for name, value in (("title", title), ("network", network), ("link", link))}
+    too_long = {
+        name: f"Too long: at most {limit} characters, counting each & as 5 and each < or > as 4."
+        for name, limit in ideas.FIELD_LIMITS.items()
+        if len(fields[name]) > limit
+    }
+    if too_long:
+        ack(response_action="errors", errors=too_long)
+        return
+    result = ideas.submit(
+        req.db,
+        req.outbox,
+        req.config,
+        req.now,
+        author=user,
+        submitted_by=user,
+        title=fields["title"],
+        text=escape_raw(details),
+        network=fields["network"] or None,
+        link=fields["link"] or None,
+    )
+    ack()
+    req.outbox.dm(user, blocks.submitted_notice(result.idea, result.new))
+
+
+# -- reactions and the shortcut ------------------------------------------------------------------
+def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
+    emoji = emoji_base(event.get("reaction") or "")
+    item = event.get("item") or {}
+    channel, ts, user = item.get("channel"), item.get("ts"), event.get("user")
+    if not (channel and ts and user) or emoji not in (req.config.ideas.emoji, req.config.ideas.vote_emoji):
+        return
+    if emoji == req.config.ideas.vote_emoji and channel == req.config.channels.ideas:
+        idea = ideas.idea_of_message(req.db, channel, ts)
+        if idea is not None:
+            ideas.vote(req.db, req.outbox, req.config, idea, user, added, req.now, reaction=event.get("reaction"))
+            return
+    if emoji == req.config.ideas.emoji and added:
+        _submit_reacted(req, channel, ts, user, event.get("item_user"))
+
+
+def _submit_reacted(req: Req, channel: str, ts: str, reactor: str, item_user: str | None) -> None:
+    if item_user and item_user == req.bot_user_id:
+        return
+    existing = ideas.by_source(req.db, channel, ts)
+    if existing is not None:
+        if reactor != existing.submitted_by:
+            req.outbox.ephemeral(channel, reactor, blocks.submitted_notice(existing, new=False))
+        return
+    message = _fetch_message(req, channel, ts)
+    author = message.get("user") or item_user
+    if author is None or author == req.bot_user_id or (message.get("bot_id") and not message.get("user")):
+        return
+    result = ideas.submit(
+        req.db,
+        req.outbox,
+        req.config,
+        req.now,
+        author=author,
+        submitted_by=reactor,
+        text=message.get("text") or "",
+        source=(channel, ts),
+    )
+    req.outbox.ephemeral(channel, reactor, blocks.submitted_notice(result.idea, result.new))
+
+
+def _fetch_message(req: Req, channel: str, ts: str) -> dict[str, Any]:
+    """The reacted message (reaction events carry no text)."""
+    found = req.lookup.message(channel, ts)
+    if found is None:
+        raise Conflict(
+            "teambot could not read that message, so it was not submitted as an idea. "
+            "Try the *Submit as idea* message shortcut, or `/idea <text>`."
+        )
+    return found
+
+
+def submit_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    req = Req.of(context)
+    user = body["user"]["id"]
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    author = message.get("user")
+    if not author or author == req.bot_user_id:
+        raise BadInput("Only people's messages can be submitted as ideas, not teambot's or other apps'.")
+    result = ideas.submit(
+        req.db,
+        req.outbox,
+        req.config,
+        req.now,
+        author=author,
+        submitted_by=user,
+        text=message.get("text") or "",
+        source=(channel, message["ts"]) if channel and message.get("ts") else None,
+    )
+    req.outbox.dm(user, blocks.submitted_notice(result.idea, result.new))
+
+
+# -- triage ---------------------------------------------------------------------------------------
+def _clicked_id(body: dict[str, Any]) -> int:
+    value = (body.get("actions") or [{}])[0].get("value") or ""
+    idea_id = parse_id(value)
+    if idea_id is None:
+        raise BadInput("That button does not name an idea.")
+    return idea_id
+
+
+def accept_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    req = Req.of(context)
+    ideas.accept(req.db, req.outbox, req.config, _clicked_id(body), body["user"]["id"], req.now)
+
+
+def decline_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    req = Req.of(context)
+    user = body["user"]["id"]
+    ideas.require_curator(req.db, user)
+    idea = ideas.get(req.db, _clicked_id(body))
+    if idea.status != "open":
+        raise Conflict(f"Idea #{idea.id} was already {idea.status}.")
+    _open_view(req, body.get("trigger_id"), blocks.decline_modal(idea))
+
+
+def decline_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    idea_id = parse_id(view.get("private_metadata") or "")
+    if idea_id is None:
+        raise BadInput("That form does not name an idea.")
+    reason = escape_raw(_value(view, "reason")) or None
+    ideas.decline(req.db, req.outbox, req.config, idea_id, body["user"]["id"], reason, req.now)
+    ack()

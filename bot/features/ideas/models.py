@@ -1,0 +1,63 @@
+"""Content ideas and their votes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.core.orm import Base
+
+IDEA_STATUSES = ("open", "accepted", "declined")
+
+
+class Idea(Base):
+    """A content idea. `author` is who had it (the message's author for a reacted or shortcut
+    message), `submitted_by` who put it in. A message is submitted once: (source_channel,
+    source_ts) is unique."""
+
+    __tablename__ = "ideas"
+    __table_args__ = (
+        UniqueConstraint("source_channel", "source_ts", name="uq_ideas_source"),
+        Index("ix_ideas_status_created", "status", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author: Mapped[str] = mapped_column(String(32))
+    submitted_by: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    network: Mapped[str | None] = mapped_column(String(100))
+    link: Mapped[str | None] = mapped_column(String(500))
+    source_channel: Mapped[str | None] = mapped_column(String(32))
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+
+    votes: Mapped[list[IdeaVote]] = relationship(cascade="all, delete-orphan", order_by="IdeaVote.voted_at")
+
+
+class IdeaVote(Base):
+    """One person's vote on an idea (the author's own is never stored)."""
+
+    __tablename__ = "idea_votes"
+
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    voted_at: Mapped[datetime]
+
+
+class IdeaVoteReaction(Base):
+    """A reaction that makes up a vote: `+1` and a skin-tone variant of it are one vote, which lasts
+    until the person's last such reaction is removed."""
+
+    __tablename__ = "idea_vote_reactions"
+
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reaction: Mapped[str] = mapped_column(String(100), primary_key=True)

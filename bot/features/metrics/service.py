@@ -1,0 +1,313 @@
+"""Post performance figures: `/metrics` by hand and `teambot import-metrics FILE.csv` from the
+team's social tool. Each draft keeps its latest figures; a newer figure replaces the older one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core.db import lock_name
+from bot.core.errors import BadInput, Conflict, NotFound
+from bot.core.text import escape_raw, parse_id, parse_permalink, unwrap_link
+from bot.features.approvals.models import Draft
+from bot.features.metrics.models import PostMetric
+
+METRICS_EXAMPLE = "/metrics 12 impressions=5400 engagements=310 clicks=42 url=https://www.instagram.com/p/abc"
+_URL = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\d{1,3}(?:[,_ ]?\d{3})*$|^\d+$")
+MAX_COUNT = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
+MAX_URL = Draft.__table__.c.published_url.type.length
+
+# CSV columns (header names, case-insensitive; spaces and dashes count as underscores) and their aliases.
+COLUMNS = {
+    "draft_id": ("draft_id", "draft", "teambot_id"),
+    "url": ("url", "post_url", "link", "permalink", "published_url"),
+    "impressions": ("impressions",),
+    "engagements": ("engagements", "engagement"),
+    "clicks": ("clicks", "link_clicks"),
+}
+
+
+def resolve_draft(session: Session, token: str, *, example: str = METRICS_EXAMPLE) -> Draft:
+    """A draft by id (`12`, `#12`), by its Slack permalink, or by the URL it was published at."""
+    token = unwrap_link(token)
+    draft_id = parse_id(token)
+    if draft_id is not None:
+        draft = session.get(Draft, draft_id)
+        if draft is None:
+            raise NotFound(f"There is no draft #{draft_id}.", example)
+        return draft
+    where = parse_permalink(token)
+    if where is not None:
+        draft = session.scalar(select(Draft).where(Draft.channel == where[0], Draft.ts == where[1]))
+        if draft is None:
+            raise NotFound("That message is not a draft teambot knows.", example)
+        return draft
+    if _URL.match(token):
+        draft_id = draft_published_at(published_drafts(session), token, example)
+        if draft_id is None:
+            raise NotFound("No draft was published at that URL (record it with `url=`).", example)
+        return session.get_one(Draft, draft_id)
+    raise BadInput(f"`{token}` is not a draft id or a link to a draft.", example)
+
+
+# Query parameters that only say where a click came from, not which post it is.
+_TRACKING = re.compile(r"utm_.*|igshid|igsh|fbclid|gclid|si|s|ref|ref_src|ref_url")
+
+
+def url_key(url: str) -> str:
+    """Which post a URL points at, however a social tool writes it: no scheme, no `www.`, the host
+    in lower case, no trailing slash, no tracking parameters, no fragment."""
+    parts = urlsplit(url.replace("&amp;", "&").strip())
+    host = (parts.hostname or "").removeprefix("www.")
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    kept = sorted((k, v) for k, v in params if not _TRACKING.fullmatch(k.lower()))
+    query = f"?{urlencode(kept)}" if kept else ""
+    return f"{host}{parts.path.rstrip('/')}{query}"
+
+
+def published_drafts(session: Session) -> dict[str, list[int]]:
+    """Every published draft's id by the `url_key` of where it was published."""
+    rows = session.execute(
+        select(Draft.id, Draft.published_url).where(Draft.published_url.is_not(None)).order_by(Draft.id)
+    )
+    found: dict[str, list[int]] = {}
+    for draft_id, url in rows:
+        found.setdefault(url_key(url), []).append(draft_id)
+    return found
+
+
+def draft_published_at(published: dict[str, list[int]], url: str, example: str) -> int | None:
+    """The one draft published at `url` (however it is written), None if none; a Conflict if the
+    address was recorded for several (before addresses were compared this way)."""
+    ids = published.get(url_key(url), [])
+    if len(ids) > 1:
+        drafts = " and ".join(f"#{i}" for i in ids)
+        raise Conflict(f"That URL is recorded for drafts {drafts}; give the draft's id instead.", example)
+    return ids[0] if ids else None
+
+
+def parse_count(value: str, name: str, *, example: str = METRICS_EXAMPLE) -> int:
+    value = value.strip()
+    if not _NUMBER.match(value):
+        raise BadInput(f"`{name}` must be a whole number, not `{value}`.", example)
+    number = int(re.sub(r"[,_ ]", "", value))
+    if number > MAX_COUNT:
+        raise BadInput(f"`{name}` is too large (at most {MAX_COUNT:,}).", example)
+    return number
+
+
+def parse_url(value: str, *, example: str = METRICS_EXAMPLE) -> str:
+    url = unwrap_link(value)
+    if not _URL.match(url):
+        raise BadInput(f"`{value}` is not a link starting with https://.", example)
+    # Stored in Slack's escaped form, like every other text teambot keeps.
+    stored = escape_raw(url.replace("&amp;", "&"))
+    if len(stored) > MAX_URL:
+        raise BadInput(f"That link is too long ({len(stored)} characters, at most {MAX_URL}).", example)
+    return stored
+
+
+@dataclass
+class Figures:
+    impressions: int
+    engagements: int
+    clicks: int | None = None
+    url: str | None = None
+
+
+def parse_command(args: list[str]) -> tuple[str, Figures]:
+    """`<draft> impressions=N engagements=N [clicks=N] [url=LINK]` (any order after the draft)."""
+    if not args:
+        raise BadInput("`/metrics` needs a draft and its figures.", METRICS_EXAMPLE)
+    values: dict[str, str] = {}
+    for arg in args[1:]:
+        name, sep, value = arg.partition("=")
+        name = name.lower()
+        if not sep or name not in ("impressions", "engagements", "clicks", "url") or not value:
+            raise BadInput(
+                f"`{arg}` is not a figure; use impressions=, engagements=, clicks= or url=.", METRICS_EXAMPLE
+            )
+        if name in values:
+            raise BadInput(f"`{name}` is given twice.", METRICS_EXAMPLE)
+        values[name] = value
+    missing = [n for n in ("impressions", "engagements") if n not in values]
+    if missing:
+        raise BadInput(f"`/metrics` needs {' and '.join(m + '=N' for m in missing)}.", METRICS_EXAMPLE)
+    figures = Figures(
+        impressions=parse_count(values["impressions"], "impressions"),
+        engagements=parse_count(values["engagements"], "engagements"),
+        clicks=parse_count(values["clicks"], "clicks") if "clicks" in values else None,
+        url=parse_url(values["url"]) if "url" in values else None,
+    )
+    return args[0], figures
+
+
+def record(
+    session: Session, draft: Draft, figures: Figures, now: datetime, *, by: str | None, source: str
+) -> PostMetric:
+    """Store the draft's figures (replacing older ones) and, with a URL, where it was published."""
+    if figures.url is not None and figures.url != draft.published_url:
+        # Held to the end of the transaction: two drafts recorded at once with one post's address
+        # (written two ways) take turns here, and the second sees the first.
+        lock_name(session, f"published_url:{url_key(figures.url)}")
+        others = [i for i in published_drafts(session).get(url_key(figures.url), []) if i != draft.id]
+        if others:
+            raise Conflict(f"That URL is already recorded for draft #{others[0]}.", METRICS_EXAMPLE)
+        draft.published_url = figures.url
+    metric = session.get(PostMetric, draft.id)
+    if metric is None:
+        metric = PostMetric(draft_id=draft.id)
+        session.add(metric)
+    metric.impressions, metric.engagements, metric.clicks = figures.impressions, figures.engagements, figures.clicks
+    metric.recorded_at, metric.recorded_by, metric.source = now, by, source
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("Those figures were recorded by someone else at the same moment; try again.") from None
+    return metric
+
+
+def rate(impressions: int, engagements: int) -> float | None:
+    return engagements / impressions if impressions else None
+
+
+# -- CSV import ----------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    rows: int = 0
+    drafts: set[int] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # lines whose URL matches no draft
+
+
+def _column_map(header: list[str]) -> dict[str, int]:
+    normalized = [re.sub(r"[\s\-]+", "_", h.strip().lower()) for h in header]
+    found: dict[str, int] = {}
+    for column, aliases in COLUMNS.items():
+        for index, name in enumerate(normalized):
+            if name in aliases and column not in found:
+                found[column] = index
+    return found
+
+
+def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
+    """Import every row or none: bad rows are collected (by line number) and, if there are any,
+    nothing is written. The caller commits or rolls back the one transaction."""
+    result = ImportResult()
+    lines = io.StringIO(text, newline="").readlines()  # csv's own line endings: \n, \r\n or \r
+    blank_on_top = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if blank_on_top == len(lines):
+        result.errors.append("line 1: the file is empty; it needs a header row")
+        return result
+    reader = csv.reader(lines[blank_on_top:], delimiter=_delimiter(lines[blank_on_top]))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        result.errors.append(f"line {blank_on_top + 1}: the header row cannot be read ({exc})")
+        return result
+    columns = _column_map(header)
+    missing = [c for c in ("impressions", "engagements") if c not in columns]
+    if "draft_id" not in columns and "url" not in columns:
+        missing.insert(0, "draft_id or url")
+    if missing:
+        result.errors.append(f"line {blank_on_top + 1}: missing column(s): {', '.join(missing)}")
+        return result
+    pending: dict[int, tuple[int, Figures]] = {}
+    published: dict[str, list[int]] | None = None
+    while True:
+        line = blank_on_top + reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. an unbalanced quote or an over-long cell: the rest cannot be read
+            result.errors.append(f"line {line}: the file cannot be read from here on ({exc})")
+            break
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def cell(name: str, row: list[str] = row) -> str:
+            index = columns.get(name)
+            return row[index].strip() if index is not None and index < len(row) else ""
+
+        draft_token, url = cell("draft_id"), cell("url")
+        by_address = not draft_token and url and parse_permalink(url) is None and _URL.match(unwrap_link(url))
+        try:
+            if by_address:
+                published = published if published is not None else published_drafts(session)
+                draft_id = draft_published_at(published, unwrap_link(url), "")
+                if draft_id is None:
+                    # A social tool exports every post, also those never drafted in teambot: a
+                    # row whose address matches no draft is skipped (and listed), not an error.
+                    result.skipped.append(line)
+                    continue
+                draft = session.get_one(Draft, draft_id)
+            else:
+                draft = _row_draft(session, draft_token, url)
+            clicks = cell("clicks")
+            figures = Figures(
+                impressions=parse_count(cell("impressions"), "impressions", example=""),
+                engagements=parse_count(cell("engagements"), "engagements", example=""),
+                clicks=parse_count(clicks, "clicks", example="") if clicks else None,
+            )
+            if url and cell("draft_id") and parse_permalink(url) is None:
+                figures.url = parse_url(url, example="")
+        except (BadInput, NotFound, Conflict) as exc:
+            result.errors.append(f"line {line}: {exc.message}")
+            continue
+        pending[draft.id] = (line, figures)  # a later row for the same draft replaces an earlier one
+        result.rows += 1
+    if result.errors:
+        return result
+    drafts = {d.id: d for d in session.scalars(select(Draft).where(Draft.id.in_(pending)))}
+    for draft_id, (line, figures) in pending.items():
+        try:
+            record(session, drafts[draft_id], figures, now, by=None, source="import")
+        except Conflict as exc:
+            result.errors.append(f"line {line}: draft #{draft_id}: {exc.message}")
+    result.drafts = set(pending)
+    return result
+
+
+def _delimiter(header: str) -> str:
+    """Comma, semicolon or tab, whichever the header row uses most (ties go to the comma). Only the
+    header decides: the cells of a social tool's export (captions) are full of commas and semicolons."""
+    return max(",;\t", key=header.count)
+
+
+def _row_draft(session: Session, draft_token: str, url: str) -> Draft:
+    if draft_token:
+        return resolve_draft(session, draft_token, example="")
+    if not url:
+        raise BadInput("the row has neither a draft id nor a URL")
+    return resolve_draft(session, url, example="")
+
+
+def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    from bot.core.export import iso, since_filter
+
+    query = since_filter(select(PostMetric).order_by(PostMetric.draft_id), PostMetric.recorded_at, since)
+    return [
+        {
+            "draft_id": m.draft_id,
+            "impressions": m.impressions,
+            "engagements": m.engagements,
+            "clicks": m.clicks,
+            "engagement_rate": rate(m.impressions, m.engagements),
+            "source": m.source,
+            "recorded_by": m.recorded_by,
+            "recorded_at": iso(m.recorded_at),
+        }
+        for m in session.scalars(query)
+    ]

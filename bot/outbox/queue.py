@@ -1,0 +1,155 @@
+"""The outbox: every Web API post teambot makes is written here first, in the same transaction as
+the change that caused it, and sent afterwards by `bot.slack.sender`. So nothing is lost when
+Slack is failing, nothing is sent for a change that rolled back, a listener never waits on Slack,
+and a send with a `dedupe` key is stored once however often a job or a replica retries it.
+
+This module knows the shape of Web API calls but imports nothing from Slack's SDK."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.outbox.models import OutboxMessage, SlackMessage
+
+_wake_listeners: list[Callable[[], None]] = []
+_wake_lock = threading.Lock()
+
+
+def on_enqueue(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call `listener` after every commit that added outbox rows (the sender's wake-up)."""
+    with _wake_lock:
+        _wake_listeners.append(listener)
+    return listener
+
+
+def remove_listener(listener: Callable[[], None]) -> None:
+    with _wake_lock:
+        if listener in _wake_listeners:
+            _wake_listeners.remove(listener)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop("outbox_dirty", False):
+        with _wake_lock:
+            listeners = list(_wake_listeners)
+        for listener in listeners:
+            listener()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("outbox_dirty", None)
+
+
+class Outbox:
+    """Queues Web API calls on a session. `key` names a posted message for later updates."""
+
+    def __init__(self, session: Session, now: datetime):
+        self.session = session
+        self.now = now
+
+    def _add(
+        self,
+        method: str,
+        channel: str,
+        payload: dict[str, Any],
+        *,
+        dedupe: str | None = None,
+        key: str | None = None,
+        target_key: str | None = None,
+    ) -> bool:
+        """Queue one call; False when a call with the same `dedupe` key was queued before."""
+        row = OutboxMessage(
+            channel=channel,
+            method=method,
+            payload=payload,
+            dedupe_key=dedupe,
+            message_key=key,
+            target_key=target_key,
+            status="pending",
+            attempts=0,
+            not_before=self.now,
+            created_at=self.now,
+        )
+        if dedupe is not None:
+            if self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe)):
+                return False
+            try:
+                with self.session.begin_nested():
+                    self.session.add(row)
+            except IntegrityError:
+                return False
+        else:
+            self.session.add(row)
+        self.session.info["outbox_dirty"] = True
+        return True
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+        dedupe: str | None = None,
+        unfurl: bool = False,
+    ) -> bool:
+        payload: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks is not None:
+            payload["blocks"] = blocks
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        if not unfurl:
+            payload["unfurl_links"] = False
+            payload["unfurl_media"] = False
+        return self._add("chat.postMessage", channel, payload, dedupe=dedupe, key=key)
+
+    def dm(
+        self, user: str, text: str, blocks: list[dict[str, Any]] | None = None, *, dedupe: str | None = None
+    ) -> bool:
+        """A direct message from the bot (posting to a user id opens the app's DM with them)."""
+        return self.post(user, text, blocks, dedupe=dedupe)
+
+    def update(
+        self, key: str, text: str, blocks: list[dict[str, Any]] | None = None, *, channel: str | None = None
+    ) -> bool:
+        """Update the message posted under `key` (its ts is looked up when the call is sent, so
+        this works even while the original post is still queued). Callers that know the message's
+        channel pass it and save the look-up."""
+        if channel is None:
+            known = self.session.get(SlackMessage, key)
+            channel = known.channel if known else self._channel_of_pending(key)
+        if channel is None:
+            return False
+        payload: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks is not None:
+            payload["blocks"] = blocks
+        return self._add("chat.update", channel, payload, target_key=key)
+
+    def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+    ) -> bool:
+        payload: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks is not None:
+            payload["blocks"] = blocks
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        return self._add("chat.postEphemeral", channel, payload)
+
+    def _channel_of_pending(self, key: str) -> str | None:
+        return self.session.scalar(select(OutboxMessage.channel).where(OutboxMessage.message_key == key).limit(1))

@@ -176,7 +176,7 @@ def _start_background(runtime, *, with_scheduler: bool, with_sender: bool = True
 def cmd_run(args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack.lookup import slack_error
+    from bot.outbox.webapi import slack_error
 
     settings, config = _settings_and_config(need_slack=True, receives_requests=True)
     runtime = _prepared_runtime(settings, config)

@@ -29,7 +29,7 @@ from bot.core.clock import utcnow
 from bot.core.db import transaction, upsert
 from bot.outbox import queue as outbox
 from bot.outbox.models import OutboxMessage, SlackMessage
-from bot.slack.lookup import slack_error
+from bot.outbox.webapi import slack_error
 
 log = logging.getLogger(__name__)
 

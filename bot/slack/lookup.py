@@ -12,16 +12,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.outbox.webapi import slack_error
+
 log = logging.getLogger(__name__)
 BUDGET_SECONDS = 1.5
 MIN_CALL_SECONDS = 0.1
-
-
-def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code (`invalid_auth`, `ratelimited`, ...), or the HTTP status when the answer
-    was not Slack's JSON."""
-    data = exc.response.data
-    return str(data.get("error") if isinstance(data, dict) else exc.response.status_code)
 
 
 class NoSuchUser(Exception):

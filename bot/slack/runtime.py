@@ -38,7 +38,7 @@ class Runtime:
         from slack_sdk.errors import SlackApiError
 
         from bot.core.errors import ConfigError
-        from bot.slack.lookup import slack_error
+        from bot.outbox.webapi import slack_error
 
         try:
             identity = self.client.auth_test()

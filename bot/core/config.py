@@ -131,7 +131,7 @@ class AckTimeouts(_Section):
     low: Minutes = 240
 
 
-class Escalation(_Section):
+class EscalationPolicy(_Section):
     emoji: Emoji = "rotating_light"
     default_team: str = "support"
     levels: list[EscalationLevel] = Field(default=["on_shift", "lead", "strategist"], min_length=1)
@@ -163,7 +163,7 @@ class Shift(_Section):
         return value
 
 
-class Handoff(_Section):
+class HandoffSettings(_Section):
     ack_remind_after_minutes: Minutes = 30
 
 
@@ -241,10 +241,10 @@ class TeamConfig(_Section):
     channels: Channels
     roles: Roles = Roles()
     approval: Approval = Approval()
-    escalation: Escalation = Escalation()
+    escalation: EscalationPolicy = EscalationPolicy()
     teams: dict[str, Team] = {}
     shifts: list[Shift] = []
-    handoff: Handoff = Handoff()
+    handoff: HandoffSettings = HandoffSettings()
     scheduler: Scheduler = Scheduler()
     ideas: Ideas = Ideas()
     checklists: list[Checklist] = DEFAULT_CHECKLISTS

@@ -94,12 +94,13 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     request's transaction is rolled back either way, and Slack always gets a 200 (a 5xx would
     show "dispatch_failed" or make Slack retry the event)."""
     session = context.get("db")
+    body = body if isinstance(body, dict) else {}
     if session is not None:
         session.rollback()
         # The rollback took the event's claim with it: claim it again with this answer, so a
         # retry or a re-delivery of the same event is not answered twice.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not claim_event(session, event_id, context["now"]):
+        if isinstance(event_id, str) and event_id and not claim_event(session, event_id, context["now"]):
             return BoltResponse(status=200, body="")
     if isinstance(error, DomainError):
         message = error.render()
@@ -110,10 +111,11 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     if body.get("command"):
         return _json_response({"response_type": "ephemeral", "text": message})
     if body.get("type") == "view_submission":
+        blocks = _obj(body.get("view")).get("blocks")
         input_block = next(
-            (b["block_id"] for b in body.get("view", {}).get("blocks", []) if b.get("type") == "input"), None
+            (b.get("block_id") for b in _list(blocks) if isinstance(b, dict) and b.get("type") == "input"), None
         )
-        if input_block:
+        if isinstance(input_block, str):
             return _json_response({"response_action": "errors", "errors": {input_block: message[:150]}})
         return BoltResponse(status=200, body="")
 
@@ -128,23 +130,36 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     return BoltResponse(status=200, body="")
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A field that should be an object, or {}: the error handler must answer whatever the shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def _where(body: dict[str, Any]) -> tuple[str | None, str, str | None] | None:
     """(channel, user, thread) to tell the acting person about an error in an event or click."""
     if body.get("type") == "event_callback":
-        event = body.get("event", {})
-        user = event.get("user")
-        channel = event.get("item", {}).get("channel") or event.get("channel")
+        event = _obj(body.get("event"))
+        user = _text(event.get("user"))
+        channel = _text(_obj(event.get("item")).get("channel")) or _text(event.get("channel"))
         if not user:
             return None
         return channel, user, None
-    user = (body.get("user") or {}).get("id")
+    user = _text(_obj(body.get("user")).get("id"))
     if not user:
         return None
     if body.get("type") in ("message_action", "shortcut"):
         # Shortcuts work in channels teambot is not in, where an ephemeral cannot be posted: a DM.
         return None, user, None
-    channel = (body.get("channel") or {}).get("id")
-    thread_ts = (body.get("message") or {}).get("thread_ts")
+    channel = _text(_obj(body.get("channel")).get("id"))
+    thread_ts = _text(_obj(body.get("message")).get("thread_ts"))
     return channel, user, thread_ts
 
 

@@ -16,39 +16,105 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 
-from bot.slack import signature
+from bot.slack import shape, signature
 
 EVENTS_PATH = "/slack/events"
+# Slack's largest requests are message events: at most 40,000 characters, sent twice (as text and
+# as rich-text blocks), about 1 MiB even if every character were a JSON-escaped emoji; a modal's
+# submission is far smaller. Twice that is allowed; anything larger is refused unread.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 log = logging.getLogger("teambot")
+
+# waitress reads each request in full on its event loop before a worker thread sees it, so slow
+# clients hold only a connection, never a worker: these limits decide how many of them it takes to
+# lock real requests out, and how long an idle one is kept (see docs/deployment.md).
+SERVER_LIMITS: dict[str, Any] = {
+    # Open connections at once (waitress's default, 100, is what a hundred slow clients filled).
+    "connection_limit": 1000,
+    # poll() instead of select(), which cannot watch more than 1,024 sockets.
+    "asyncore_use_poll": True,
+    # A connection that sends nothing for this long is closed (checked every cleanup_interval).
+    "channel_timeout": 20,
+    "cleanup_interval": 5,
+    # Refused with 413 by waitress before the body is read (the application checks again).
+    "max_request_body_size": MAX_BODY_BYTES,
+    "max_request_header_size": 64 * 1024,
+}
 
 
 def wsgi_app(app: App, engine: Engine, signing_secret: str) -> Any:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(signing_secret)
+    mismatches = signature.MismatchWarning()
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if _is_health_check(environ):
             return _health(engine, start_response)
         if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            # Bolt parses the body before it checks the signature, and a body that is not what
-            # Slack sends makes that parse raise: an unsigned request is refused before it.
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            if not _signed_by_slack(verifier, body, environ):
-                if signature.is_ssl_check(body, environ.get("CONTENT_TYPE", "")):
-                    # Slack's certificate check comes unsigned: answered here, nothing runs.
-                    return _empty_ok(start_response)
-                return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
-            environ["wsgi.input"] = io.BytesIO(body)
+            return events(environ, start_response)
+        return slack(environ, start_response)
+
+    def events(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        # Bolt parses the body before it checks the signature, and a body that is not what
+        # Slack sends makes that parse raise: an unsigned request is refused before it, and a
+        # body larger than any Slack sends is refused before it is read.
+        declared = (environ.get("CONTENT_LENGTH") or "").strip()
+        if declared and not (declared.isascii() and declared.isdigit()):
+            return _json(start_response, "400 Bad Request", {"error": "bad Content-Length"})
+        body = _read_body(environ)
+        if body is None:
+            return _json(start_response, "413 Content Too Large", {"error": "request body too large"})
+        text = _utf8(body)
+        if text is None or not _signed_by_slack(verifier, text, environ):
+            if text is not None and signature.is_ssl_check(body, environ.get("CONTENT_TYPE", "")):
+                # Slack's certificate check comes unsigned: answered here, nothing runs.
+                return _empty_ok(start_response)
+            mismatches.refused(
+                environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""), environ.get("HTTP_X_SLACK_SIGNATURE", "")
+            )
+            return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
+        parsed = shape.parse(text, environ.get("CONTENT_TYPE", ""))
+        if parsed is None:
+            # Signed, yet not JSON or a form: nothing Slack sends, and nothing a retry would fix.
+            log.warning("refused a signed request that is not a JSON object or a form (400)")
+            return _json(start_response, "400 Bad Request", {"error": "malformed body"})
+        problem = shape.problem(parsed)
+        if problem is not None:
+            log.warning("ignored a signed request of an unexpected shape (%s)", problem)
+            return _empty_ok(start_response)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)
 
     return application
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    """The request body, or None when it is over MAX_BODY_BYTES: refused by its Content-Length
+    before anything is read, and a body without one (chunked) is read no further than the limit."""
+    stream = environ["wsgi.input"]
+    declared = (environ.get("CONTENT_LENGTH") or "").strip()
+    if declared:
+        if int(declared) > MAX_BODY_BYTES:
+            return None
+        return stream.read(int(declared))
+    body = stream.read(MAX_BODY_BYTES + 1)
+    return None if len(body) > MAX_BODY_BYTES else body
+
+
+def _utf8(body: bytes) -> str | None:
+    """Slack's bodies are UTF-8; anything else cannot be checked (the SDK's check would raise)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _is_health_check(environ: dict[str, Any]) -> bool:
     return environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
 
 
-def _signed_by_slack(verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]) -> bool:
+def _signed_by_slack(verifier: SignatureVerifier, body: str, environ: dict[str, Any]) -> bool:
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
     signed = environ.get("HTTP_X_SLACK_SIGNATURE", "")
     return signature.timestamp_is_a_number(timestamp) and verifier.is_valid(body, timestamp, signed)
@@ -87,7 +153,7 @@ def listen(app: App, engine: Engine, signing_secret: str, host: str, port: int, 
 
     application = wsgi_app(app, engine, signing_secret)
     try:
-        return create_server(application, host=host, port=port, threads=threads, ident="teambot")
+        return create_server(application, host=host, port=port, threads=threads, ident="teambot", **SERVER_LIMITS)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(f"cannot listen on {host}:{port} ({reason})") from None

@@ -36,6 +36,7 @@ from bot.features.handoffs import service as handoffs_service
 from bot.features.ideas import listeners as ideas_listeners
 from bot.features.ideas import models as ideas_models
 from bot.features.ideas import service as ideas_service
+from bot.features.metrics import imports as metrics_imports
 from bot.features.metrics import listeners as metrics_listeners
 from bot.features.metrics import models as metrics_models
 from bot.features.metrics import service as metrics_service
@@ -117,7 +118,13 @@ FEATURES: tuple[Feature, ...] = (
         kept_outbox_keys=(digest_service.OUTBOX_KEYS,),
     ),
     # Beyond the documented minimum of the export, so a backup holds everything the team entered.
-    Feature("metrics", metrics_models, metrics_listeners.register, (), {"post_metrics": metrics_service.export}),
+    Feature(
+        "metrics",
+        metrics_models,
+        metrics_listeners.register,
+        (),
+        {"post_metrics": metrics_service.export, "account_days": metrics_imports.export_account_days},
+    ),
     Feature("roles", roles_models, roles_listeners.register, (), {"roles": roles_service.export}),
     Feature("shifts", shifts_models, shifts_listeners.register, (), {"shift_notes": shifts_service.export_notes}),
 )

@@ -85,35 +85,40 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
 
 
 def import_metrics(settings: Settings, path: Path) -> int:
-    """Import a CSV of post performance: every row or, if any row is bad, none."""
+    """Import a tool's export (or teambot's own columns): every row or, if any row is bad, none."""
     from bot.core.db import NO_DATABASE, database_file_missing, make_session_factory, open_database
-    from bot.features.metrics import service as metrics
+    from bot.features.metrics.imports import Unreadable, import_file
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        print(f"teambot: {path} does not exist", file=sys.stderr)
-        return 2
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"teambot: cannot read {path}: {exc.__class__.__name__} (it must be a UTF-8 CSV file)", file=sys.stderr)
-        return 2
     if database_file_missing(settings.database_url):
         raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
     engine = open_database(settings.database_url)
-    with make_session_factory(engine)() as session:
-        # One transaction: committed only when every row is good.
-        result = metrics.import_csv(session, text, utcnow())
-        if result.errors:
-            session.rollback()
-        else:
+    try:
+        with make_session_factory(engine)() as session:
+            # One transaction: committed only when every row is good.
+            try:
+                result = import_file(session, path, utcnow())
+            except Unreadable as exc:
+                session.rollback()
+                print(f"teambot: {exc.message}", file=sys.stderr)
+                return exc.exit_code
+            if result.errors:
+                session.rollback()
+                print(f"{path}: read as {result.read_as}", file=sys.stderr)
+                for error in result.errors:
+                    print(f"{path}: {error}", file=sys.stderr)
+                print(f"teambot: nothing was imported ({len(result.errors)} bad row(s))", file=sys.stderr)
+                return 1
             session.commit()
-        if result.errors:
-            for error in result.errors:
-                print(f"{path}: {error}", file=sys.stderr)
-            print(f"teambot: nothing was imported ({len(result.errors)} bad row(s))", file=sys.stderr)
-            return 1
+    finally:
+        engine.dispose()  # a command, not a server: its connections go with it
+    print(f"read {path} as {result.read_as}")
+    if result.accounts:
+        print(f"imported {result.rows} account-day(s) for {len(result.accounts)} account(s) from {path}")
+        return 0
     print(f"imported {result.rows} row(s) for {len(result.drafts)} draft(s) from {path}")
     if result.skipped:
-        lines = names_list([str(line) for line in result.skipped])
-        print(f"skipped {len(result.skipped)} row(s) whose URL matches no draft published from teambot (line {lines})")
+        lines = names_list([str(line) for line in result.skipped_lines])
+        unnamed = result.skipped - len(result.skipped_lines)
+        more = f" and {unnamed} more" if unnamed else ""
+        print(f"skipped {result.skipped} row(s) whose URL matches no draft published from teambot (line {lines}{more})")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,4 +21,18 @@ class PostMetric(Base):
     clicks: Mapped[int | None]
     recorded_at: Mapped[datetime]
     recorded_by: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+
+
+class AccountDay(Base):
+    """An account's figures for one day (team time), imported from the team's tools: followers at
+    the end of the day and mentions during it. A newer import of the same day replaces them."""
+
+    __tablename__ = "account_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    followers: Mapped[int | None]
+    mentions: Mapped[int | None]
+    recorded_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(16))

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from bot.core.db import lock_name
 from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.text import escape_raw, parse_id, parse_permalink, unwrap_link
 from bot.features.approvals.models import Draft
+from bot.features.metrics.addresses import post_key
 from bot.features.metrics.models import PostMetric
 
 METRICS_EXAMPLE = "/metrics 12 impressions=5400 engagements=310 clicks=42 url=https://www.instagram.com/p/abc"
@@ -60,19 +60,9 @@ def resolve_draft(session: Session, token: str, *, example: str = METRICS_EXAMPL
     raise BadInput(f"`{token}` is not a draft id or a link to a draft.", example)
 
 
-# Query parameters that only say where a click came from, not which post it is.
-_TRACKING = re.compile(r"utm_.*|igshid|igsh|fbclid|gclid|si|s|ref|ref_src|ref_url")
-
-
 def url_key(url: str) -> str:
-    """Which post a URL points at, however a social tool writes it: no scheme, no `www.`, the host
-    in lower case, no trailing slash, no tracking parameters, no fragment."""
-    parts = urlsplit(url.replace("&amp;", "&").strip())
-    host = (parts.hostname or "").removeprefix("www.")
-    params = parse_qsl(parts.query, keep_blank_values=True)
-    kept = sorted((k, v) for k, v in params if not _TRACKING.fullmatch(k.lower()))
-    query = f"?{urlencode(kept)}" if kept else ""
-    return f"{host}{parts.path.rstrip('/')}{query}"
+    """Which post a URL points at, however a person or a social tool writes it (see `addresses`)."""
+    return post_key(url)
 
 
 def published_drafts(session: Session) -> dict[str, list[int]]:

@@ -32,6 +32,7 @@ def since_filter(query: Select[Any], column: Any, since: datetime | None) -> Sel
 # Fields holding people's text, stored in Slack's escaped form: a report shows them as written.
 TEXT_FIELDS = frozenset(
     {"text", "note", "notes", "title", "network", "link", "published_url", "decline_reason", "resolution_note"}
+    | {"account"}  # an account's name as a tool's export wrote it
 )
 
 

@@ -1,12 +1,10 @@
-"""Post performance figures: `/metrics` by hand and `teambot import-metrics FILE.csv` from the
-team's social tool. Each draft keeps its latest figures; a newer figure replaces the older one."""
+"""Post performance figures: `/metrics` by hand, and what `teambot import-metrics` (imports.py)
+records from the team's tools. Each draft keeps its latest figures; a newer figure replaces the older one."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,15 +24,6 @@ _URL = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
 _NUMBER = re.compile(r"^\d{1,3}(?:[,_ ]?\d{3})*$|^\d+$")
 MAX_COUNT = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
 MAX_URL = Draft.__table__.c.published_url.type.length
-
-# CSV columns (header names, case-insensitive; spaces and dashes count as underscores) and their aliases.
-COLUMNS = {
-    "draft_id": ("draft_id", "draft", "teambot_id"),
-    "url": ("url", "post_url", "link", "permalink", "published_url"),
-    "impressions": ("impressions",),
-    "engagements": ("engagements", "engagement"),
-    "clicks": ("clicks", "link_clicks"),
-}
 
 
 def resolve_draft(session: Session, token: str, *, example: str = METRICS_EXAMPLE) -> Draft:
@@ -170,118 +159,6 @@ def record(
 
 def rate(impressions: int, engagements: int) -> float | None:
     return engagements / impressions if impressions else None
-
-
-# -- CSV import ----------------------------------------------------------------------------------
-@dataclass
-class ImportResult:
-    rows: int = 0
-    drafts: set[int] = field(default_factory=set)
-    errors: list[str] = field(default_factory=list)
-    skipped: list[int] = field(default_factory=list)  # lines whose URL matches no draft
-
-
-def _column_map(header: list[str]) -> dict[str, int]:
-    normalized = [re.sub(r"[\s\-]+", "_", h.strip().lower()) for h in header]
-    found: dict[str, int] = {}
-    for column, aliases in COLUMNS.items():
-        for index, name in enumerate(normalized):
-            if name in aliases and column not in found:
-                found[column] = index
-    return found
-
-
-def import_csv(session: Session, text: str, now: datetime) -> ImportResult:
-    """Import every row or none: bad rows are collected (by line number) and, if there are any,
-    nothing is written. The caller commits or rolls back the one transaction."""
-    result = ImportResult()
-    lines = io.StringIO(text, newline="").readlines()  # csv's own line endings: \n, \r\n or \r
-    blank_on_top = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    if blank_on_top == len(lines):
-        result.errors.append("line 1: the file is empty; it needs a header row")
-        return result
-    reader = csv.reader(lines[blank_on_top:], delimiter=_delimiter(lines[blank_on_top]))
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        result.errors.append(f"line {blank_on_top + 1}: the header row cannot be read ({exc})")
-        return result
-    columns = _column_map(header)
-    missing = [c for c in ("impressions", "engagements") if c not in columns]
-    if "draft_id" not in columns and "url" not in columns:
-        missing.insert(0, "draft_id or url")
-    if missing:
-        result.errors.append(f"line {blank_on_top + 1}: missing column(s): {', '.join(missing)}")
-        return result
-    pending: dict[int, tuple[int, Figures]] = {}
-    published: dict[str, list[int]] | None = None
-    while True:
-        line = blank_on_top + reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # e.g. an unbalanced quote or an over-long cell: the rest cannot be read
-            result.errors.append(f"line {line}: the file cannot be read from here on ({exc})")
-            break
-        if not any(cell.strip() for cell in row):
-            continue
-
-        def cell(name: str, row: list[str] = row) -> str:
-            index = columns.get(name)
-            return row[index].strip() if index is not None and index < len(row) else ""
-
-        draft_token, url = cell("draft_id"), cell("url")
-        by_address = not draft_token and url and parse_permalink(url) is None and _URL.match(unwrap_link(url))
-        try:
-            if by_address:
-                published = published if published is not None else published_drafts(session)
-                draft_id = draft_published_at(published, unwrap_link(url), "")
-                if draft_id is None:
-                    # A social tool exports every post, also those never drafted in teambot: a
-                    # row whose address matches no draft is skipped (and listed), not an error.
-                    result.skipped.append(line)
-                    continue
-                draft = session.get_one(Draft, draft_id)
-            else:
-                draft = _row_draft(session, draft_token, url)
-            clicks = cell("clicks")
-            figures = Figures(
-                impressions=parse_count(cell("impressions"), "impressions", example=""),
-                engagements=parse_count(cell("engagements"), "engagements", example=""),
-                clicks=parse_count(clicks, "clicks", example="") if clicks else None,
-            )
-            if url and cell("draft_id") and parse_permalink(url) is None:
-                figures.url = parse_url(url, example="")
-        except (BadInput, NotFound, Conflict) as exc:
-            result.errors.append(f"line {line}: {exc.message}")
-            continue
-        pending[draft.id] = (line, figures)  # a later row for the same draft replaces an earlier one
-        result.rows += 1
-    if result.errors:
-        return result
-    drafts = {d.id: d for d in session.scalars(select(Draft).where(Draft.id.in_(pending)))}
-    for draft_id, (line, figures) in pending.items():
-        try:
-            record(session, drafts[draft_id], figures, now, by=None, source="import")
-        except Conflict as exc:
-            result.errors.append(f"line {line}: draft #{draft_id}: {exc.message}")
-    result.drafts = set(pending)
-    return result
-
-
-def _delimiter(header: str) -> str:
-    """Comma, semicolon or tab, whichever the header row uses most (ties go to the comma). Only the
-    header decides: the cells of a social tool's export (captions) are full of commas and semicolons."""
-    return max(",;\t", key=header.count)
-
-
-def _row_draft(session: Session, draft_token: str, url: str) -> Draft:
-    if draft_token:
-        return resolve_draft(session, draft_token, example="")
-    if not url:
-        raise BadInput("the row has neither a draft id nor a URL")
-    return resolve_draft(session, url, example="")
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:

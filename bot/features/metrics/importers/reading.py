@@ -41,7 +41,7 @@ class RowsStop(Exception):
 
 @dataclass
 class Table:
-    kind: str  # "CSV" or "XLSX"
+    kind: str  # "CSV", or "XLSX" with the sheet the header is on
     header_line: int
     layout: Layout | AccountLayout
     rows: Iterator[tuple[int, list[object]]]
@@ -190,7 +190,9 @@ def _open_xlsx(path: Path) -> Table:
                     first_text = (number, [str(c) for c in cells])
                 layout = recognise(cells)
                 if layout is not None:
-                    return Table("XLSX", number, layout, _xlsx_rows(rows, number), workbook.close)
+                    return Table(
+                        f'XLSX sheet "{sheet.title}"', number, layout, _xlsx_rows(rows, number), workbook.close
+                    )
                 if number >= HEADER_SEARCH:
                     break
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -218,7 +220,7 @@ def _unknown(path: Path, line: int, cells: list[str]) -> Unreadable:
     )
     missing += [c for c in ("impressions", "engagements") if c not in names]
     return Unreadable(
-        f"line {line}: missing column(s): {', '.join(missing) or 'a known layout'} — no known export has the "
+        f"{path}: line {line}: missing column(s): {', '.join(missing) or 'a known layout'} — no known export has the "
         f"columns found ({shown}); teambot reads {needs()}",
         exit_code=1,
     )

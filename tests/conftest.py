@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import freezegun
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, inspect, text
@@ -28,6 +29,10 @@ from bot.outbox.sender import OutboxSender
 from bot.slack.runtime import Runtime, make_client
 from tests.driver import SIGNING_SECRET, SlackDriver
 from tests.fake_slack import FakeSlack, start_fake_slack
+from tests.helpers import MONDAY_10
+
+# pytest's own timing (--durations, the junit times) reads the real clock, not a frozen one.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 PG_URL = os.environ.get("TEAMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("TEAMBOT_REQUIRE_POSTGRES") == "1"
@@ -200,3 +205,11 @@ def sender(runtime: Runtime) -> OutboxSender:
 @pytest.fixture
 def driver(runtime: Runtime, sender: OutboxSender) -> SlackDriver:
     return SlackDriver(create_app(runtime), sender)
+
+
+@pytest.fixture
+def frozen() -> Iterator[freezegun.api.FrozenDateTimeFactory]:
+    """The clock stopped at MONDAY_10; move it with `frozen.tick(...)`, `frozen.move_to(...)` or
+    `helpers.tick(..., clock=frozen)`."""
+    with freezegun.freeze_time(MONDAY_10) as clock:
+        yield clock

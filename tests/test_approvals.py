@@ -22,6 +22,7 @@ from bot.slack.ids import ActionId, ViewId
 from bot.slack.runtime import make_client
 from tests.conftest import BOT_TOKEN, make_config
 from tests.driver import SlackDriver
+from tests.helpers import sqlite_only, submit_draft
 
 DRAFTS = "C0DRAFTS"
 AUTHOR = "U0ANNA"
@@ -492,6 +493,7 @@ def test_edit_after_changes_requested_restarts_review(driver, runtime):
 
 
 # -- /approve --------------------------------------------------------------------------------------
+@sqlite_only
 def test_approve_help(driver):
     reply = driver.command("/approve", "help")
     assert "/approve" in reply.text and "/approve #12" in reply.text
@@ -653,16 +655,7 @@ def test_concurrent_approvals_give_one_consistent_result(runtime, engine):
         pytest.skip("the race is about PostgreSQL's concurrent transactions")
     now = utcnow()
     with transaction(runtime.session_factory) as session:
-        draft = approvals.submit(
-            session,
-            channel=DRAFTS,
-            ts="1.1",
-            author=AUTHOR,
-            text="x",
-            files_signature="",
-            chain=["content_manager", "strategist"],
-            now=now,
-        )
+        draft = submit_draft(session, now, ts="1.1", author=AUTHOR, text="x")
         draft_id = draft.id
         for index in range(8):
             roles.add(session, f"U0CM{index}", "content_manager", by=STRAT, now=now)

@@ -15,8 +15,8 @@ from bot.app import export_all, run_jobs
 from bot.features.checklists.models import ChecklistItem, ChecklistRun
 from bot.slack.ids import ActionId
 from tests.conftest import make_config
+from tests.helpers import local, sqlite_only, tick
 
-TZ = ZoneInfo("Europe/Budapest")
 CHANNEL = "C0CHECKLIST"
 
 
@@ -33,15 +33,6 @@ def config():
             {"name": "night", "cron": "30 2 * * *", "channel": "C0NIGHT", "items": ["Check overnight mentions"]},
         ]
     )
-
-
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ).astimezone(UTC)
-
-
-def tick(runtime, sender, now: datetime) -> None:
-    run_jobs(runtime, now)
-    sender.drain(now)
 
 
 def runs(runtime, name: str | None = None) -> list[ChecklistRun]:
@@ -307,6 +298,7 @@ def test_checklist_shows_the_scheduled_run_and_the_extra_runs_posted_since(drive
     assert f"(extra run #{extra.id}, " in reply.text and "0 of 3 done" in reply.text
 
 
+@sqlite_only
 def test_help_garbage_unknown_names_and_channel_pings(driver, slack, runtime):
     help_reply = driver.command("/checklist", "help")
     assert "/checklist" in help_reply.text and "/checklist post daily" in help_reply.text

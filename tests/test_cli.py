@@ -13,6 +13,7 @@ from bot.core import export
 from bot.core.clock import utcnow
 from bot.core.db import transaction
 from bot.features.approvals import service as approvals
+from tests.helpers import submit_draft
 
 
 @pytest.fixture
@@ -23,22 +24,9 @@ def env(monkeypatch, runtime, settings, tmp_path):
     return runtime
 
 
-def _draft(session, text: str = "hi"):
-    return approvals.submit(
-        session,
-        channel="C0DRAFTS",
-        ts="1700000000.000100",
-        author="U0ANNA",
-        text=text,
-        files_signature="",
-        chain=["content_manager", "strategist"],
-        now=utcnow(),
-    )
-
-
 def _seed(runtime):
     with transaction(runtime.session_factory) as session:
-        approvals.approve(session, _draft(session), by="U0CONTENT", via="reaction", now=utcnow())
+        approvals.approve(session, submit_draft(session, utcnow()), by="U0CONTENT", via="reaction", now=utcnow())
 
 
 def test_db_upgrade_is_idempotent(env, capsys):
@@ -118,7 +106,7 @@ def test_digest_month_out_of_range_is_one_line(env, capsys, month, says):
 
 def test_export_shows_peoples_text_as_written(env, capsys):
     with transaction(env.session_factory) as session:
-        draft = _draft(session, "Q&amp;A")
+        draft = submit_draft(session, utcnow(), text="Q&amp;A")
         draft.published_url = "https://www.instagram.com/p/abc?x=1&amp;y=2"  # stored as Slack gives it
         note = "R&amp;D &amp;amp; co &lt;b&gt; <@U0BEN>"
         approvals.approve(session, draft, by="U0CONTENT", via="command", now=utcnow(), note=note)
@@ -135,7 +123,7 @@ def test_export_also_holds_figures_roles_and_shift_notes_for_a_backup(env, capsy
     from bot.features.shifts import service as shifts
 
     with transaction(env.session_factory) as session:
-        draft = _draft(session)
+        draft = submit_draft(session, utcnow())
         metrics.record(session, draft, metrics.Figures(1000, 50, 7), utcnow(), by="U0ANA", source="command")
         roles.add(session, "U0NEW", "analyst", by="U0STRAT", now=utcnow())
         shifts.add_note(session, "support", "U0BEN", "Waiting for the customer &amp; legal", utcnow())

@@ -15,7 +15,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from bot.scheduler.leader import FIRST_START
 from bot.scheduler.models import SchedulerLease, SchedulerState
 from tests.conftest import throwaway_postgres_database
 from tests.fake_slack import FakeSlack, start_fake_slack
+from tests.helpers import wait_for
 from tests.test_http_server import BotProcess, bot_env
 
 pytestmark = pytest.mark.slow
@@ -154,15 +155,6 @@ class Gate:
         self._release = threading.Event()
 
 
-def _wait_for(condition: Callable[[], bool], describe: Callable[[], str], limit: float = LIMIT) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {limit} s: {describe()}")
-
-
 def _outbox(engine: Engine) -> list[OutboxMessage]:
     with make_session_factory(engine)() as session:
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
@@ -206,15 +198,18 @@ def test_killed_while_posting_then_restarted_posts_checklist_and_digest_once(
         for start in range(len(HELD_CHANNELS)):
             bot = BotProcess(["scheduler"], env, tmp_path / f"scheduler{start}.log")
             processes.append(bot)
-            _wait_for(
+            wait_for(
                 lambda b=bot: gate.arrived.is_set() or b.popen.poll() is not None,
+                LIMIT,
                 lambda b=bot: f"no held post arrived; log:\n{b.output()}",
             )
             assert bot.popen.poll() is None, bot.output()
             channel, row_id = gate.held[-1]
             if mode == "answered":
                 if engine.dialect.name == "postgresql":
-                    _wait_for(lambda: _waiting_on_a_lock(engine), lambda: "the bot never tried to record the post")
+                    wait_for(
+                        lambda: _waiting_on_a_lock(engine), LIMIT, lambda: "the bot never tried to record the post"
+                    )
                 else:
                     time.sleep(1.5)  # the bot is waiting for SQLite's write lock to record the post
             bot.popen.send_signal(signal.SIGKILL)
@@ -235,8 +230,10 @@ def test_killed_while_posting_then_restarted_posts_checklist_and_digest_once(
             rows = _outbox(engine)
             return bool(rows) and all(r.status == "sent" for r in rows) and bool(slack.posts(STAFF))
 
-        _wait_for(settled, lambda: f"outbox {[(r.id, r.status) for r in _outbox(engine)]}; log:\n{final.output()}")
-        _wait_for(lambda: "became leader" in final.output(), final.output)
+        wait_for(
+            settled, LIMIT, lambda: f"outbox {[(r.id, r.status) for r in _outbox(engine)]}; log:\n{final.output()}"
+        )
+        wait_for(lambda: "became leader" in final.output(), LIMIT, final.output)
         time.sleep(6)  # one more scheduler tick as leader: nothing is posted again
         restarted_log = final.output()
     finally:

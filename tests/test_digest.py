@@ -4,7 +4,6 @@ summary, a constant number of queries, and `teambot digest`."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
@@ -21,9 +20,8 @@ from bot.features.handoffs.models import Handoff
 from bot.features.ideas.models import Idea, IdeaVote
 from bot.features.metrics.models import PostMetric
 from tests.conftest import make_config
-from tests.test_metrics import add_draft
+from tests.helpers import BUDAPEST, add_draft, local, tick
 
-TZ = ZoneInfo("Europe/Budapest")
 STAFF = "C0STAFF"
 
 
@@ -33,15 +31,6 @@ def config():
         digest={"leaders": ["U0CEO", "U0COO"], "top": 3, "samples": 1},
         checklists=[{"name": "daily", "cron": "0 9 * * mon-fri", "items": ["Check for a brewing crisis"]}],
     )
-
-
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ).astimezone(UTC)
-
-
-def tick(runtime, sender, now: datetime) -> None:
-    run_jobs(runtime, now)
-    sender.drain()
 
 
 def _ts(n: int) -> str:
@@ -428,10 +417,10 @@ def test_cli_refuses_to_post_a_month_that_has_not_ended(runtime, settings, confi
 
 
 def test_last_complete_month_is_in_team_time():
-    assert digest.last_complete_month(datetime(2026, 5, 31, 22, 30, tzinfo=UTC), TZ) == "2026-05"
-    assert digest.last_complete_month(datetime(2026, 5, 31, 21, 30, tzinfo=UTC), TZ) == "2026-04"
-    assert digest.last_complete_month(datetime(2026, 1, 1, 0, 0, tzinfo=UTC), TZ) == "2025-12"
-    assert digest.month_bounds("2026-12", TZ) == (local(2026, 12, 1), local(2027, 1, 1))
+    assert digest.last_complete_month(datetime(2026, 5, 31, 22, 30, tzinfo=UTC), BUDAPEST) == "2026-05"
+    assert digest.last_complete_month(datetime(2026, 5, 31, 21, 30, tzinfo=UTC), BUDAPEST) == "2026-04"
+    assert digest.last_complete_month(datetime(2026, 1, 1, 0, 0, tzinfo=UTC), BUDAPEST) == "2025-12"
+    assert digest.month_bounds("2026-12", BUDAPEST) == (local(2026, 12, 1), local(2027, 1, 1))
 
 
 def test_export_shape(runtime, sender):

@@ -4,7 +4,7 @@ the shortcut, the buttons, permissions, bad input and the export."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -16,16 +16,9 @@ from bot.core.errors import BadInput
 from bot.features.escalations import service
 from bot.features.escalations.models import Escalation
 from bot.slack.ids import ActionId, ShortcutId, ViewId
+from tests.helpers import MONDAY_10, action_ids, sqlite_only
 
-# Monday 4 March 2024, 10:00 in Budapest (UTC+1): the weekday shift runs, week 9 of the rota: Ben.
-MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
-MONDAY_20 = datetime(2024, 3, 4, 19, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen():
-    with freeze_time(MONDAY_10) as clock:
-        yield clock
+MONDAY_20 = MONDAY_10 + timedelta(hours=10)
 
 
 def escalations_in_db(runtime) -> list[Escalation]:
@@ -36,10 +29,6 @@ def escalations_in_db(runtime) -> list[Escalation]:
 def count(runtime) -> int:
     with runtime.session_factory() as session:
         return session.scalar(select(func.count()).select_from(Escalation)) or 0
-
-
-def action_ids(call) -> list[str]:
-    return [e.get("action_id") for b in call.blocks if b.get("type") == "actions" for e in b["elements"]]
 
 
 def channel_post(slack):
@@ -55,6 +44,7 @@ def last_update(slack):
 
 
 # -- opening ------------------------------------------------------------------------------------
+@sqlite_only
 def test_help_names_the_command_and_shows_examples(driver, slack):
     for word in ("help", "HELP", "?"):
         reply = driver.command("/escalate", word)

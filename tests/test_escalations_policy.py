@@ -4,10 +4,9 @@ severity's timeout, from state in the database, once however many ticks or sched
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from freezegun import freeze_time
 from sqlalchemy import select
 
 from bot.app import run_jobs
@@ -15,21 +14,13 @@ from bot.features.escalations.models import Escalation
 from bot.slack.ids import ActionId
 from bot.slack.runtime import Runtime
 from tests.conftest import make_config
-
-MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # Ben is on the weekday shift
+from tests.helpers import MONDAY_10, tick
 
 
 @pytest.fixture
-def frozen(runtime):
-    with freeze_time(MONDAY_10) as clock:
-        run_jobs(runtime, MONDAY_10)  # the scheduler has started
-        yield clock
-
-
-def tick(runtime, sender, frozen, at: datetime) -> None:
-    frozen.move_to(at)
-    run_jobs(runtime, at)
-    sender.drain()
+def frozen(frozen, runtime):
+    run_jobs(runtime, MONDAY_10)  # the scheduler has started
+    return frozen
 
 
 def the_escalation(runtime) -> Escalation:
@@ -45,10 +36,10 @@ def test_climbs_level_by_level_on_the_severity_timeout(driver, slack, runtime, s
     driver.command("/escalate", "high Customer threatens to go to the press", user="U0COMMUNITY")
     assert len(dms(slack, "U0BEN")) == 1
 
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=14, seconds=59))
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=14, seconds=59), frozen)
     assert dms(slack, "U0LEAD") == [] and the_escalation(runtime).level_name == "on_shift"
 
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=15))
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=15), frozen)
     (lead_dm,) = dms(slack, "U0LEAD")
     assert "climbed to you (lead)" in lead_dm and "15 min" in lead_dm
     esc = the_escalation(runtime)
@@ -57,7 +48,7 @@ def test_climbs_level_by_level_on_the_severity_timeout(driver, slack, runtime, s
     assert "level *lead*" in update.all_text()
     assert dms(slack, "U0STRAT") == []
 
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=30, seconds=5))
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=30, seconds=5), frozen)
     (strategist_dm,) = dms(slack, "U0STRAT")
     assert "climbed to you (strategist)" in strategist_dm
     assert the_escalation(runtime).level_name == "strategist"
@@ -65,7 +56,7 @@ def test_climbs_level_by_level_on_the_severity_timeout(driver, slack, runtime, s
 
     # Out of levels: nobody else is told, however long it waits.
     sent = len(slack.calls)
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=5))
+    tick(runtime, sender, MONDAY_10 + timedelta(hours=5), frozen)
     assert len(slack.calls) == sent
 
     # Whoever was notified may acknowledge and becomes the assignee.
@@ -79,8 +70,8 @@ def test_acknowledging_stops_the_climb(driver, slack, runtime, sender, frozen):
     assert len(dms(slack, "U0STRAT")) == 1  # crisis: strategists at once
     frozen.tick(timedelta(minutes=4))
     driver.command("/escalate", "ack 1", user="U0BEN")
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=6))
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=1))
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=6), frozen)
+    tick(runtime, sender, MONDAY_10 + timedelta(hours=1), frozen)
     assert dms(slack, "U0LEAD") == []
     assert len(dms(slack, "U0STRAT")) == 1
 
@@ -88,8 +79,8 @@ def test_acknowledging_stops_the_climb(driver, slack, runtime, sender, frozen):
 def test_retried_ticks_and_a_restart_notify_once(driver, slack, runtime, sender, frozen, settings, engine):
     driver.command("/escalate", "normal Complaint", user="U0COMMUNITY")
     due = MONDAY_10 + timedelta(minutes=60, seconds=3)
-    tick(runtime, sender, frozen, due)
-    tick(runtime, sender, frozen, due)
+    tick(runtime, sender, due, frozen)
+    tick(runtime, sender, due, frozen)
     # A restarted process (new runtime, same database) picks up from the stored state.
     restarted = Runtime(settings, runtime.config, engine, runtime.session_factory.__class__(engine), runtime.client)
     run_jobs(restarted, due)
@@ -106,7 +97,7 @@ def test_timer_fires_within_ten_seconds_of_due_time(driver, slack, runtime, send
     driver.command("/escalate", "low Typo", user="U0COMMUNITY")
     due = MONDAY_10 + timedelta(minutes=240)
     for offset in range(-10, 11, 5):  # ticks every 5 s around the due time
-        tick(runtime, sender, frozen, due + timedelta(seconds=offset))
+        tick(runtime, sender, due + timedelta(seconds=offset), frozen)
         if offset < 0:
             assert dms(slack, "U0LEAD") == []
     assert len(dms(slack, "U0LEAD")) == 1
@@ -116,9 +107,9 @@ def test_reassigning_an_unacknowledged_one_restarts_its_timer(driver, slack, run
     driver.command("/escalate", "high Complaint", user="U0COMMUNITY")
     frozen.move_to(MONDAY_10 + timedelta(minutes=10))
     driver.command("/escalate", "reassign 1 <@U0ANNA>", user="U0BEN")
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=16))
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=16), frozen)
     assert dms(slack, "U0LEAD") == []
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=25))
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=25), frozen)
     assert len(dms(slack, "U0LEAD")) == 1
     assert the_escalation(runtime).assignee == "U0ANNA"
 
@@ -135,7 +126,7 @@ class TestCustomLevels:
         esc = the_escalation(runtime)
         assert esc.level_name == "lead" and esc.assignee == "U0BEN"
         assert len(dms(slack, "U0LEAD")) == 1  # the first level is told at once
-        tick(runtime, sender, frozen, MONDAY_10 + timedelta(seconds=30))
+        tick(runtime, sender, MONDAY_10 + timedelta(seconds=30), frozen)
         assert len(dms(slack, "U0STRAT")) == 1
         assert the_escalation(runtime).level_name == "strategist"
 
@@ -179,11 +170,11 @@ def test_with_nobody_on_shift_it_starts_at_the_lead_and_climbs_on_to_the_strateg
 ):
     # Saturday: nobody is on the weekday rota, so the lead holds it from the start.
     saturday = MONDAY_10 + timedelta(days=5)
-    tick(runtime, sender, frozen, saturday)
+    tick(runtime, sender, saturday, frozen)
     driver.command("/escalate", "high Angry customer", user="U0COMMUNITY")
     esc = the_escalation(runtime)
     assert (esc.assignee, esc.level_name) == ("U0LEAD", "lead")
-    tick(runtime, sender, frozen, saturday + timedelta(minutes=15))
+    tick(runtime, sender, saturday + timedelta(minutes=15), frozen)
     assert the_escalation(runtime).level_name == "strategist"
     assert "climbed to you (strategist)" in dms(slack, "U0STRAT")[0]
     assert len(dms(slack, "U0LEAD")) == 1  # told once, when it was assigned
@@ -199,9 +190,9 @@ def test_a_timeout_under_a_minute_is_named_in_seconds():
 def test_after_the_scheduler_was_down_the_missed_levels_follow_at_once(driver, slack, runtime, sender, frozen):
     driver.command("/escalate", "high Customer threatens to go to the press", user="U0COMMUNITY")
     back = MONDAY_10 + timedelta(hours=1)  # both climbs (15 and 30 min) were due while it was down
-    tick(runtime, sender, frozen, back)
+    tick(runtime, sender, back, frozen)
     assert the_escalation(runtime).level_name == "lead"
-    tick(runtime, sender, frozen, back + timedelta(seconds=5))
+    tick(runtime, sender, back + timedelta(seconds=5), frozen)
     assert the_escalation(runtime).level_name == "strategist"
     assert len(dms(slack, "U0LEAD")) == 1 and len(dms(slack, "U0STRAT")) == 1
 

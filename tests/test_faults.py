@@ -17,13 +17,14 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from bot.app import export_all, run_jobs
+from bot.app import run_jobs
 from bot.core.db import transaction
 from bot.features.roles import service as roles
 from bot.outbox.models import OutboxMessage, SlackMessage
 from bot.outbox.sender import METADATA_EVENT
 from bot.slack.ids import ActionId
 from tests.conftest import _empty, make_config
+from tests.helpers import exported
 
 DRAFTS, IDEAS, ESCALATE, STAFF, CHECKLIST = "C0DRAFTS", "C0IDEAS", "C0ESCALATE", "C0STAFF", "C0CHECKLIST"
 FAILING = ("chat.postMessage", "chat.update", "chat.postEphemeral")
@@ -195,7 +196,7 @@ def test_a_day_while_slack_fails_delivers_everything_once_and_in_order(runtime, 
         run_day(baseline_day, faulty=False)
         assert sender.pending_count() == 0
         baseline = delivered(slack)
-        baseline_export = _export(runtime)
+        baseline_export = exported(runtime)
 
         _empty(engine)
         slack.reset()
@@ -237,7 +238,7 @@ def test_a_day_while_slack_fails_delivers_everything_once_and_in_order(runtime, 
         rows = session.execute(select(OutboxMessage.id, OutboxMessage.status)).all()
     assert {status for _, status in rows} == {"sent"}
     assert unsent_at_recovery <= {row_id for row_id, _ in rows}
-    assert _export(runtime) == baseline_export
+    assert exported(runtime) == baseline_export
 
     # The day's milestones, each exactly once.
     def count(channel: str, needle: str, method: str = "chat.postMessage") -> int:
@@ -255,7 +256,7 @@ def test_a_day_while_slack_fails_delivers_everything_once_and_in_order(runtime, 
     assert sum("Add reason" in c.all_text() for c in slack.ephemerals("U0CONTENT")) == 1
     draft_thread = [c for c in slack.posts(DRAFTS) if c.params.get("thread_ts") == D1]
     assert len(draft_thread) == 3  # the status message, "step 1 done", "approved"
-    final = _export(runtime)
+    final = exported(runtime)
     assert [d["status"] for d in final["drafts"]] == ["approved", "rejected"]
     assert [(e["status"], e["level"], e["assignee"]) for e in final["escalations"]] == [
         ("acknowledged", "lead", "U0LEAD")
@@ -263,11 +264,6 @@ def test_a_day_while_slack_fails_delivers_everything_once_and_in_order(runtime, 
     assert [(i["votes"], i["author"]) for i in final["ideas"]] == [(4, "U0BEN")]
     assert [r["checklist"] for r in final["checklist_runs"]] == ["daily"]
     assert [d["month"] for d in final["digests"]] == ["2024-03"]
-
-
-def _export(runtime) -> dict[str, Any]:
-    with runtime.session_factory() as session:
-        return export_all(session)
 
 
 # -- Slack's retries of every event type --------------------------------------------------------
@@ -473,7 +469,7 @@ RETRY_CASES: dict[str, RetryCase] = {
 
 
 def _snapshot(runtime, slack) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
-    return _export(runtime), [(c.method, dict(c.params)) for c in slack.calls]
+    return exported(runtime), [(c.method, dict(c.params)) for c in slack.calls]
 
 
 @pytest.fixture

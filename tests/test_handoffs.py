@@ -17,8 +17,13 @@ from bot.features.handoffs.models import Handoff
 from bot.features.shifts.models import ShiftNote
 from bot.slack.ids import ActionId
 from tests.conftest import make_config
+from tests.helpers import MONDAY_10, action_ids, sqlite_only, tick
 
-MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # Budapest 10:00; Ben's week on the weekday rota
+
+@pytest.fixture
+def frozen(frozen, runtime):
+    run_jobs(runtime, MONDAY_10)  # the scheduler has started
+    return frozen
 
 
 def handoffs_in_db(runtime) -> list[Handoff]:
@@ -31,24 +36,8 @@ def assignees(runtime) -> dict[int, str | None]:
         return {e.id: e.assignee for e in session.scalars(select(Escalation))}
 
 
-def action_ids(call) -> list[str]:
-    return [e.get("action_id") for b in call.blocks if b.get("type") == "actions" for e in b["elements"]]
-
-
-@pytest.fixture
-def frozen(runtime):
-    with freeze_time(MONDAY_10) as clock:
-        run_jobs(runtime, MONDAY_10)
-        yield clock
-
-
-def tick(runtime, sender, frozen, at: datetime) -> None:
-    frozen.move_to(at)
-    run_jobs(runtime, at)
-    sender.drain()
-
-
 # -- /handoff -----------------------------------------------------------------------------------
+@sqlite_only
 def test_help(driver):
     reply = driver.command("/handoff", "help")
     assert "/handoff" in reply.text and "/handoff @ben" in reply.text and "Examples" in reply.text
@@ -95,16 +84,16 @@ def test_handing_ones_work_to_whoever_is_on_shift_leaves_their_notes_for_the_nex
 
 def test_a_handoff_mid_shift_covers_the_rest_of_that_shift_only(driver, slack, runtime, frozen, sender):
     driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6))  # 16:00: still the weekday shift
+    tick(runtime, sender, MONDAY_10 + timedelta(hours=6), frozen)  # 16:00: still the weekday shift
     driver.command("/escalate", "Afternoon complaint", user="U0COMMUNITY")
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=12))  # 22:00: the shift ended at 17:00
+    tick(runtime, sender, MONDAY_10 + timedelta(hours=12), frozen)  # 22:00: the shift ended at 17:00
     driver.command("/escalate", "Late complaint", user="U0COMMUNITY")
     assert assignees(runtime) == {1: "U0ANNA", 2: "U0LEAD"}
 
 
 def test_who_handed_the_shift_over_is_not_back_on_it_when_the_cover_ends_early(driver, runtime, frozen, sender):
     driver.command("/handoff", "<@U0ANNA> going home sick", user="U0BEN")
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=2))
+    tick(runtime, sender, MONDAY_10 + timedelta(hours=2), frozen)
     assert "has ended" in driver.command("/shift", "end", user="U0ANNA").text
     assert "nobody" in driver.command("/shift", "who").text.lower()
     driver.command("/escalate", "high Angry customer", user="U0COMMUNITY")
@@ -119,11 +108,11 @@ def test_handoff_notes_follow_a_mention_whose_label_has_spaces(driver, runtime, 
 
 def test_whoever_covered_the_end_of_a_shift_hands_over_at_the_next_shift_change(driver, slack, runtime, frozen, sender):
     driver.command("/handoff", "<@U0ANNA> leaving early", user="U0BEN")  # Monday 10:00, Ben's shift
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6))
+    tick(runtime, sender, MONDAY_10 + timedelta(hours=6), frozen)
     driver.command("/escalate", "Afternoon complaint", user="U0COMMUNITY")  # → Anna, covering
     driver.command("/shift", "note Customer waits for a refund answer", user="U0ANNA")
     for minutes in range(0, 19 * 60, 5):  # to Tuesday 11:00 Budapest
-        tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=6, minutes=minutes))
+        tick(runtime, sender, MONDAY_10 + timedelta(hours=6, minutes=minutes), frozen)
     manual, scheduled = handoffs_in_db(runtime)
     assert manual.kind == "manual"
     assert (scheduled.kind, scheduled.from_user, scheduled.to_user) == ("scheduled", "U0ANNA", "U0BEN")
@@ -253,18 +242,18 @@ def test_when_slack_cannot_say_whether_it_is_a_bot_the_person_is_taken(driver, s
 # -- reminders ----------------------------------------------------------------------------------
 def test_unacknowledged_handoff_is_reminded_once_then_reported_to_coordinators(driver, slack, runtime, sender, frozen):
     driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=29))
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=29), frozen)
     assert not [c for c in slack.posts("U0ANNA") if "Reminder" in c.text]
     for seconds in (0, 5, 10):
-        tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=30, seconds=seconds))
+        tick(runtime, sender, MONDAY_10 + timedelta(minutes=30, seconds=seconds), frozen)
     reminders = [c for c in slack.posts("U0ANNA") if "Reminder" in c.text]
     assert len(reminders) == 1 and "#1" in reminders[0].text
     assert slack.posts("U0COORD") == []
     for seconds in (0, 5):
-        tick(runtime, sender, frozen, MONDAY_10 + timedelta(minutes=60, seconds=seconds))
+        tick(runtime, sender, MONDAY_10 + timedelta(minutes=60, seconds=seconds), frozen)
     (report,) = slack.posts("U0COORD")
     assert "#1" in report.text and "still not acknowledged" in report.text
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=5))
+    tick(runtime, sender, MONDAY_10 + timedelta(hours=5), frozen)
     assert len(slack.posts("U0COORD")) == 1
     assert len([c for c in slack.posts("U0ANNA") if "Reminder" in c.text]) == 1
 
@@ -272,7 +261,7 @@ def test_unacknowledged_handoff_is_reminded_once_then_reported_to_coordinators(d
 def test_acknowledged_handoff_is_not_reminded(driver, slack, runtime, sender, frozen):
     driver.command("/handoff", "<@U0ANNA>", user="U0BEN")
     driver.click(ActionId.HANDOFF_ACK, "1", user="U0ANNA", channel="D0ANNA")
-    tick(runtime, sender, frozen, MONDAY_10 + timedelta(hours=3))
+    tick(runtime, sender, MONDAY_10 + timedelta(hours=3), frozen)
     assert not [c for c in slack.posts("U0ANNA") if "Reminder" in c.text]
     assert slack.posts("U0COORD") == []
 
@@ -291,10 +280,10 @@ def test_scheduled_shift_change_writes_one_handoff_per_boundary(driver, slack, r
         with runtime.session_factory() as session, session.begin():
             session.get(Escalation, 1).assignee = "U0ANNA"
         monday_9 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)  # 09:00 in Budapest
-        tick(runtime, sender, frozen, monday_9 - timedelta(seconds=5))
+        tick(runtime, sender, monday_9 - timedelta(seconds=5), frozen)
         assert scheduled(runtime) == []
         for seconds in (0, 0, 5, 10, 3600):
-            tick(runtime, sender, frozen, monday_9 + timedelta(seconds=seconds))
+            tick(runtime, sender, monday_9 + timedelta(seconds=seconds), frozen)
         (handoff,) = scheduled(runtime)
         assert (handoff.from_user, handoff.to_user, handoff.shift_name) == ("U0ANNA", "U0BEN", "weekday")
         assert handoff.boundary_key == "support:weekday:2024-03-04T09:00"
@@ -303,7 +292,7 @@ def test_scheduled_shift_change_writes_one_handoff_per_boundary(driver, slack, r
         assert len(slack.posts("C0SUPPORT")) == 1
         assert any("Handoff #1" in c.text for c in slack.posts("U0BEN"))
         # Tuesday: Ben follows Ben, nothing to hand over.
-        tick(runtime, sender, frozen, monday_9 + timedelta(days=1))
+        tick(runtime, sender, monday_9 + timedelta(days=1), frozen)
         assert len(scheduled(runtime)) == 1
 
 
@@ -314,24 +303,24 @@ def test_a_shift_renamed_or_moved_before_a_restart_does_not_hand_over_again(runt
 
     monday_9 = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)  # 09:00 in Budapest: Anna hands over to Ben
     with freeze_time(monday_9 - timedelta(hours=1)) as frozen:
-        tick(runtime, sender, frozen, monday_9 - timedelta(hours=1))
-        tick(runtime, sender, frozen, monday_9 + timedelta(seconds=5))
+        tick(runtime, sender, monday_9 - timedelta(hours=1), frozen)
+        tick(runtime, sender, monday_9 + timedelta(seconds=5), frozen)
         assert len(scheduled(runtime)) == 1
         weekday = BASE_CONFIG["shifts"][0]
         for changed in ({**weekday, "name": "early"}, {**weekday, "start": "08:45"}):
             moved = dataclasses.replace(runtime, config=make_config(shifts=[changed]))
-            tick(moved, sender, frozen, monday_9 + timedelta(minutes=10))
+            tick(moved, sender, monday_9 + timedelta(minutes=10), frozen)
         # Moved later: its new start comes after the last tick, but that day's shift was handed over.
         later = dataclasses.replace(runtime, config=make_config(shifts=[{**weekday, "start": "09:30"}]))
-        tick(later, sender, frozen, monday_9 + timedelta(minutes=40))
+        tick(later, sender, monday_9 + timedelta(minutes=40), frozen)
         assert len(scheduled(runtime)) == 1 and len(slack.posts("C0SUPPORT")) == 1
 
 
 def test_a_boundary_missed_before_the_first_start_is_never_posted(runtime, sender, slack):
     started = datetime(2024, 3, 4, 8, 30, tzinfo=UTC)  # after Monday's 09:00 boundary
     with freeze_time(started) as frozen:
-        tick(runtime, sender, frozen, started)
-        tick(runtime, sender, frozen, started + timedelta(minutes=1))
+        tick(runtime, sender, started, frozen)
+        tick(runtime, sender, started + timedelta(minutes=1), frozen)
     assert scheduled(runtime) == []
 
 
@@ -362,7 +351,7 @@ def run_night(runtime, sender, start: datetime, hours: int) -> None:
         moment = start
         while moment < start + timedelta(hours=hours):
             moment += timedelta(minutes=10)
-            tick(runtime, sender, frozen, moment)
+            tick(runtime, sender, moment, frozen)
 
 
 def early_handoffs(runtime) -> list[tuple[str | None, datetime]]:

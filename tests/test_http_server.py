@@ -22,6 +22,8 @@ import pytest
 from tests.driver import SIGNING_SECRET, signed_headers
 from tests.fake_slack import FakeSlack, start_fake_slack
 
+pytestmark = pytest.mark.slow  # real processes; the last test (an in-process health port) is quick
+
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 90.0
 

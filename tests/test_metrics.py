@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
 from bot.cli import main as cli
 from bot.cli import reports as digest_cli
 from bot.features.approvals.models import Draft
 from bot.features.metrics.models import PostMetric
-
-DRAFTS = "C0DRAFTS"
-
-
-def add_draft(
-    session,
-    *,
-    ts: str,
-    author: str = "U0ANNA",
-    text: str = "A post",
-    status: str = "approved",
-    created_at: datetime | None = None,
-    decided_at: datetime | None = None,
-    published_url: str | None = None,
-) -> Draft:
-    created_at = created_at or datetime(2026, 5, 10, 8, 0, tzinfo=UTC)
-    draft = Draft(
-        channel=DRAFTS,
-        ts=ts,
-        author=author,
-        text=text,
-        files_signature="",
-        status=status,
-        current_step=0,
-        chain="content_manager,strategist",
-        created_at=created_at,
-        updated_at=created_at,
-        step_started_at=created_at,
-        decided_at=decided_at if decided_at is not None else (created_at if status == "approved" else None),
-        published_url=published_url,
-    )
-    session.add(draft)
-    session.flush()
-    return draft
+from tests.helpers import add_draft
 
 
 def drafts(runtime, n: int = 2) -> list[int]:

@@ -34,6 +34,7 @@ from bot.scheduler.models import SchedulerLease
 from bot.slack.models import ProcessedEvent
 from tests.conftest import throwaway_postgres_database
 from tests.fake_slack import FakeSlack, start_fake_slack
+from tests.helpers import wait_for
 from tests.test_http_server import BotProcess, bot_env, draft_event, draft_payload, free_port
 
 TAKEOVER_LIMIT = 45.0  # lease TTL 30 s + one 5 s tick + slack for a busy machine
@@ -75,22 +76,13 @@ def cluster(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         for replica in web:
             replica.wait_healthy()
         for scheduler in schedulers:
-            _wait_for(lambda s=scheduler: "teambot scheduler running" in s.output(), 90, scheduler.output)
+            wait_for(lambda s=scheduler: "teambot scheduler running" in s.output(), 90, scheduler.output)
         engine = make_engine(database_url)
         yield Cluster(engine, slack, web, schedulers)
         engine.dispose()
     finally:
         for process in processes:
             process.stop(signal.SIGTERM)
-
-
-def _wait_for(condition, limit: float, describe=lambda: "") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"not within {limit} s: {describe()}")
 
 
 def _lease(engine: Engine) -> list[SchedulerLease]:
@@ -152,7 +144,7 @@ def test_an_event_delivered_to_both_replicas_counts_once(cluster):
             )
             == 1
         )
-    _wait_for(lambda: _pending(cluster.engine) == 0, SETTLE_LIMIT, lambda: f"{_pending(cluster.engine)} unsent")
+    wait_for(lambda: _pending(cluster.engine) == 0, SETTLE_LIMIT, lambda: f"{_pending(cluster.engine)} unsent")
     assert _calls_about(cluster.slack, control_ts) >= 1
     assert _calls_about(cluster.slack, twice_ts) == _calls_about(cluster.slack, control_ts)
 
@@ -173,7 +165,7 @@ def test_every_outbox_row_is_posted_once_by_competing_senders(cluster):
         for i in range(60):
             outbox.post(channels[i % 4], f"once-{i:02d}")
     # Both schedulers run an outbox sender; they both see these rows.
-    _wait_for(lambda: _pending(cluster.engine) == 0, SETTLE_LIMIT, lambda: f"{_pending(cluster.engine)} unsent")
+    wait_for(lambda: _pending(cluster.engine) == 0, SETTLE_LIMIT, lambda: f"{_pending(cluster.engine)} unsent")
     texts = [c.text for c in cluster.slack.posts() if c.text.startswith("once-")]
     assert sorted(texts) == [f"once-{i:02d}" for i in range(60)]
     for channel in channels:
@@ -184,7 +176,7 @@ def test_every_outbox_row_is_posted_once_by_competing_senders(cluster):
 # -- the scheduler leader -------------------------------------------------------------------------
 @pytest.mark.slow
 def test_one_leader_and_a_takeover_within_the_lease_time_when_it_is_killed(cluster):
-    _wait_for(lambda: len(_lease(cluster.engine)) == 1, SETTLE_LIMIT, lambda: str(_lease(cluster.engine)))
+    wait_for(lambda: len(_lease(cluster.engine)) == 1, SETTLE_LIMIT, lambda: str(_lease(cluster.engine)))
     time.sleep(6)  # more than one tick: both schedulers have tried to lead by now
     (lease,) = _lease(cluster.engine)
     assert lease.expires_at > utcnow()
@@ -203,7 +195,7 @@ def test_one_leader_and_a_takeover_within_the_lease_time_when_it_is_killed(clust
         leases = _lease(cluster.engine)
         return len(leases) == 1 and _lease_pid(leases[0]) == follower.pid
 
-    _wait_for(follower_leads, TAKEOVER_LIMIT, lambda: str([(x.owner, x.expires_at) for x in _lease(cluster.engine)]))
+    wait_for(follower_leads, TAKEOVER_LIMIT, lambda: str([(x.owner, x.expires_at) for x in _lease(cluster.engine)]))
     assert time.monotonic() - killed_at < 60
     assert "became leader" in follower.output()
     (lease,) = _lease(cluster.engine)

@@ -11,13 +11,11 @@ import logging
 import threading
 import time
 from collections import Counter
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import export_all
 from bot.features.escalations.models import Escalation
 from bot.features.ideas.models import IdeaVote
 from bot.outbox.models import SlackMessage
@@ -25,6 +23,7 @@ from bot.slack.app import UNEXPECTED
 from bot.slack.ids import ActionId
 from tests.conftest import BASE_CONFIG, make_config
 from tests.driver import TEAM, signed_headers
+from tests.helpers import exported
 
 PEOPLE = [f"U1{i:03d}" for i in range(50)]
 DRAFTS, ESCALATE, IDEAS = "C0DRAFTS", "C0ESCALATE", "C0IDEAS"
@@ -118,11 +117,6 @@ def _no_errors(slack, records: list[logging.LogRecord]) -> None:
     assert UNEXPECTED not in slack.everything_sent()
 
 
-def _export(runtime) -> dict[str, Any]:
-    with runtime.session_factory() as session:
-        return export_all(session)
-
-
 # -- approvals ----------------------------------------------------------------------------------
 def test_fifty_approvals_at_once_give_one_approval_per_step(driver, runtime, slack, errors_logged):
     driver.message(DRAFTS, "U0ANNA", "Product launch thread, part 1", DRAFT_TS)
@@ -132,7 +126,7 @@ def test_fifty_approvals_at_once_give_one_approval_per_step(driver, runtime, sla
     statuses = _at_once(driver, [(_click_body(ActionId.APPROVE, "1", user, DRAFTS), form) for user in clickers])
     assert statuses == [200] * len(clickers)
 
-    (draft,) = _export(runtime)["drafts"]
+    (draft,) = exported(runtime)["drafts"]
     assert draft["status"] == "approved"
     approvers = [step["approved_by"] for step in draft["steps"]]
     assert len(approvers) == 2 and None not in approvers and len(set(approvers)) == 2
@@ -192,7 +186,7 @@ def test_fifty_votes_at_once_count_each_person_once(driver, runtime, slack, erro
         voters = session.scalars(select(IdeaVote.user_id)).all()
         count = session.scalar(select(func.count()).select_from(IdeaVote))
     assert sorted(voters) == sorted(PEOPLE) and count == 50
-    assert [i["votes"] for i in _export(runtime)["ideas"]] == [50]
+    assert [i["votes"] for i in exported(runtime)["ideas"]] == [50]
     updates = [c for c in slack.of("chat.update") if c.channel == IDEAS]
     assert len(updates) == 50  # one per counted vote
     # The message people see ends with the true count.
@@ -210,7 +204,7 @@ def test_votes_arriving_while_an_idea_is_accepted_leave_its_message_accepted(dri
         for n, user in enumerate(PEOPLE[:10])
     ]
     assert _at_once(driver, requests) == [200] * len(requests)
-    [idea] = _export(runtime)["ideas"]
+    [idea] = exported(runtime)["ideas"]
     assert (idea["status"], idea["votes"]) == ("accepted", 10)
     last = [c for c in slack.of("chat.update") if c.channel == IDEAS][-1].all_text()
     assert "Status: *accepted" in last and "Votes: *10*" in last and ActionId.IDEA_ACCEPT not in last
@@ -228,6 +222,6 @@ def test_one_post_recorded_for_two_drafts_at_once_goes_to_one_of_them(driver, ru
         )
     ]
     assert _at_once(driver, [(body, "application/x-www-form-urlencoded") for body in bodies]) == [200, 200]
-    published = [d["published_url"] for d in _export(runtime)["drafts"]]
+    published = [d["published_url"] for d in exported(runtime)["drafts"]]
     assert published.count(None) == 1, published  # the other was told the address is taken
     _no_errors(slack, errors_logged)

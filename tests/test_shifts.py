@@ -14,8 +14,7 @@ from bot.features.escalations.models import Escalation
 from bot.features.shifts import service as shifts
 from bot.features.shifts.models import ShiftNote
 from tests.conftest import make_config
-
-MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)  # Budapest 10:00; week 9 of the rota: Ben
+from tests.helpers import MONDAY_10, sqlite_only
 
 
 def who(runtime, team: str, at: datetime) -> str | None:
@@ -194,6 +193,7 @@ def test_a_shift_without_members_is_refused_at_startup():
 
 
 # -- /shift -------------------------------------------------------------------------------------
+@sqlite_only
 def test_help(driver):
     reply = driver.command("/shift", "help")
     assert "/shift" in reply.text and "/shift start support" in reply.text and "Examples" in reply.text
@@ -238,6 +238,7 @@ def test_start_overrides_the_rota_until_end_or_the_next_rota_shift(driver, runti
     assert who(runtime, "support", MONDAY_10 + timedelta(hours=23)) == "U0BEN"  # the rota took over at 09:00
 
 
+@sqlite_only
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

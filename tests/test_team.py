@@ -7,6 +7,7 @@ import time
 from sqlalchemy import select
 
 from bot.features.roles.models import RoleMember
+from tests.helpers import sqlite_only
 
 
 def _holders(runtime, role):
@@ -20,6 +21,7 @@ def test_lists_roles_seeded_from_config(driver):
     assert "<@U0STRAT>" in reply.text and "content_manager" in reply.text
 
 
+@sqlite_only
 def test_help_names_the_command_with_examples(driver):
     reply = driver.command("/team", "help")
     assert "/team" in reply.text and "/team add @maria content_manager" in reply.text
@@ -83,6 +85,7 @@ def test_only_people_of_the_workspace_get_a_role(driver, runtime, slack):
     assert not _holders(runtime, "analyst")
 
 
+@sqlite_only
 def test_garbage_unknown_role_and_unknown_user(driver):
     assert "is not a /team command" in driver.command("/team", "frobnicate").text
     assert "`/team list` takes nothing more" in driver.command("/team", "list extra").text

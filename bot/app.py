@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import export
 from bot.core.export import Section
+from bot.features.alerts import listeners as alerts_listeners
 from bot.features.approvals import jobs as approvals_jobs
 from bot.features.approvals import listeners as approvals_listeners
 from bot.features.approvals import models as approvals_models
@@ -30,6 +31,7 @@ from bot.features.escalations import jobs as escalations_jobs
 from bot.features.escalations import listeners as escalations_listeners
 from bot.features.escalations import models as escalations_models
 from bot.features.escalations import service as escalations_service
+from bot.features.guide import listeners as guide_listeners
 from bot.features.handoffs import jobs as handoffs_jobs
 from bot.features.handoffs import models as handoffs_models
 from bot.features.handoffs import service as handoffs_service
@@ -62,7 +64,7 @@ class Feature:
     """What one feature adds to the running bot."""
 
     name: str
-    models: ModuleType
+    models: ModuleType | None
     register: Callable[[App], None] | None = None
     jobs: tuple[Job, ...] = ()
     # The export's sections, in the order they appear in `teambot export`.
@@ -127,6 +129,8 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature("roles", roles_models, roles_listeners.register, (), {"roles": roles_service.export}),
     Feature("shifts", shifts_models, shifts_listeners.register, (), {"shift_notes": shifts_service.export_notes}),
+    Feature("alerts", None, on_message=alerts_listeners.on_message),
+    Feature("guide", None, guide_listeners.register),
 )
 
 # Tables that belong to no feature; with the features' models, importing this module registers

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import re2
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -106,6 +108,8 @@ class Channels(_Section):
     ideas: ChannelId
     checklists: ChannelId
     digest: ChannelId
+    # Where listening tools post their alerts; every top-level message there may open an escalation.
+    alerts: ChannelId | None = None
 
 
 class Roles(_Section):
@@ -236,6 +240,54 @@ class Digest(_Section):
     samples: int = Field(default=2, ge=0, le=5)
 
 
+def _check_alert_pattern(value: str) -> str:
+    # RE2 matches in time linear in the text, so no alert text can make a rule take unbounded time
+    # (Python's `re` can backtrack for ever on patterns like `(a+)+$`). RE2 refuses what it cannot
+    # guarantee (look-arounds, back-references): that is one clear line at start-up.
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        re2.compile(value, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(f"{value!r} is not a regular expression teambot can use ({reason})") from None
+    return value
+
+
+AlertPattern = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_check_alert_pattern)]
+
+
+class AlertRule(_Section):
+    """`match` is searched in an alert's text and its attachments' text; the first rule that
+    matches decides. `severity = "ignore"` drops what matches."""
+
+    match: AlertPattern
+    team: str | None = None  # default: escalation.default_team
+    severity: Literal["low", "normal", "high", "crisis", "ignore"] = "normal"
+
+
+class Guide(_Section):
+    """The team's style guide: a Markdown file of `## Topic` sections, read once at start-up."""
+
+    file: Path | None = None
+    _text: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _read(self) -> Guide:
+        if self.file is not None:
+            try:
+                self._text = self.file.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise ValueError(f"{self.file} does not exist (a Markdown file of `## Topic` sections)") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"cannot read {self.file}: {exc.__class__.__name__}") from None
+        return self
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+
 class TeamConfig(_Section):
     timezone: str = "UTC"
     channels: Channels
@@ -249,6 +301,8 @@ class TeamConfig(_Section):
     ideas: Ideas = Ideas()
     checklists: list[Checklist] = DEFAULT_CHECKLISTS
     digest: Digest = Digest()
+    alert_rules: list[AlertRule] = []
+    guide: Guide = Guide()
 
     @field_validator("timezone")
     @classmethod
@@ -273,6 +327,9 @@ class TeamConfig(_Section):
         for index, shift in enumerate(self.shifts):
             if shift.team not in teams:
                 raise ValueError(f"shifts[{index}].team {shift.team!r} is not a team")
+        for index, rule in enumerate(self.alert_rules):
+            if rule.team is not None and rule.team not in teams:
+                raise ValueError(f"alert_rules[{index}].team {rule.team!r} is not a team")
         names = [c.name for c in self.checklists]
         if len(names) != len(set(names)):
             raise ValueError("checklists: two checklists share a name")

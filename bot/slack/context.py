@@ -26,6 +26,7 @@ class Req:
     config: TeamConfig
     client: WebClient
     bot_user_id: str | None
+    bot_id: str | None
     # Slack reads inside this request share one time budget (see bot/slack/lookup.py).
     lookup: Lookup
 
@@ -38,6 +39,7 @@ class Req:
             config=context["config"],
             client=context.client,
             bot_user_id=context.bot_user_id,
+            bot_id=context.bot_id,
             lookup=Lookup(context.client, since=context.get("arrived")),
         )
 

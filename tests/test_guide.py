@@ -1,0 +1,131 @@
+"""The style guide: `/guide` lists topics, `/guide WORDS` shows the best match and names the other
+close ones; the file is read at start-up and its text is escaped before it reaches Slack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.config import ConfigError, load_config
+from bot.features.guide import blocks
+from bot.features.guide import service as guide
+from tests.conftest import make_config
+
+GUIDE = """# Northwind social style guide
+
+Read this before answering anyone.
+
+## Support
+Answer within an hour. Thank them, **apologise once**, move to DMs for order numbers.
+- Never argue in public
+- Link the [status page](https://status.example.com)
+
+## PR
+Only the PR lead speaks about the company. Holding line: "We are looking into it."
+
+## Negative reviews
+Reply once, politely; offer a DM. Never delete a review. <!channel> is never used.
+
+## Tone of voice
+Warm, short, no jargon. Emoji: at most one per reply.
+
+```
+## not a topic (inside a code block)
+```
+"""
+
+
+@pytest.fixture
+def guide_file(tmp_path) -> Path:
+    path = tmp_path / "guide.md"
+    path.write_text(GUIDE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config(guide_file):
+    return make_config(guide={"file": str(guide_file)})
+
+
+def test_sections_are_the_level_two_headings():
+    topics = [s.topic for s in guide.parse(GUIDE)]
+    assert topics == ["Support", "PR", "Negative reviews", "Tone of voice"]
+    assert "## not a topic" in guide.parse(GUIDE)[-1].body
+
+
+def test_guide_lists_the_topics(driver):
+    reply = driver.command("/guide")
+    assert reply.json["response_type"] == "ephemeral"
+    for topic in ("Support", "PR", "Negative reviews", "Tone of voice"):
+        assert topic in reply.text
+
+
+def test_best_match_with_the_other_close_ones_named(driver):
+    reply = driver.command("/guide", "negative review")
+    text = reply.text
+    assert "Style guide — Negative reviews" in text
+    assert "Never delete a review" in text
+    assert "Also close" not in text or "Support" not in text.split("Also close")[1]
+
+
+def test_a_typo_still_finds_the_topic_and_close_matches_are_named(config):
+    assert guide.look_up(config, "suport").best.topic == "Support"
+    found = guide.look_up(config, "negative tone")
+    assert found.best.topic == "Negative reviews"
+    assert [s.topic for s in found.others] == ["Tone of voice"]
+
+
+def test_guide_text_cannot_ping_or_link(driver):
+    text = driver.command("/guide", "negative").text
+    assert "<!channel>" not in text
+    assert "&lt;!channel&gt;" in text
+
+
+def test_markdown_becomes_slack_mrkdwn():
+    mrkdwn = blocks.to_mrkdwn("**Bold** and [status](https://status.example.com)\n- item\n> quote")
+    assert mrkdwn == "*Bold* and status (<https://status.example.com>)\n• item\n> quote"
+
+
+@pytest.mark.parametrize("words", ["help", "HELP", "?"])
+def test_help(driver, words):
+    text = driver.command("/guide", words).text
+    assert "/guide" in text and "Examples" in text
+
+
+def test_nothing_matches_says_so_with_the_topics(driver):
+    text = driver.command("/guide", "zebra crossing").text
+    assert "Nothing in the style guide matches" in text
+    assert "Tone of voice" in text
+    assert "Example" in text
+
+
+def test_user_words_are_not_echoed_as_a_mention(driver):
+    text = driver.command("/guide", "<!channel> zebra").text
+    assert "<!channel>" not in text
+
+
+def test_without_a_guide_the_command_says_how_to_add_one(driver, runtime):
+    runtime.config = make_config()
+    from bot.app import create_app
+
+    driver.app = create_app(runtime)
+    text = driver.command("/guide", "support").text
+    assert "[guide]" in text
+
+
+def test_team_section_is_found_by_its_team_name(config):
+    assert guide.section_for_team(config, "pr").topic == "PR"
+    assert guide.section_for_team(config, "legal") is None
+
+
+def test_a_missing_guide_file_stops_start_up_with_one_line(tmp_path):
+    path = tmp_path / "teambot.toml"
+    path.write_text(
+        '[channels]\ndrafts = "C0D"\nescalations = "C0E"\nideas = "C0I"\nchecklists = "C0C"\ndigest = "C0S"\n'
+        f'[guide]\nfile = "{tmp_path / "nope.md"}"\n'
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    message = str(raised.value)
+    assert "guide" in message and "nope.md does not exist" in message and "\n" not in message

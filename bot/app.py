@@ -38,6 +38,9 @@ from bot.features.handoffs import service as handoffs_service
 from bot.features.ideas import listeners as ideas_listeners
 from bot.features.ideas import models as ideas_models
 from bot.features.ideas import service as ideas_service
+from bot.features.meeting import jobs as meeting_jobs
+from bot.features.meeting import listeners as meeting_listeners
+from bot.features.meeting import models as meeting_models
 from bot.features.metrics import imports as metrics_imports
 from bot.features.metrics import listeners as metrics_listeners
 from bot.features.metrics import models as metrics_models
@@ -131,6 +134,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("shifts", shifts_models, shifts_listeners.register, (), {"shift_notes": shifts_service.export_notes}),
     Feature("alerts", None, on_message=alerts_listeners.on_message),
     Feature("guide", None, guide_listeners.register),
+    Feature("meeting", meeting_models, meeting_listeners.register, meeting_jobs.JOBS),
 )
 
 # Tables that belong to no feature; with the features' models, importing this module registers

@@ -288,6 +288,17 @@ class Guide(_Section):
         return self._text
 
 
+class Meeting(_Section):
+    """The weekly planning meeting: short updates from each person, then brainstorming."""
+
+    cron: Cron = "0 10 * * tue"  # when it starts, team time
+    ask_before_minutes: Minutes = 120  # when the members are asked for their update
+    roles: list[Role] = Field(
+        default=["strategist", "content_manager", "community_manager", "analyst", "coordinator"], min_length=1
+    )
+    channel: ChannelId | None = None  # where the agenda goes; default channels.drafts
+
+
 class TeamConfig(_Section):
     timezone: str = "UTC"
     channels: Channels
@@ -303,6 +314,8 @@ class TeamConfig(_Section):
     digest: Digest = Digest()
     alert_rules: list[AlertRule] = []
     guide: Guide = Guide()
+
+    meeting: Meeting = Meeting()
 
     @field_validator("timezone")
     @classmethod

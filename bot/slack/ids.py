@@ -19,6 +19,8 @@ class ActionId(StrEnum):
     IDEA_DECLINE = "idea_decline"
     # Checklists: one checkboxes element per item, told apart by block id
     CHECKLIST_ITEM = "checklist_item"
+    # The planning meeting
+    MEETING_ADD_UPDATE = "meeting_add_update"
 
 
 class ViewId(StrEnum):
@@ -27,6 +29,7 @@ class ViewId(StrEnum):
     ESCALATION_REASSIGN = "escalation_reassign_modal"
     IDEA = "idea_modal"
     IDEA_DECLINE = "idea_decline_modal"
+    MEETING_UPDATE = "meeting_update_modal"
 
 
 class ShortcutId(StrEnum):

@@ -1,0 +1,123 @@
+"""Block Kit of the planning meeting: the ask, the update form, `/meeting` and the agenda."""
+
+from __future__ import annotations
+
+from bot.core.text import for_display, truncate
+from bot.features.approvals.blocks import draft_link, when
+from bot.features.meeting.models import MeetingUpdate
+from bot.features.meeting.service import UPDATE_EXAMPLE, Agenda, Recorded, Status
+from bot.slack.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    help_text,
+    list_sections,
+    mentions,
+    modal,
+    plain_input,
+    section,
+)
+from bot.slack.ids import ActionId, ViewId
+
+MEETING_HELP = help_text(
+    "/meeting",
+    "the weekly planning meeting: your short update before it, and who has sent theirs",
+    ["/meeting", UPDATE_EXAMPLE, "/meeting update Working on: the product launch posts", "/meeting help"],
+)
+FIELDS = (
+    ("learned", "What I learned this week"),
+    ("working_on", "What I am working on"),
+    ("need_help", "Where I need help"),
+)
+
+
+def ask(starts_at_text: str, meeting_id: int) -> tuple[str, list[Block]]:
+    text = f"The planning meeting starts {starts_at_text}: what is your update?"
+    return text, [
+        section(
+            f":spiral_calendar_pad: {text} Three short answers: what you learned, what you are working on, "
+            "where you need help."
+        ),
+        actions(button("Add my update", ActionId.MEETING_ADD_UPDATE, str(meeting_id), style="primary")),
+        context(f"Or type it: `{UPDATE_EXAMPLE}`"),
+    ]
+
+
+def update_modal(previous: MeetingUpdate | None) -> Block:
+    blocks = [
+        plain_input(
+            name,
+            label,
+            multiline=True,
+            optional=True,
+            max_length=1000,
+            initial=_as_typed(getattr(previous, name)) if previous else None,
+        )
+        for name, label in FIELDS
+    ]
+    return modal(ViewId.MEETING_UPDATE, "My meeting update", blocks, submit="Send")
+
+
+def _as_typed(stored: str) -> str:
+    return stored.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def recorded(result: Recorded) -> str:
+    verb = "replaced" if result.replaced else "saved"
+    return f"Your update for the meeting {when(result.meeting.starts_at)} is {verb}."
+
+
+def _update_lines(update: MeetingUpdate) -> str:
+    parts = []
+    for name, label in FIELDS:
+        value = getattr(update, name)
+        if value:
+            quoted = "\n".join(f">{line}" for line in for_display(truncate(value, 600)).split("\n"))
+            parts.append(f"_{label}_\n{quoted}")
+    return f"*<@{update.user_id}>*\n" + "\n".join(parts)
+
+
+def status(result: Status) -> tuple[str, list[Block]]:
+    text = f"Next planning meeting: {when(result.starts_at)}"
+    return text, [
+        section(f"*{text}*"),
+        section(f"Updates from: {mentions(result.answered) if result.answered else 'nobody yet'}"),
+        section(f"Still to send one: {mentions(result.missing) if result.missing else 'nobody'}"),
+        context(f"Send yours: `{UPDATE_EXAMPLE}`"),
+    ]
+
+
+def agenda(result: Agenda) -> tuple[str, list[Block]]:
+    title = f"Agenda of the planning meeting {when(result.meeting.starts_at)}"
+    blocks: list[Block] = [section(f":spiral_calendar_pad: *{title}*")]
+    blocks.append(section("*1. Updates* (ten minutes each at most)"))
+    for update in result.updates[:15]:
+        blocks.append(section(_update_lines(update)))
+    if len(result.updates) > 15:
+        blocks.append(context(f"…and {len(result.updates) - 15} more updates: ask in the thread."))
+    if not result.updates:
+        blocks.append(context("Nobody sent an update."))
+    if result.missing:
+        blocks.append(context(f"No update from {mentions(result.missing)}."))
+    blocks.append(divider())
+    waiting = [
+        f"• {draft_link(w.draft)} by <@{w.draft.author}>, waiting since {when(w.waiting_since)}" for w in result.waiting
+    ]
+    blocks += list_sections(
+        "*2. Drafts waiting for approval*",
+        waiting,
+        "_Nothing waits for approval._",
+        total=result.waiting_total,
+        max_blocks=3,
+    )
+    blocks.append(divider())
+    ideas = [
+        f"• #{idea.id} {truncate(for_display(idea.title or idea.text), 150)} — {votes} vote{'s' if votes != 1 else ''}"
+        for idea, votes in result.ideas
+    ]
+    blocks += list_sections(
+        "*3. Brainstorming: the most-voted open ideas*", ideas, "_No open ideas: bring some!_", max_blocks=2
+    )
+    return title, blocks

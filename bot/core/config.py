@@ -314,7 +314,6 @@ class TeamConfig(_Section):
     digest: Digest = Digest()
     alert_rules: list[AlertRule] = []
     guide: Guide = Guide()
-
     meeting: Meeting = Meeting()
 
     @field_validator("timezone")

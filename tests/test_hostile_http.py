@@ -24,6 +24,7 @@ from bot.slack.http import MAX_BODY_BYTES, wsgi_app
 from bot.slack.signature import WARN_EVERY_SECONDS, MismatchWarning
 from tests.driver import SIGNING_SECRET, signed_headers
 from tests.fake_slack import FakeSlack, start_fake_slack
+from tests.helpers import sqlite_only
 from tests.test_http_server import BotProcess, bot_env, command_body, free_port, running
 
 FORM = "application/x-www-form-urlencoded"
@@ -93,6 +94,7 @@ def problems(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 # -- body size ------------------------------------------------------------------------------------
+@sqlite_only
 def test_a_body_over_the_limit_is_refused_by_its_length_before_it_is_read(web):
     stream = CountingStream(100 * 1024 * 1024)
     status, _ = call(web, stream, {"content-type": JSON}, content_length=stream.size)
@@ -100,6 +102,7 @@ def test_a_body_over_the_limit_is_refused_by_its_length_before_it_is_read(web):
     assert stream.read_bytes == 0
 
 
+@sqlite_only
 def test_a_body_without_a_length_is_read_no_further_than_the_limit(web):
     stream = CountingStream(100 * 1024 * 1024)  # chunked: no Content-Length
     status, _ = call(web, stream, {"content-type": JSON})
@@ -115,6 +118,7 @@ def test_a_signed_body_just_under_the_limit_is_still_answered(web):
     assert call(web, body, headers)[0] == 200
 
 
+@sqlite_only
 def test_a_content_length_that_is_not_a_number_is_refused_unread(web):
     stream = CountingStream(10)
     status, _ = call(web, stream, {"content-type": JSON, "content-length": "ten"})
@@ -122,6 +126,7 @@ def test_a_content_length_that_is_not_a_number_is_refused_unread(web):
 
 
 # -- encoding and signatures ----------------------------------------------------------------------
+@sqlite_only
 @pytest.mark.parametrize("body", [b"\xff\xfe{}", b'{"type": "\xc3\x28"}', b"payload=%7B%7D\x80"])
 def test_a_body_that_is_not_utf8_is_refused_quietly(web, caplog, body):
     headers = {"content-type": JSON, "x-slack-request-timestamp": str(int(time.time())), "x-slack-signature": "v0=00"}
@@ -131,6 +136,7 @@ def test_a_body_that_is_not_utf8_is_refused_quietly(web, caplog, body):
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
 
 
+@sqlite_only
 def test_a_wrong_signing_secret_is_warned_about_once(web, caplog):
     body = command_body("/team", "")
     with caplog.at_level(logging.INFO):
@@ -141,6 +147,7 @@ def test_a_wrong_signing_secret_is_warned_about_once(web, caplog):
     assert "SLACK_SIGNING_SECRET" in warnings[0].getMessage() and "1 request" in warnings[0].getMessage()
 
 
+@sqlite_only
 def test_unsigned_and_stale_requests_are_not_taken_for_a_wrong_secret(web, caplog):
     body = command_body("/team", "")
     stale = signed_headers(body, secret="the-old-secret", timestamp=int(time.time()) - 3600)
@@ -315,6 +322,7 @@ def _status_line(sock: socket.socket) -> str:
     return received.split(b"\r\n", 1)[0].decode()
 
 
+@pytest.mark.slow
 def test_the_server_refuses_a_huge_body_by_its_length_without_waiting_for_it(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(
@@ -325,6 +333,7 @@ def test_the_server_refuses_a_huge_body_by_its_length_without_waiting_for_it(ser
         assert _status_line(sock).split()[1] == "413"
 
 
+@pytest.mark.slow
 def test_a_chunked_body_over_the_limit_is_refused(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: teambot\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -342,6 +351,7 @@ def test_a_chunked_body_over_the_limit_is_refused(server):
 SLOW_CLIENTS = 300
 
 
+@pytest.mark.slow
 def test_hundreds_of_clients_trickling_headers_do_not_starve_real_requests(server):
     slow: list[socket.socket] = []
     try:

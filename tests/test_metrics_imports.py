@@ -16,7 +16,8 @@ from bot.cli import reports as digest_cli
 from bot.features.metrics.addresses import post_key
 from bot.features.metrics.importers.numbers import BadNumber, parse_count, parse_day, parse_rate
 from bot.features.metrics.models import AccountDay, PostMetric
-from tests.test_metrics import add_draft, metric
+from tests.helpers import add_draft
+from tests.test_metrics import metric
 
 SAMPLES = Path(__file__).parent / "samples" / "metrics"
 

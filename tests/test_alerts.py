@@ -4,10 +4,8 @@ once per message, whoever posts them (people, integrations), never teambot's own
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 import pytest
-from freezegun import freeze_time
 
 from bot.app import export_all
 from bot.core.config import ConfigError, load_config
@@ -15,8 +13,9 @@ from bot.features.alerts import service as alerts
 from tests.conftest import make_config
 from tests.fake_slack import BOT_ID, BOT_USER
 
+pytestmark = pytest.mark.usefixtures("frozen")  # MONDAY_10
+
 ALERTS = "C0ALERTS"
-MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 RULES = [
     {"match": "(?i)weekly summary", "severity": "ignore"},
     {"match": "(?i)legal|lawsuit", "team": "pr", "severity": "crisis"},
@@ -28,12 +27,6 @@ RULES = [
 def config():
     channels = {**make_config().channels.model_dump(), "alerts": ALERTS}
     return make_config(channels=channels, alert_rules=RULES)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with freeze_time(MONDAY_10) as clock:
-        yield clock
 
 
 def escalations(runtime):

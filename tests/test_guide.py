@@ -11,6 +11,7 @@ from bot.core.config import ConfigError, load_config
 from bot.features.guide import blocks
 from bot.features.guide import service as guide
 from tests.conftest import make_config
+from tests.helpers import sqlite_only
 
 GUIDE = """# Northwind social style guide
 
@@ -54,6 +55,7 @@ def test_sections_are_the_level_two_headings():
     assert "## not a topic" in guide.parse(GUIDE)[-1].body
 
 
+@sqlite_only
 def test_guide_lists_the_topics(driver):
     reply = driver.command("/guide")
     assert reply.json["response_type"] == "ephemeral"
@@ -61,6 +63,7 @@ def test_guide_lists_the_topics(driver):
         assert topic in reply.text
 
 
+@sqlite_only
 def test_best_match_with_the_other_close_ones_named(driver):
     reply = driver.command("/guide", "negative review")
     text = reply.text
@@ -76,6 +79,7 @@ def test_a_typo_still_finds_the_topic_and_close_matches_are_named(config):
     assert [s.topic for s in found.others] == ["Tone of voice"]
 
 
+@sqlite_only
 def test_guide_text_cannot_ping_or_link(driver):
     text = driver.command("/guide", "negative").text
     assert "<!channel>" not in text
@@ -87,12 +91,14 @@ def test_markdown_becomes_slack_mrkdwn():
     assert mrkdwn == "*Bold* and status (<https://status.example.com>)\n• item\n> quote"
 
 
+@sqlite_only
 @pytest.mark.parametrize("words", ["help", "HELP", "?"])
 def test_help(driver, words):
     text = driver.command("/guide", words).text
     assert "/guide" in text and "Examples" in text
 
 
+@sqlite_only
 def test_nothing_matches_says_so_with_the_topics(driver):
     text = driver.command("/guide", "zebra crossing").text
     assert "Nothing in the style guide matches" in text
@@ -100,11 +106,13 @@ def test_nothing_matches_says_so_with_the_topics(driver):
     assert "Example" in text
 
 
+@sqlite_only
 def test_user_words_are_not_echoed_as_a_mention(driver):
     text = driver.command("/guide", "<!channel> zebra").text
     assert "<!channel>" not in text
 
 
+@sqlite_only
 def test_without_a_guide_the_command_says_how_to_add_one(driver, runtime):
     runtime.config = make_config()
     from bot.app import create_app

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import freezegun
+import psycopg  # noqa: F401  (loaded before a test freezes the clock: its C part checks datetime's size)
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, inspect, text

@@ -29,7 +29,7 @@ from bot.core.env import Settings
 from bot.outbox.sender import OutboxSender
 from bot.slack.runtime import Runtime, make_client
 from tests.driver import SIGNING_SECRET, SlackDriver
-from tests.fake_slack import FakeSlack, start_fake_slack
+from tests.fake_slack import BOT_ID, BOT_USER, FakeSlack, start_fake_slack
 from tests.helpers import MONDAY_10
 
 # pytest's own timing (--durations, the junit times) reads the real clock, not a frozen one.
@@ -187,6 +187,8 @@ def runtime(settings: Settings, config: TeamConfig, engine: Engine) -> Runtime:
     runtime = Runtime(
         settings, config, engine, make_session_factory(engine), make_client(BOT_TOKEN, settings.slack_api_url)
     )
+    # What `teambot run` learns from auth.test at start-up, before it serves a request.
+    runtime.identity.remember({"user_id": BOT_USER, "bot_id": BOT_ID})
     with transaction(runtime.session_factory) as session:
         roles.seed(session, config.roles, _now())
     return runtime

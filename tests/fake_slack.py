@@ -1,5 +1,6 @@
 """A fake Slack Web API on 127.0.0.1 (port 0). It records every call (method, params, blocks) and
-answers like Slack does; tests can make methods fail with 429 (Retry-After) or 5xx on demand."""
+answers like Slack does; tests can make methods fail with 429 (Retry-After) or 5xx on demand, be
+slow, or not answer at all (`hang`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from urllib.parse import parse_qs
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
+# A hung call is answered at the latest after this long, so no test can wait on it for ever.
+HANG_LIMIT_SECONDS = 60.0
 
 
 @dataclass
@@ -69,6 +72,9 @@ class FakeSlack:
     fail_every: dict[str, int] = field(default_factory=dict)
     # Seconds to wait before answering a method (a slow Slack).
     delays: dict[str, float] = field(default_factory=dict)
+    # Methods that get no answer until `release()` ("*": every method): Slack not answering.
+    hanging: set[str] = field(default_factory=set)
+    _released: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _seen: dict[str, int] = field(default_factory=dict)
@@ -85,6 +91,7 @@ class FakeSlack:
         return f"http://{host}:{port}/api/"
 
     def reset(self) -> None:
+        self.release()
         with self._lock:
             self.calls.clear()
             self.users.clear()
@@ -120,6 +127,19 @@ class FakeSlack:
         stored and shows in the history — but answered 500, as when Slack fails after the fact."""
         with self._lock:
             self.accepted_failures.append(AcceptedFailure(method, channel, times))
+
+    def hang(self, *methods: str) -> None:
+        """Calls of `methods` (of every method if none is named) get no answer until `release()`."""
+        self._released.clear()
+        self.hanging.update(methods or {"*"})
+
+    def release(self) -> None:
+        """Hung calls are answered (as usual) and new ones are no longer held."""
+        self.hanging.clear()
+        self._released.set()
+
+    def held(self, method: str) -> bool:
+        return bool(self.hanging & {method, "*"})
 
     def heal(self) -> None:
         """Slack recovers: every injected failure is dropped (recorded calls and messages stay)."""
@@ -250,6 +270,8 @@ class _Handler(BaseHTTPRequestHandler):
         delay = fake.delays.get(method)
         if delay:
             threading.Event().wait(delay)
+        if fake.held(method):
+            fake._released.wait(HANG_LIMIT_SECONDS)
         status, body, headers = fake._answer(method, params)
         payload = json.dumps(body).encode()
         self.send_response(status)

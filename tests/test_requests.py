@@ -119,19 +119,65 @@ def test_lists_that_would_need_too_many_blocks_count_the_rest():
     assert text.endswith(f"…and {25 - shown} more")
 
 
-def test_requests_work_while_auth_test_fails(driver, slack):
+def _app_without_identity(runtime, sender):  # type: ignore[no-untyped-def]
+    """An app whose bot identity is not known yet: Slack could not be asked at start-up."""
+    import dataclasses
+
+    from bot.app import create_app
+    from bot.slack.identity import BotIdentity
+    from tests.driver import SlackDriver
+
+    identity = BotIdentity(runtime.client)
+    return SlackDriver(create_app(dataclasses.replace(runtime, identity=identity)), sender), identity
+
+
+def test_requests_work_while_auth_test_fails(runtime, sender, slack):
     slack.fail("auth.test", 500, times=5)
+    driver, identity = _app_without_identity(runtime, sender)
     assert "<@U0STRAT>" in driver.command("/team", "").text
     assert "<@U0STRAT>" in driver.command("/team", "").text
+    assert not identity.wait(10)
     # Looked up once and not again for a minute: an outage never slows every request down.
     assert len([c for c in slack.calls if c.method == "auth.test"]) == 0
     assert slack.failures["auth.test"][0].remaining == 4
 
 
-def test_bot_identity_is_looked_up_once(driver, slack):
+def test_bot_identity_is_looked_up_once(runtime, sender, slack):
+    driver, identity = _app_without_identity(runtime, sender)
     driver.command("/team", "")
+    driver.command("/team", "")
+    assert identity.wait(10)
     driver.command("/team", "")
     assert len(slack.of("auth.test")) == 1
+    assert identity.ids() == {"bot_id": "BBOT", "bot_user_id": "UBOT"}
+
+
+class _NoDrain:
+    def drain(self) -> None:  # the outbox would wait on the hung Web API; only the answers count
+        return None
+
+
+# Slack's own deadline is 3 s; a request that waited for a Web API call that never answers would
+# be held for the client's 10 s timeout at least. Between the two, this bound cannot pass by luck.
+ANSWER_BOUND_SECONDS = 8.0
+
+
+def test_commands_are_answered_while_the_web_api_does_not_answer_at_all(runtime, slack):
+    import threading
+
+    slack.hang()  # every method, auth.test included
+    try:
+        driver, identity = _app_without_identity(runtime, _NoDrain())
+        answers: list[str] = []
+        worker = threading.Thread(target=lambda: [answers.append(driver.command("/team", "").text) for _ in range(2)])
+        worker.start()
+        worker.join(ANSWER_BOUND_SECONDS)
+        assert not worker.is_alive(), "a command waited for the Web API before its acknowledgement"
+        assert len(answers) == 2 and all("<@U0STRAT>" in answer for answer in answers)
+        assert identity.ids() == {}  # still being asked, in the background
+    finally:
+        slack.release()
+    assert identity.wait(10)
 
 
 def _signed_json(driver, payload: dict) -> tuple[int, str]:

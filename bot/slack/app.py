@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import DomainError
 from bot.outbox.queue import Outbox
@@ -24,46 +20,18 @@ log = logging.getLogger(__name__)
 UNEXPECTED = "Sorry, teambot could not do that because of an error on its side; nothing was changed. Try again."
 
 
-IDENTITY_RETRY = 60.0
-
-
-class BotIdentity:
-    """The bot's own user and bot ids (from auth.test), which Bolt needs to ignore the bot's own
-    events. Looked up once; while Slack cannot be reached requests go on without it and the lookup
-    is retried at most once a minute, so an outage never slows every request down."""
-
-    def __init__(self, client: WebClient):
-        self.client = client
-        self._ids: dict[str, str] | None = None
-        self._next_try = 0.0
-        self._lock = threading.Lock()
-
-    def result(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        return AuthorizeResult(
-            enterprise_id=enterprise_id, team_id=team_id, bot_token=self.client.token, **self._lookup()
-        )
-
-    def _lookup(self) -> dict[str, str]:
-        with self._lock:
-            if self._ids is None and time.monotonic() >= self._next_try:
-                try:
-                    result = self.client.auth_test()
-                    self._ids = {"bot_id": result.get("bot_id"), "bot_user_id": result.get("user_id")}
-                except (SlackApiError, OSError) as exc:
-                    log.warning("auth.test failed (%s); retrying in a minute", exc.__class__.__name__)
-                    self._next_try = time.monotonic() + IDENTITY_RETRY
-            return dict(self._ids or {})
-
-
 def create_app(runtime: Runtime, register: Callable[[App], None]) -> App:
     """The Bolt app for `runtime`; `register` adds the features' listeners (see `bot.app`)."""
     secret = runtime.settings.slack_signing_secret
-    identity = BotIdentity(runtime.client)
+    identity = runtime.identity
     bolt_logger = logging.getLogger("teambot.bolt")
 
-    # Bolt passes arguments by their names, so this is a plain function, not a bound method.
+    # Bolt passes arguments by their names, so this is a plain function, not a bound method. It
+    # runs before every acknowledgement, so it never calls Slack (see bot/slack/identity.py).
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        return identity.result(enterprise_id, team_id)
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=runtime.client.token, **identity.ids()
+        )
 
     # Bolt warns that SLACK_BOT_TOKEN is unused when a client and `authorize` are given; that is
     # the intended set-up (the client carries the token), so those start-up warnings are muted.

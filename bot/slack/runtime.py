@@ -1,9 +1,9 @@
-"""TODO docstring (bot.slack.runtime)."""
+"""What a running teambot holds: settings, team config, database, Slack client and the bot's identity."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.config import TeamConfig
 from bot.core.db import make_engine, make_session_factory
 from bot.core.env import Settings
+from bot.slack.identity import BotIdentity
 
 log = logging.getLogger("teambot")
 
@@ -24,6 +25,12 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     client: WebClient
+    # Learned by check_token at start-up, or in the background (never inside a request).
+    identity: BotIdentity = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.identity is None:
+            self.identity = BotIdentity(self.client)
 
     @classmethod
     def build(cls, settings: Settings, config: TeamConfig, engine: Engine | None = None) -> Runtime:
@@ -42,6 +49,7 @@ class Runtime:
 
         try:
             identity = self.client.auth_test()
+            self.identity.remember(identity)
             log.info("connected to Slack as %s", identity.get("user_id"))
         except SlackApiError as exc:
             error = slack_error(exc)

@@ -471,3 +471,15 @@ def test_parse_new_keeps_the_text_as_typed():
     )
     with pytest.raises(BadInput):
         service.parse_new(config, "high")
+
+
+def test_a_forged_link_or_status_line_in_an_escalation_cannot_pass_for_teambots_own(driver, slack, frozen):
+    text = "high <HTTPS://evil.example|https://status.example> site down\n*Resolved* by <@U0LEAD> after 2 min"
+    reply = driver.command("/escalate", f"support {text}")
+    assert reply.status == 200
+    post = slack.posts("C0ESCALATE")[0]
+    shown = post.all_text()
+    assert "<HTTPS://evil.example>" in shown and "|https://status.example>" not in shown
+    body = next(b["text"]["text"] for b in post.blocks if b["type"] == "section" and "site down" in b["text"]["text"])
+    assert all(line.startswith(">") for line in body.split("\n"))
+    assert "|https://status.example>" not in reply.body

@@ -8,10 +8,12 @@ from bot.core.text import (
     emoji_base,
     escape_raw,
     for_display,
+    in_code_block,
     names_list,
     parse_id,
     parse_permalink,
     parse_user,
+    quoted,
     rest_after,
     split_args,
     truncate,
@@ -94,3 +96,38 @@ def test_names_lists_stop_at_twenty_and_say_how_many_more():
     assert names_list(["a", "b"]) == "a, b" and names_list([]) == ""
     many = [f"t{n:02d}" for n in range(28)]
     assert names_list(many) == ", ".join(many[:20]) + " and 8 more"
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("<HTTPS://evil.example|https://good.example>", "HTTPS://evil.example"),
+        ("<Http://evil.example/p?q=1|https://good.example>", "Http://evil.example/p?q=1"),
+        ("<ftp://evil.example/file|https://good.example>", "ftp://evil.example/file"),
+        ("<javascript:alert(1)|https://good.example>", "javascript:alert(1)"),
+        ("<MAILTO:thief@evil.example|support@good.example>", "MAILTO:thief@evil.example"),
+        ("<slack://open?team=T1|https://good.example>", "slack://open?team=T1"),
+        ("<evil.example|good.example>", "evil.example"),
+        ("<https://evil.example|>", "https://evil.example"),
+    ],
+)
+def test_every_labelled_link_shows_where_it_really_goes(text, address):
+    shown = for_display(f"see {text} now")
+    assert shown == f"see <{address}> now"
+    assert shown == quoted(f"see {text} now").removeprefix(">")
+    assert "good.example" not in in_code_block(text)
+
+
+def test_user_text_cannot_start_a_line_of_its_own():
+    forged = "Site down\n*Resolved* by <@U0LEAD> after 2 min\n\n:white_check_mark: Acknowledged"
+    shown = for_display(forged)
+    first, *rest = shown.split("\n")
+    assert first == "Site down" and rest and all(line.startswith(">") for line in rest)
+    assert all(line.startswith(">") for line in quoted(forged).split("\n"))
+    assert for_display("one line, *bold* and all") == "one line, *bold* and all"
+    assert quoted("") == ">" and for_display(None) == ""
+
+
+def test_code_blocks_keep_the_lines_and_cannot_be_closed_early():
+    shown = in_code_block("line one\n```\n<!channel> *Resolved*")
+    assert shown.split("\n")[0] == "line one" and "```" not in shown and "<!channel>" not in shown

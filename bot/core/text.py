@@ -3,9 +3,10 @@
 teambot stores user text in Slack's own markup ("escaped" form: `&amp; &lt; &gt;`, mentions as
 `<@U…>`), which is how event and slash-command text arrives (commands use `should_escape`).
 Text that arrives raw (modal inputs, CSV files) is escaped once on the way in by `escape_raw`.
-On the way out, `for_display` defuses everything that could broadcast or forge: `<!channel>`,
-`<!here>`, `<!everyone>`, user-group mentions and labelled links. Block builders call
-`for_display` on every piece of user text and nothing else does.
+On the way out, `for_display` (inline), `quoted` (a block quote) and `in_code_block` defuse
+everything that could broadcast or forge: `<!channel>`, `<!here>`, `<!everyone>`, user-group
+mentions, labelled links of any scheme, and lines that could pass for teambot's own. Block
+builders call one of them on every piece of user text and nothing else does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import re
 
 _SPECIAL = re.compile(r"<!([^>|]*)(?:\|([^>]*))?>")
-_LABELLED_LINK = re.compile(r"<((?:https?|mailto):[^>|]+)\|([^>]*)>")
+# Any `<address|label>` that is not a mention (`<@U…>`, `<#C…>`, `<!…>`): whatever the scheme or its
+# case (`HTTPS:`, `ftp:`, `javascript:`), or none, Slack shows the label and opens the address.
+_LABELLED_LINK = re.compile(r"<([^@#!<>|\s][^<>|]*)\|([^<>]*)>")
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _ID = re.compile(r"^#?(\d{1,12})$")
@@ -50,7 +53,26 @@ def _defuse_special(match: re.Match[str]) -> str:
 
 
 def for_display(text: str | None) -> str:
-    """Stored (escaped) user text made safe to put in a bot message."""
+    """Stored (escaped) user text made safe to put in a bot message: no broadcast, no link whose
+    label hides its address, and no line of its own: every line after the first is shown as a
+    quote, so user text can never pass for one of teambot's own status lines."""
+    lines = _defused(text).split("\n")
+    return "\n".join([lines[0], *(f">{line}" for line in lines[1:])])
+
+
+def quoted(text: str | None) -> str:
+    """User text as a block quote (every line, the first too), made safe as `for_display` does:
+    for user text that stands on lines of its own."""
+    return "\n".join(f">{line}" for line in _defused(text).split("\n"))
+
+
+def in_code_block(text: str | None) -> str:
+    """User text for the inside of a ``` block, where Slack shows its lines as they are and
+    formats nothing: defused, and unable to close the block early."""
+    return _defused(text).replace("```", "`\u200b`\u200b`")
+
+
+def _defused(text: str | None) -> str:
     if not text:
         return ""
     text = _SPECIAL.sub(_defuse_special, text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.text import MAX_LIST, for_display, truncate
+from bot.core.text import MAX_LIST, quoted, truncate
 
 SECTION_LIMIT = 3000
 Block = dict[str, Any]
@@ -149,4 +149,4 @@ def help_text(command: str, summary: str, examples: list[str]) -> str:
 
 def quote(user_text: str, limit: int = 1500) -> str:
     """User text as a block quote, made safe for display."""
-    return "\n".join(f">{line}" for line in for_display(truncate(user_text, limit)).split("\n"))
+    return quoted(truncate(user_text, limit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.core.text import for_display, truncate
+from bot.core.text import for_display, in_code_block, truncate
 from bot.slack.blocks import Block, context, divider, help_text, list_sections, section
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def _post_line(rank: int, post: TopPost) -> str:
 
 def _copyable(text: str) -> str:
     """Post text as a code block people can copy; a ``` inside cannot end the block early."""
-    body = for_display(truncate(text.strip(), SAMPLE_LIMIT)).replace("```", "`\u200b`\u200b`")
+    body = in_code_block(truncate(text.strip(), SAMPLE_LIMIT))
     return f"```{body}```"
 
 

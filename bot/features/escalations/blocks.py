@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.core.config import SEVERITIES, TeamConfig
-from bot.core.text import for_display, truncate
+from bot.core.text import for_display, quoted, truncate
 from bot.features.escalations.models import Escalation
 from bot.slack.blocks import (
     Block,
@@ -64,7 +64,8 @@ def _title(esc: Escalation) -> str:
 
 
 def _body(esc: Escalation) -> str:
-    return truncate(for_display(esc.text), 2500) or "_(no description)_"
+    # Quoted: the reporter's words stand apart from the status lines teambot writes below them.
+    return truncate(quoted(esc.text), 2500) or "_(no description)_"
 
 
 def _origin(esc: Escalation) -> str:

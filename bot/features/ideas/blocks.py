@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core.text import for_display, truncate
+from bot.core.text import for_display, quoted, truncate
 from bot.slack.blocks import Block, actions, button, context, help_text, list_sections, modal, plain_input, section
 from bot.slack.ids import ActionId, ViewId
 
@@ -48,7 +48,7 @@ def idea_message(idea: Idea, votes: int, vote_emoji: str = "+1") -> tuple[str, l
     if idea.title:
         lines.append(f"*{for_display(truncate(idea.title, 300))}*")
     if idea.text:
-        lines.append(for_display(truncate(idea.text, 2000)))
+        lines.append(truncate(quoted(idea.text), 2000))
     extras = []
     if idea.network:
         extras.append(f"Network: {for_display(idea.network)}")

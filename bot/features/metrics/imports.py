@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.errors import BadInput, Conflict, NotFound
@@ -22,7 +23,7 @@ from bot.features.metrics.addresses import looks_like_address, post_key
 from bot.features.metrics.importers.numbers import BadNumber, is_blank, parse_count, parse_day, parse_rate
 from bot.features.metrics.importers.reading import RowsStop, Table, Unreadable, describe, open_table
 from bot.features.metrics.importers.tools import TEAMBOT, AccountLayout, Layout
-from bot.features.metrics.models import AccountDay
+from bot.features.metrics.models import AccountDay, PostMetric
 
 MAX_ACCOUNT = AccountDay.__table__.c.account.type.length
 SKIPPED_LINES_KEPT = 20  # the output names the first few; the count covers them all
@@ -128,17 +129,52 @@ def _import_posts(session: Session, table: Table, layout: Layout, now: datetime)
         outcome.rows += 1
     if outcome.errors:
         return outcome
+    _record_all(session, pending, now, outcome)
+    outcome.drafts = set(pending)
+    return outcome
+
+
+def _record_all(
+    session: Session, pending: dict[int, tuple[int, service.Figures]], now: datetime, outcome: ImportOutcome
+) -> None:
+    """Store the figures, a chunk of drafts at a time. A row that also records where its draft was
+    published goes through `service.record` (which checks the address is no other draft's); the
+    others are written together, one flush per chunk, not one savepoint per draft."""
     ids = list(pending)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        for draft in session.scalars(select(Draft).where(Draft.id.in_(chunk))):
+        with_url = [i for i in chunk if pending[i][1].url is not None]
+        for draft in session.scalars(select(Draft).where(Draft.id.in_(with_url))) if with_url else ():
             line, figures = pending[draft.id]
             try:
                 service.record(session, draft, figures, now, by=None, source="import")
             except Conflict as exc:
                 outcome.errors.append(f"line {line}: draft #{draft.id}: {exc.message}")
-    outcome.drafts = set(pending)
-    return outcome
+        plain = [i for i in chunk if pending[i][1].url is None]
+        if not plain:
+            continue
+        existing = {m.draft_id: m for m in session.scalars(select(PostMetric).where(PostMetric.draft_id.in_(plain)))}
+        for draft_id in plain:
+            figures = pending[draft_id][1]
+            metric = existing.get(draft_id)
+            if metric is None:
+                metric = PostMetric(draft_id=draft_id)
+                session.add(metric)
+            metric.impressions, metric.engagements, metric.clicks = (
+                figures.impressions,
+                figures.engagements,
+                figures.clicks,
+            )
+            metric.recorded_at, metric.recorded_by, metric.source = now, None, "import"
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:
+            lines = ", ".join(str(pending[i][0]) for i in plain[:5])
+            outcome.errors.append(
+                f"line {lines}: figures for these drafts were recorded by someone else at the same moment; try again"
+            )
+            return
 
 
 def _own_row_draft(session: Session, draft_token: str, address: str) -> Draft:

@@ -258,6 +258,7 @@ def test_a_file_from_an_unknown_tool_names_the_columns_found_and_those_needed(ru
         ("posts.xlsx", b"Post link,Impressions\nhttps://x.com/a/status/1,1\n", "is not an .xlsx spreadsheet"),
         ("broken.xlsx", b"PK\x03\x04 truncated zip", "is not an .xlsx spreadsheet"),
         ("picture.csv", bytes(range(256)) * 8, "holds binary data"),
+        ("posts.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old Excel (.xls) workbook; save it as .xlsx"),
         ("empty.csv", b"", "is empty"),
         ("blank.csv", b"\xef\xbb\xbf\r\n\r\n  \n", "is empty"),
     ],

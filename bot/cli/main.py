@@ -82,8 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
     digest.set_defaults(handler=cmd_digest)
 
-    metrics = commands.add_parser("import-metrics", help="import post performance from a CSV file")
-    metrics.add_argument("file", type=Path)
+    metrics = commands.add_parser(
+        "import-metrics", help="import post performance or account figures per day from a tool's export"
+    )
+    metrics.add_argument(
+        "file",
+        type=Path,
+        help="the export as the tool wrote it (CSV or .xlsx: X, Meta Business Suite, LinkedIn, TikTok, "
+        "YouTube Studio, Sprout Social, Hootsuite, Buffer) or teambot's own columns",
+    )
     metrics.set_defaults(handler=cmd_import_metrics)
     return parser
 

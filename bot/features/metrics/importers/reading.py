@@ -18,6 +18,7 @@ from bot.features.metrics.importers.tools import AccountLayout, Layout, needs, r
 HEADER_SEARCH = 30  # rows looked at for the header (title and note rows come first)
 _SNIFF = 8192
 _ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other pre-2007 Office files
 _NOT_TEXT = re.compile("[\udc80-\udcff]")
 
 
@@ -60,6 +61,8 @@ def open_table(path: Path) -> Table:
         raise Unreadable(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise Unreadable(f"{path} is empty; it needs a header row and a row per post")
+    if head.startswith(_OLE_MAGIC):
+        raise Unreadable(f"{path} is an old Excel (.xls) workbook; save it as .xlsx or CSV and import that")
     if path.suffix.lower() in (".xlsx", ".xlsm") or head.startswith(_ZIP_MAGIC):
         return _open_xlsx(path)
     encoding = _encoding(head)

@@ -33,6 +33,7 @@ from bot.features.escalations import models as escalations_models
 from bot.features.escalations import service as escalations_service
 from bot.features.guide import listeners as guide_listeners
 from bot.features.handoffs import jobs as handoffs_jobs
+from bot.features.handoffs import listeners as handoffs_listeners
 from bot.features.handoffs import models as handoffs_models
 from bot.features.handoffs import service as handoffs_service
 from bot.features.ideas import listeners as ideas_listeners
@@ -98,7 +99,13 @@ FEATURES: tuple[Feature, ...] = (
         {"escalations": escalations_service.export_escalations},
         on_reaction=escalations_listeners.on_reaction,
     ),
-    Feature("handoffs", handoffs_models, None, handoffs_jobs.JOBS, {"handoffs": handoffs_service.export}),
+    Feature(
+        "handoffs",
+        handoffs_models,
+        handoffs_listeners.register,
+        handoffs_jobs.JOBS,
+        {"handoffs": handoffs_service.export},
+    ),
     Feature(
         "ideas",
         ideas_models,

@@ -200,7 +200,10 @@ class SlackDriver:
         private_metadata: str = "",
         blocks: list[dict[str, Any]] | None = None,
     ) -> Reply:
-        """`values` is Slack's state shape: {block_id: {action_id: {"type": ..., "value": ...}}}."""
+        """`values` is Slack's state shape: {block_id: {action_id: {"type": ..., "value": ...}}}.
+        Without `blocks`, the view holds one input block per entry of `values`, as Slack sends it."""
+        if blocks is None:
+            blocks = [{"type": "input", "block_id": block_id} for block_id in values]
         return self._interactive(
             {
                 "type": "view_submission",
@@ -213,7 +216,7 @@ class SlackDriver:
                     "type": "modal",
                     "callback_id": callback_id,
                     "private_metadata": private_metadata,
-                    "blocks": blocks or [],
+                    "blocks": blocks,
                     "state": {"values": values},
                 },
             }

@@ -26,6 +26,14 @@ class BadInput(DomainError):
     """Malformed, missing or unknown arguments."""
 
 
+class InvalidFields(BadInput):
+    """Fields of a form that are wrong, each with its own message (shown beside the field)."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(" ".join(fields.values()))
+        self.fields = fields
+
+
 class NotFound(DomainError):
     """An id, draft, team, role or user that does not exist."""
 

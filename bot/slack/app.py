@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.core.errors import DomainError
+from bot.core.errors import DomainError, InvalidFields
 from bot.outbox.queue import Outbox
 from bot.slack.middleware import SessionPerRequestApp, claim_event, deduplicate_events
 from bot.slack.runtime import Runtime
@@ -79,6 +79,8 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     if body.get("command"):
         return _json_response({"response_type": "ephemeral", "text": message})
     if body.get("type") == "view_submission":
+        if isinstance(error, InvalidFields):
+            return _json_response({"response_action": "errors", "errors": error.fields})
         blocks = _obj(body.get("view")).get("blocks")
         input_block = next(
             (b.get("block_id") for b in _list(blocks) if isinstance(b, dict) and b.get("type") == "input"), None

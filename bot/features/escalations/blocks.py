@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from bot.core.config import SEVERITIES, TeamConfig
 from bot.core.text import for_display, quoted, truncate
-from bot.features.escalations.models import Escalation
+from bot.features.escalations.models import Escalation, EscalationStatus
+from bot.features.escalations.service import ESCALATE_EXAMPLE
 from bot.slack.blocks import (
     Block,
     actions,
@@ -20,8 +21,6 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.ids import ActionId, ViewId
-
-ESCALATE_EXAMPLE = "/escalate support high Angry customer thread on Instagram: https://instagram.com/p/xyz"
 
 ESCALATE_HELP = help_text(
     "/escalate",
@@ -77,53 +76,59 @@ def _origin(esc: Escalation) -> str:
     return " · ".join(parts)
 
 
-def status_line(esc: Escalation, level: str, now: datetime | None = None) -> str:
-    if esc.status == "resolved" and esc.resolved_at is not None:
+def status_line(esc: Escalation) -> str:
+    if esc.status == EscalationStatus.RESOLVED and esc.resolved_at is not None:
         line = f"*Resolved* by {mention(esc.resolved_by)} after {human_duration(esc.resolved_at - esc.created_at)}"
         if esc.resolution_note:
             line += f": {truncate(for_display(esc.resolution_note), 500)}"
         return line
-    if esc.status == "acknowledged" and esc.acknowledged_at is not None:
+    if esc.status == EscalationStatus.ACKNOWLEDGED and esc.acknowledged_at is not None:
         took = human_duration(esc.acknowledged_at - esc.created_at)
         return f"*Acknowledged* by {mention(esc.acknowledged_by)} after {took} · assigned to {mention(esc.assignee)}"
-    return f"*Open* — waiting for acknowledgement · assigned to {mention(esc.assignee)} · level *{level}*"
+    return f"*Open* — waiting for acknowledgement · assigned to {mention(esc.assignee)} · level *{esc.level_name}*"
 
 
 def _buttons(esc: Escalation) -> Block | None:
-    if esc.status == "resolved":
+    if esc.status == EscalationStatus.RESOLVED:
         return None
     value = str(esc.id)
     elements = []
-    if esc.status == "open":
+    if esc.status == EscalationStatus.OPEN:
         elements.append(button("Acknowledge", ActionId.ESCALATION_ACK, value, style="primary"))
     elements.append(button("Resolve", ActionId.ESCALATION_RESOLVE, value))
     elements.append(button("Reassign", ActionId.ESCALATION_REASSIGN, value))
     return actions(*elements, block_id=f"escalation:{esc.id}")
 
 
+def created_text(esc: Escalation, channel: str) -> str:
+    """Tells the person who escalated where it went and to whom."""
+    who = f"<@{esc.assignee}>" if esc.assignee else "nobody yet (no one is on shift and the team has no lead)"
+    return f"Escalation #{esc.id} ({esc.severity}, {esc.team}) is posted in <#{channel}> and assigned to {who}."
+
+
 def fallback_text(esc: Escalation) -> str:
     return f"Escalation #{esc.id} ({esc.severity}, {esc.team}): {truncate(for_display(esc.text), 200)}"
 
 
-def escalation_message(esc: Escalation, level: str) -> tuple[str, list[Block]]:
+def escalation_message(esc: Escalation) -> tuple[str, list[Block]]:
     """The message in the escalations channel, updated on every change."""
     blocks: list[Block] = [section(_title(esc)), section(_body(esc)), context(_origin(esc))]
-    blocks.append(section(status_line(esc, level)))
+    blocks.append(section(status_line(esc)))
     buttons = _buttons(esc)
     if buttons is not None:
         blocks.append(buttons)
     return fallback_text(esc), blocks
 
 
-def escalation_dm(esc: Escalation, level: str, reason: str) -> tuple[str, list[Block]]:
+def escalation_dm(esc: Escalation, reason: str) -> tuple[str, list[Block]]:
     """A direct message about an escalation; `reason` is our own text (why this person is told)."""
     blocks: list[Block] = [
         section(f"{reason}\n{_title(esc)}"),
         section(_body(esc)),
         context(_origin(esc)),
-        section(status_line(esc, level)),
+        section(status_line(esc)),
     ]
-    if esc.status == "open":
+    if esc.status == EscalationStatus.OPEN:
         blocks.append(
             actions(
                 button("Acknowledge", ActionId.ESCALATION_ACK, str(esc.id), style="primary"),
@@ -133,11 +138,11 @@ def escalation_dm(esc: Escalation, level: str, reason: str) -> tuple[str, list[B
     return f"{reason} {fallback_text(esc)}", blocks
 
 
-def escalation_list(escalations: list[tuple[Escalation, str]], now: datetime) -> list[Block]:
+def escalation_list(escalations: list[Escalation], now: datetime) -> list[Block]:
     lines = []
-    for esc, level in escalations:
+    for esc in escalations:
         age = human_duration(now - esc.created_at)
-        state = esc.status if esc.status != "open" else f"open, level {level}"
+        state = esc.status if esc.status != EscalationStatus.OPEN else f"open, level {esc.level_name}"
         lines.append(
             f"*#{esc.id}* {SEVERITY_ICON.get(esc.severity, '')} {esc.severity} · {esc.team} · {state} · "
             f"{mention(esc.assignee)} · {age} ago — {truncate(for_display(esc.text), 120)}"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from bot.core.db import transaction
+from bot.features.escalations import notices
 from bot.features.escalations import service as escalations
+from bot.outbox.queue import Outbox
 from bot.scheduler.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -17,7 +19,9 @@ def climb_escalations(ctx: JobContext) -> None:
     for number in due:
         # One transaction per escalation: one failing cannot hold the others back.
         with transaction(ctx.session_factory) as session:
-            if escalations.climb(session, ctx.config, number, ctx.now):
+            outcome = escalations.climb(session, ctx.config, number, ctx.now)
+            if outcome is not None:
+                notices.announce(ctx.config, Outbox(session, ctx.now), outcome)
                 log.info("escalation #%s climbed a level", number)
 
 

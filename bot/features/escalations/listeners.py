@@ -8,17 +8,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.core.config import SEVERITIES
 from bot.core.errors import BadInput, DomainError
-from bot.core.text import emoji_base, escape_raw, names_list, parse_user, rest_after, split_args
+from bot.core.text import emoji_base, parse_user, rest_after, split_args
+from bot.features.escalations import notices
 from bot.features.escalations import service as escalations
-from bot.features.escalations.blocks import (
-    ESCALATE_EXAMPLE,
-    ESCALATE_HELP,
-    escalate_modal,
-    escalation_list,
-    reassign_modal,
-)
+from bot.features.escalations.blocks import ESCALATE_HELP, created_text, escalate_modal, escalation_list, reassign_modal
+from bot.features.escalations.models import Escalation, EscalationVia
+from bot.features.escalations.service import ESCALATE_EXAMPLE
 from bot.features.shifts import service as shifts
 from bot.slack.context import Req, check_person, ephemeral, wants_help
 from bot.slack.ids import ActionId, ShortcutId, ViewId
@@ -61,16 +57,18 @@ def escalate_command(ack: Ack, command: dict[str, Any], context: BoltContext) ->
     if sub == "ack":
         if len(args) != 2:
             raise BadInput("`/escalate ack` needs the escalation number.", ACK_EXAMPLE)
-        esc = escalations.acknowledge(
-            req.db, req.config, req.outbox, escalations.parse_number(args[1], ACK_EXAMPLE), actor, req.now
+        outcome = escalations.acknowledge(
+            req.db, req.config, escalations.parse_number(args[1], ACK_EXAMPLE), actor, req.now
         )
-        ack(**ephemeral(f"You acknowledged escalation #{esc.id}; it is assigned to you."))
+        notices.announce(req.config, req.outbox, outcome)
+        ack(**ephemeral(f"You acknowledged escalation #{outcome.escalation.id}; it is assigned to you."))
         return
     if sub == "resolve":
         number = escalations.parse_number(args[1] if len(args) > 1 else None, RESOLVE_EXAMPLE)
         note = rest_after(text, 2) or None
-        esc = escalations.resolve(req.db, req.config, req.outbox, number, actor, note, req.now)
-        ack(**ephemeral(f"Escalation #{esc.id} is resolved."))
+        outcome = escalations.resolve(req.db, req.config, number, actor, note, req.now)
+        notices.announce(req.config, req.outbox, outcome)
+        ack(**ephemeral(f"Escalation #{outcome.escalation.id} is resolved."))
         return
     if sub == "reassign":
         if len(args) != 3:
@@ -80,30 +78,27 @@ def escalate_command(ack: Ack, command: dict[str, Any], context: BoltContext) ->
         if to_user is None:
             raise BadInput(f"`{args[2]}` is not a Slack user; mention them with @.", REASSIGN_EXAMPLE)
         check_person(req, to_user, REASSIGN_EXAMPLE)
-        esc = escalations.reassign(req.db, req.config, req.outbox, number, actor, to_user, req.now)
-        ack(**ephemeral(f"Escalation #{esc.id} is now assigned to <@{to_user}>."))
+        outcome = escalations.reassign(req.db, req.config, number, actor, to_user, req.now)
+        notices.announce(req.config, req.outbox, outcome)
+        ack(**ephemeral(f"Escalation #{outcome.escalation.id} is now assigned to <@{to_user}>."))
         return
     team, severity, rest = escalations.parse_new(req.config, text)
-    esc = escalations.create(
+    outcome = escalations.create(
         req.db,
         req.config,
-        req.outbox,
         team=team,
         severity=severity,
         text=rest,
         reporter=actor,
-        via="command",
+        via=EscalationVia.COMMAND,
         now=req.now,
     )
-    ack(**ephemeral(created_reply(req, esc)))
+    notices.announce(req.config, req.outbox, outcome)
+    ack(**ephemeral(created_reply(req, outcome.escalation)))
 
 
-def created_reply(req: Req, esc: Any) -> str:
-    who = f"<@{esc.assignee}>" if esc.assignee else "nobody yet (no one is on shift and the team has no lead)"
-    return (
-        f"Escalation #{esc.id} ({esc.severity}, {esc.team}) is posted in <#{req.config.channels.escalations}> "
-        f"and assigned to {who}."
-    )
+def created_reply(req: Req, esc: Escalation) -> str:
+    return created_text(esc, req.config.channels.escalations)
 
 
 def list_reply(req: Req, rest: list[str]) -> dict[str, Any]:
@@ -112,8 +107,7 @@ def list_reply(req: Req, rest: list[str]) -> dict[str, Any]:
         team = shifts.parse_team(req.config, rest[0])
         if team is None or len(rest) > 1:
             raise shifts.unknown_team(req.config, rest[0], "/escalate list support")
-    found = [(e, escalations.level_name(req.config, e)) for e in escalations.not_resolved(req.db, team)]
-    return ephemeral("Open escalations", escalation_list(found, req.now))
+    return ephemeral("Open escalations", escalation_list(escalations.not_resolved(req.db, team), req.now))
 
 
 def open_modal(req: Req, trigger_id: str | None, example: str) -> None:
@@ -134,31 +128,18 @@ def escalate_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], con
     severity = ((_value(values, "severity").get("selected_option")) or {}).get("value") or "normal"
     description = (_value(values, "description").get("value") or "").strip()
     link = (_value(values, "link").get("value") or "").strip()
-    errors = {}
-    if team not in req.config.team_names():
-        errors["team"] = f"Pick one of: {names_list(req.config.team_names())}"[:150]
-    if severity not in SEVERITIES:
-        errors["severity"] = f"Pick one of: {', '.join(SEVERITIES)}"
-    if link and (not link.startswith(("https://", "http://")) or any(c.isspace() for c in link)):
-        errors["link"] = "A link starts with https:// (copy it from the post or the message)."
-    if not description and not link:
-        errors["description"] = "Say what happened, or give a link."
-    if errors:
-        ack(response_action="errors", errors=errors)
-        return
-    esc = escalations.create(
+    outcome = escalations.create_from_form(
         req.db,
         req.config,
-        req.outbox,
         team=team,
         severity=severity,
-        text=escape_raw(description) if description else escape_raw(link),
-        link=escape_raw(link) if link else None,
+        description=description,
+        link=link,
         reporter=body["user"]["id"],
-        via="modal",
         now=req.now,
     )
-    req.outbox.dm(body["user"]["id"], created_reply(req, esc))
+    notices.announce(req.config, req.outbox, outcome)
+    req.outbox.dm(body["user"]["id"], created_reply(req, outcome.escalation))
     ack()
 
 
@@ -179,15 +160,17 @@ def _tell(req: Req, body: dict[str, Any], text: str) -> None:
 
 def ack_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     req = Req.of(context)
-    esc = escalations.acknowledge(req.db, req.config, req.outbox, _clicked_number(body), body["user"]["id"], req.now)
-    _tell(req, body, f"You acknowledged escalation #{esc.id}; it is assigned to you.")
+    outcome = escalations.acknowledge(req.db, req.config, _clicked_number(body), body["user"]["id"], req.now)
+    notices.announce(req.config, req.outbox, outcome)
+    _tell(req, body, f"You acknowledged escalation #{outcome.escalation.id}; it is assigned to you.")
     ack()
 
 
 def resolve_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     req = Req.of(context)
-    esc = escalations.resolve(req.db, req.config, req.outbox, _clicked_number(body), body["user"]["id"], None, req.now)
-    _tell(req, body, f"Escalation #{esc.id} is resolved.")
+    outcome = escalations.resolve(req.db, req.config, _clicked_number(body), body["user"]["id"], None, req.now)
+    notices.announce(req.config, req.outbox, outcome)
+    _tell(req, body, f"Escalation #{outcome.escalation.id} is resolved.")
     ack()
 
 
@@ -209,15 +192,11 @@ def reassign_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], con
     if not to_user:
         ack(response_action="errors", errors={"assignee": "Pick the person who takes it over."})
         return
-    example = f"/escalate reassign {number} @maria"
-    try:
-        check_person(req, to_user, example)
-        esc = escalations.reassign(req.db, req.config, req.outbox, number, body["user"]["id"], to_user, req.now)
-    except DomainError as error:
-        req.db.rollback()
-        ack(response_action="errors", errors={"assignee": error.render()[:150]})
-        return
-    req.outbox.dm(body["user"]["id"], f"Escalation #{esc.id} is now assigned to <@{to_user}>.")
+    # A refusal is shown beside the form's one field, "assignee" (by the app's error handler).
+    check_person(req, to_user, f"/escalate reassign {number} @maria")
+    outcome = escalations.reassign(req.db, req.config, number, body["user"]["id"], to_user, req.now)
+    notices.announce(req.config, req.outbox, outcome)
+    req.outbox.dm(body["user"]["id"], f"Escalation #{outcome.escalation.id} is now assigned to <@{to_user}>.")
     ack()
 
 
@@ -230,25 +209,22 @@ def escalate_message(
     message: dict[str, Any],
     ts: str,
     author: str | None,
-    via: str,
-) -> Any:
-    link = req.lookup.permalink(channel, ts, message.get("thread_ts"))
-    text = message.get("text") or ""
-    body = text or "_(message text not available)_"
-    return escalations.create(
+    via: EscalationVia,
+) -> Escalation:
+    outcome = escalations.create_from_message(
         req.db,
         req.config,
-        req.outbox,
-        team=req.config.escalation.default_team,
-        severity="normal",
-        text=body,
-        link=link,
+        channel=channel,
+        ts=ts,
+        text=message.get("text") or "",
+        link=req.lookup.permalink(channel, ts, message.get("thread_ts")),
+        author=author,
         reporter=reporter,
         via=via,
         now=req.now,
-        source=(channel, ts),
-        source_author=author,
     )
+    notices.announce(req.config, req.outbox, outcome)
+    return outcome.escalation
 
 
 def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
@@ -267,7 +243,7 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
         ts=ts,
         message=req.lookup.message(channel, ts) or {},
         author=event.get("item_user"),
-        via="reaction",
+        via=EscalationVia.REACTION,
     )
     req.outbox.ephemeral(channel, reporter, created_reply(req, esc))
 
@@ -286,7 +262,7 @@ def escalate_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
         ts=ts,
         message=message,
         author=message.get("user"),
-        via="shortcut",
+        via=EscalationVia.SHORTCUT,
     )
     # A DM reaches the person even in a channel teambot is not in.
     req.outbox.dm(body["user"]["id"], created_reply(req, esc))

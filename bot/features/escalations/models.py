@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.orm import Base
 
-ESCALATION_STATUSES = ("open", "acknowledged", "resolved")
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class EscalationVia(StrEnum):
+    """Where an escalation was opened from."""
+
+    COMMAND = "command"
+    MODAL = "modal"
+    REACTION = "reaction"
+    SHORTCUT = "shortcut"
 
 
 class Escalation(Base):
@@ -26,7 +40,7 @@ class Escalation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=EscalationStatus.OPEN.value)
     text: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(Text)
     via: Mapped[str] = mapped_column(String(16))

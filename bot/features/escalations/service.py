@@ -1,6 +1,7 @@
 """Escalations: opened from a command, the modal, the escalation emoji or the message shortcut;
 assigned to whoever is on shift (else the lead); climbing the configured levels while nobody
-acknowledges (see `bot.services.escalation_jobs`); acknowledged, resolved and reassigned.
+acknowledges (see `jobs.py`); acknowledged, resolved and reassigned. Every action returns an
+`Outcome`; `notices.py` turns it into the channel message and the direct messages.
 
 Everything lives in the database: the next climb is `next_climb_at`, selected by the scheduler
 over `now`, and a climb is a conditional update on the level it climbs from, so a retried tick or
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,25 +21,47 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.config import SEVERITIES, TeamConfig
-from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
+from bot.core.errors import BadInput, Conflict, InvalidFields, NotAllowed, NotFound
 from bot.core.export import iso, since_filter
-from bot.core.text import names_list, parse_id, rest_after, split_args, unwrap_link
-from bot.features.escalations.blocks import ESCALATE_EXAMPLE, escalation_dm, escalation_message
-from bot.features.escalations.models import Escalation, EscalationNotice
+from bot.core.text import escape_raw, names_list, parse_id, rest_after, split_args, unwrap_link
+from bot.features.escalations.models import Escalation, EscalationNotice, EscalationStatus, EscalationVia
 from bot.features.roles import service as roles
 from bot.features.shifts import service as shifts
-from bot.outbox.queue import Outbox
 
-SUBCOMMANDS = ("list", "ack", "resolve", "reassign")
+ESCALATE_EXAMPLE = "/escalate support high Angry customer thread on Instagram: https://instagram.com/p/xyz"
 _LINK = re.compile(r"<((?:https?)://[^>|]+)(?:\|[^>]*)?>")
 
 
-def message_key(escalation_id: int) -> str:
-    return f"escalation:{escalation_id}"
+class Action(StrEnum):
+    OPENED = "opened"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    REASSIGNED = "reassigned"
+    CLIMBED = "climbed"
 
 
-def level_name(config: TeamConfig, esc: Escalation) -> str:
-    return esc.level_name
+@dataclass(frozen=True)
+class Tell:
+    """People to send a direct message about the escalation, and why (once per person per Tell;
+    with `dedupe_prefix`, once per person ever, however often a job retries)."""
+
+    users: list[str]
+    reason: str
+    dedupe_prefix: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What an action did to an escalation, for the notices."""
+
+    escalation: Escalation
+    action: Action
+    by: str | None = None
+    tell: list[Tell] = field(default_factory=list)
+    # Who held it before someone else acknowledged it (they are told it was taken over).
+    previous_assignee: str | None = None
+    # Nothing to say: a climb that found no level with anyone left in it.
+    silent: bool = False
 
 
 def ack_timeout(config: TeamConfig, severity: str) -> timedelta:
@@ -160,34 +185,17 @@ def may_manage(session: Session, config: TeamConfig, esc: Escalation, user: str)
     return user in (esc.assignee, config.team(esc.team).lead) or roles.has_role(session, user, "strategist")
 
 
-# -- messages -----------------------------------------------------------------------------------
-def refresh_message(config: TeamConfig, outbox: Outbox, esc: Escalation) -> None:
-    text, blocks = escalation_message(esc, level_name(config, esc))
-    outbox.update(message_key(esc.id), text, blocks)
-
-
-def notify(
-    session: Session,
-    config: TeamConfig,
-    outbox: Outbox,
-    esc: Escalation,
-    users: list[str],
-    reason: str,
-    now: datetime,
-    *,
-    dedupe_prefix: str | None = None,
-) -> list[str]:
-    """DM each person once per call and remember they were told (they may acknowledge)."""
-    told = []
-    text, blocks = escalation_dm(esc, level_name(config, esc), reason)
-    for user in dict.fromkeys(u for u in users if u):
-        dedupe = f"{dedupe_prefix}:{user}" if dedupe_prefix else None
-        if outbox.dm(user, text, blocks, dedupe=dedupe):
-            told.append(user)
+# -- who is told --------------------------------------------------------------------------------
+def tell(
+    session: Session, esc: Escalation, users: list[str], reason: str, now: datetime, dedupe_prefix: str | None = None
+) -> Tell:
+    """Remember that these people were told about the escalation (so they may acknowledge it)."""
+    people = list(dict.fromkeys(u for u in users if u))
+    for user in people:
         if session.get(EscalationNotice, (esc.id, user)) is None:
             session.add(EscalationNotice(escalation_id=esc.id, user_id=user, level=esc.level, notified_at=now))
     session.flush()
-    return told
+    return Tell(people, reason, dedupe_prefix)
 
 
 # -- actions ------------------------------------------------------------------------------------
@@ -201,18 +209,17 @@ def get(session: Session, number: int, *, lock: bool = False) -> Escalation:
 def create(
     session: Session,
     config: TeamConfig,
-    outbox: Outbox,
     *,
     team: str,
     severity: str,
     text: str,
     reporter: str,
-    via: str,
+    via: EscalationVia,
     now: datetime,
     link: str | None = None,
     source: tuple[str, str] | None = None,
     source_author: str | None = None,
-) -> Escalation:
+) -> Outcome:
     """Open an escalation; `text` and `link` are in Slack's escaped form."""
     if team not in config.team_names():
         raise shifts.unknown_team(config, team, ESCALATE_EXAMPLE)
@@ -228,7 +235,7 @@ def create(
     esc = Escalation(
         team=team,
         severity=severity,
-        status="open",
+        status=EscalationStatus.OPEN,
         text=text,
         link=link or first_link(text),
         via=via,
@@ -249,53 +256,106 @@ def create(
     except IntegrityError:
         # Someone escalated the same message at the same moment.
         raise Conflict("That message was just escalated by someone else.") from None
-    text_out, blocks = escalation_message(esc, level_name(config, esc))
-    outbox.post(config.channels.escalations, text_out, blocks, key=message_key(esc.id))
-    notify(session, config, outbox, esc, [esc.assignee] if esc.assignee else [], "You are assigned:", now)
-    notify(session, config, outbox, esc, [u for u in first_level if u != esc.assignee], "Please look at:", now)
+    told = [
+        tell(session, esc, [esc.assignee] if esc.assignee else [], "You are assigned:", now),
+        tell(session, esc, [u for u in first_level if u != esc.assignee], "Please look at:", now),
+    ]
     if severity == "crisis":
-        notify(
-            session,
-            config,
-            outbox,
-            esc,
-            roles.holders(session, "strategist"),
-            ":rotating_light: *Crisis* — every strategist is told at once:",
-            now,
-        )
-    return esc
+        crisis = ":rotating_light: *Crisis* — every strategist is told at once:"
+        told.append(tell(session, esc, roles.holders(session, "strategist"), crisis, now))
+    return Outcome(esc, Action.OPENED, reporter, told)
 
 
-def acknowledge(
-    session: Session, config: TeamConfig, outbox: Outbox, number: int, actor: str, now: datetime
-) -> Escalation:
+def create_from_form(
+    session: Session,
+    config: TeamConfig,
+    *,
+    team: str,
+    severity: str,
+    description: str,
+    link: str,
+    reporter: str,
+    now: datetime,
+) -> Outcome:
+    """The escalation form: `description` and `link` as typed (raw). Every field that is wrong is
+    refused at once, each with its own message."""
+    errors = {}
+    if team not in config.team_names():
+        errors["team"] = f"Pick one of: {names_list(config.team_names())}"[:150]
+    if severity not in SEVERITIES:
+        errors["severity"] = f"Pick one of: {', '.join(SEVERITIES)}"
+    if link and (not link.startswith(("https://", "http://")) or any(c.isspace() for c in link)):
+        errors["link"] = "A link starts with https:// (copy it from the post or the message)."
+    if not description and not link:
+        errors["description"] = "Say what happened, or give a link."
+    if errors:
+        raise InvalidFields(errors)
+    return create(
+        session,
+        config,
+        team=team,
+        severity=severity,
+        text=escape_raw(description) if description else escape_raw(link),
+        link=escape_raw(link) if link else None,
+        reporter=reporter,
+        via=EscalationVia.MODAL,
+        now=now,
+    )
+
+
+def create_from_message(
+    session: Session,
+    config: TeamConfig,
+    *,
+    channel: str,
+    ts: str,
+    text: str,
+    link: str | None,
+    author: str | None,
+    reporter: str,
+    via: EscalationVia,
+    now: datetime,
+) -> Outcome:
+    """A message escalated by the emoji or the shortcut: for the default team, at normal severity
+    (a reaction or a shortcut has nowhere to say more); `text` as Slack sent it, escaped."""
+    return create(
+        session,
+        config,
+        team=config.escalation.default_team,
+        severity="normal",
+        text=text or "_(message text not available)_",
+        link=link,
+        reporter=reporter,
+        via=via,
+        now=now,
+        source=(channel, ts),
+        source_author=author,
+    )
+
+
+def acknowledge(session: Session, config: TeamConfig, number: int, actor: str, now: datetime) -> Outcome:
     esc = get(session, number, lock=True)
-    if esc.status == "resolved":
+    if esc.status == EscalationStatus.RESOLVED:
         raise Conflict(f"Escalation #{esc.id} is already resolved.")
-    if esc.status == "acknowledged":
+    if esc.status == EscalationStatus.ACKNOWLEDGED:
         raise Conflict(f"Escalation #{esc.id} was already acknowledged by <@{esc.acknowledged_by}>.")
     if not may_acknowledge(session, config, esc, actor):
         raise NotAllowed(
             f"Only the people told about #{esc.id}, members of team {esc.team} or a strategist may acknowledge it."
         )
     previous = esc.assignee
-    esc.status = "acknowledged"
+    esc.status = EscalationStatus.ACKNOWLEDGED
     esc.acknowledged_at = now
     esc.acknowledged_by = actor
     esc.assignee = actor
     esc.next_climb_at = None
     session.flush()
-    refresh_message(config, outbox, esc)
-    if previous and previous != actor:
-        outbox.dm(previous, f"<@{actor}> acknowledged escalation #{esc.id} and took it over.")
-    return esc
+    return Outcome(esc, Action.ACKNOWLEDGED, actor, previous_assignee=previous)
 
 
-def resolve(
-    session: Session, config: TeamConfig, outbox: Outbox, number: int, actor: str, note: str | None, now: datetime
-) -> Escalation:
+def resolve(session: Session, config: TeamConfig, number: int, actor: str, note: str | None, now: datetime) -> Outcome:
     esc = get(session, number, lock=True)
-    if esc.status == "resolved":
+    if esc.status == EscalationStatus.RESOLVED:
         raise Conflict(f"Escalation #{esc.id} is already resolved.")
     if not may_manage(session, config, esc, actor):
         raise NotAllowed(f"Only the assignee of #{esc.id}, the {esc.team} lead or a strategist may resolve it.")
@@ -303,51 +363,51 @@ def resolve(
         # Resolving it is the strongest acknowledgement there is.
         esc.acknowledged_at = now
         esc.acknowledged_by = actor
-    esc.status = "resolved"
+    esc.status = EscalationStatus.RESOLVED
     esc.resolved_at = now
     esc.resolved_by = actor
     esc.resolution_note = note or None
     esc.next_climb_at = None
     esc.source_key = None  # the message may be escalated again if it flares up
     session.flush()
-    refresh_message(config, outbox, esc)
-    if esc.reporter != actor:
-        outbox.dm(esc.reporter, f"Escalation #{esc.id} you reported was resolved by <@{actor}>.")
-    return esc
+    return Outcome(esc, Action.RESOLVED, actor)
 
 
 def check_may_reassign(session: Session, config: TeamConfig, esc: Escalation, actor: str) -> None:
-    if esc.status == "resolved":
+    if esc.status == EscalationStatus.RESOLVED:
         raise Conflict(f"Escalation #{esc.id} is already resolved.")
     if not may_manage(session, config, esc, actor):
         raise NotAllowed(f"Only the assignee of #{esc.id}, the {esc.team} lead or a strategist may reassign it.")
 
 
-def reassign(
-    session: Session, config: TeamConfig, outbox: Outbox, number: int, actor: str, to_user: str, now: datetime
-) -> Escalation:
+def reassign(session: Session, config: TeamConfig, number: int, actor: str, to_user: str, now: datetime) -> Outcome:
     esc = get(session, number, lock=True)
     check_may_reassign(session, config, esc, actor)
     if to_user == esc.assignee:
         raise Conflict(f"<@{to_user}> already has escalation #{esc.id}.")
-    assign_to(session, config, outbox, esc, to_user, f"<@{actor}> assigned this to you:", now)
-    return esc
+    return assign_to(session, config, esc, to_user, f"<@{actor}> assigned this to you:", now, by=actor)
 
 
 def assign_to(
-    session: Session, config: TeamConfig, outbox: Outbox, esc: Escalation, to_user: str, reason: str, now: datetime
-) -> None:
+    session: Session,
+    config: TeamConfig,
+    esc: Escalation,
+    to_user: str,
+    reason: str,
+    now: datetime,
+    *,
+    by: str | None = None,
+) -> Outcome:
     """Give the escalation to someone else; an unacknowledged one starts its level's timer again."""
     esc.assignee = to_user
-    if esc.status == "open" and esc.next_climb_at is not None:
+    if esc.status == EscalationStatus.OPEN and esc.next_climb_at is not None:
         esc.next_climb_at = now + ack_timeout(config, esc.severity)
     session.flush()
-    refresh_message(config, outbox, esc)
-    notify(session, config, outbox, esc, [to_user], reason, now)
+    return Outcome(esc, Action.REASSIGNED, by, [tell(session, esc, [to_user], reason, now)])
 
 
 def not_resolved(session: Session, team: str | None = None) -> list[Escalation]:
-    query = select(Escalation).where(Escalation.status != "resolved").order_by(Escalation.id)
+    query = select(Escalation).where(Escalation.status != EscalationStatus.RESOLVED).order_by(Escalation.id)
     if team:
         query = query.where(Escalation.team == team)
     return list(session.scalars(query))
@@ -357,7 +417,7 @@ def open_assigned_to(session: Session, team: str, user: str) -> list[Escalation]
     return list(
         session.scalars(
             select(Escalation)
-            .where(Escalation.team == team, Escalation.assignee == user, Escalation.status != "resolved")
+            .where(Escalation.team == team, Escalation.assignee == user, Escalation.status != EscalationStatus.RESOLVED)
             .order_by(Escalation.id)
         )
     )
@@ -368,18 +428,23 @@ def due_climbs(session: Session, now: datetime) -> list[int]:
     return list(
         session.scalars(
             select(Escalation.id)
-            .where(Escalation.status == "open", Escalation.next_climb_at.is_not(None), Escalation.next_climb_at <= now)
+            .where(
+                Escalation.status == EscalationStatus.OPEN,
+                Escalation.next_climb_at.is_not(None),
+                Escalation.next_climb_at <= now,
+            )
             .order_by(Escalation.next_climb_at, Escalation.id)
         )
     )
 
 
-def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> bool:
-    """Climb one due escalation one level; False if it is not due any more (acknowledged, or
-    climbed by another tick or replica first)."""
+def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> Outcome | None:
+    """Climb one due escalation one level; None if it is not due any more (acknowledged, or
+    climbed by another tick or replica first). An outcome without `tell` climbed into nobody (the
+    last level was empty) and says nothing."""
     esc = session.get(Escalation, number)
-    if esc is None or esc.status != "open" or esc.next_climb_at is None or esc.next_climb_at > now:
-        return False
+    if esc is None or esc.status != EscalationStatus.OPEN or esc.next_climb_at is None or esc.next_climb_at > now:
+        return None
     levels = config.escalation.levels
     old_level = esc.level
     # The next level with someone in it (a team without a lead, say): an empty level would tell
@@ -398,7 +463,7 @@ def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> b
         update(Escalation)
         .where(
             Escalation.id == number,
-            Escalation.status == "open",
+            Escalation.status == EscalationStatus.OPEN,
             Escalation.level == old_level,
             Escalation.next_climb_at.is_not(None),
             Escalation.next_climb_at <= now,
@@ -407,11 +472,10 @@ def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> b
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        return False
+        return None
     session.refresh(esc)
-    outbox = Outbox(session, now)
     if new_level == old_level:
-        return True
+        return Outcome(esc, Action.CLIMBED, silent=True)
     level = levels[new_level]
     within = _wait_text(waited)
     people = level_people(session, config, esc.team, level, now)
@@ -419,12 +483,13 @@ def climb(session: Session, config: TeamConfig, number: int, now: datetime) -> b
     # The lead may already hold it (nobody was on shift): for them it is a reminder, not news.
     holder = [u for u in people if u == esc.assignee]
     reminder = f"Nobody has acknowledged this within {within}; it is still yours ({level}):"
-    notify(session, config, outbox, esc, holder, reminder, now, dedupe_prefix=dedupe)
     others = [u for u in people if u != esc.assignee]
     reason = f"Nobody acknowledged this within {within}, so it climbed to you ({level}):"
-    notify(session, config, outbox, esc, others, reason, now, dedupe_prefix=dedupe)
-    refresh_message(config, outbox, esc)
-    return True
+    told = [
+        tell(session, esc, holder, reminder, now, dedupe_prefix=dedupe),
+        tell(session, esc, others, reason, now, dedupe_prefix=dedupe),
+    ]
+    return Outcome(esc, Action.CLIMBED, tell=told)
 
 
 def _wait_text(waited: timedelta) -> str:

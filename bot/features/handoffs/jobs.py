@@ -10,7 +10,9 @@ from datetime import timedelta
 from bot.core.calendar import due_between
 from bot.core.config import Shift
 from bot.core.db import transaction
+from bot.features.handoffs import notices
 from bot.features.handoffs import service as handoffs
+from bot.features.handoffs.models import HandoffKind
 from bot.features.shifts import service as shifts
 from bot.outbox.queue import Outbox
 from bot.scheduler import leader
@@ -43,23 +45,25 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
                 written = handoffs.write(
                     session,
                     config,
-                    outbox,
                     team=shift.team,
                     from_user=outgoing,
                     to_user=incoming,
                     now=now,
-                    kind="scheduled",
+                    kind=HandoffKind.SCHEDULED,
                     shift_name=shift.name,
                     boundary_key=key,
                 )
                 if written is not None:
-                    log.info("shift change %s: handoff #%s", key, written.id)
+                    notices.announce(session, config, outbox, written)
+                    log.info("shift change %s: handoff #%s", key, written.handoff.id)
         leader.caught_up(session, "shift_changes", now)
 
 
 def remind_handoffs(ctx: JobContext) -> None:
     with transaction(ctx.session_factory) as session:
-        handoffs.remind_due(session, ctx.config, ctx.now)
+        outbox = Outbox(session, ctx.now)
+        for reminder in handoffs.remind_due(session, ctx.config, ctx.now):
+            notices.remind(outbox, reminder)
 
 
 JOBS = (scheduled_shift_changes, remind_handoffs)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.orm import Base
+
+
+class HandoffKind(StrEnum):
+    MANUAL = "manual"  # /handoff
+    SCHEDULED = "scheduled"  # a rota shift's start
 
 
 class Handoff(Base):

@@ -2,11 +2,13 @@
 person's open escalations of the team to the incoming person and carries the drafts waiting on
 the outgoing person and the shift's notes; it is posted in the team's channel and sent to the
 incoming person, who acknowledges it. Unacknowledged, it is reminded once and then reported to
-the coordinators (see `bot.services.escalation_jobs`)."""
+the coordinators (see `jobs.py`). Every action returns an `Outcome` for `notices.py`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,73 +22,72 @@ from bot.features.approvals import service as approvals
 from bot.features.approvals.models import Draft
 from bot.features.escalations import service as escalations
 from bot.features.escalations.models import Escalation
-from bot.features.handoffs.models import Handoff
+from bot.features.handoffs.models import Handoff, HandoffKind
 from bot.features.roles import service as roles
 from bot.features.shifts import service as shifts
-from bot.features.shifts.blocks import HANDOFF_EXAMPLE, handoff_message
 from bot.features.shifts.models import ShiftNote
-from bot.outbox.queue import Outbox
+
+HANDOFF_EXAMPLE = "/handoff @ben Two open complaints, see the thread on the outage"
 
 
-def message_key(handoff_id: int) -> str:
-    return f"handoff:{handoff_id}"
+class Action(StrEnum):
+    WRITTEN = "written"
+    ACKNOWLEDGED = "acknowledged"
 
 
-def dm_key(handoff_id: int) -> str:
-    return f"handoff:{handoff_id}:dm"
+@dataclass
+class Outcome:
+    """What an action did to a handoff, for the notices."""
+
+    handoff: Handoff
+    action: Action
+    by: str | None = None
+    # The escalations it handed over, in order (each is announced like a reassignment).
+    reassigned: list[escalations.Outcome] = field(default_factory=list)
+    # Whose shift someone else handed over (a lead covering for a colleague): they are told.
+    covered_for: str | None = None
 
 
-def team_channel(config: TeamConfig, team: str) -> str:
-    return config.team(team).channel or config.channels.escalations
+@dataclass(frozen=True)
+class Reminder:
+    """An unacknowledged handoff: the incoming person is reminded, or `report_to` hears that the
+    reminder did not help."""
+
+    handoff: Handoff
+    report_to: list[str] | None = None
 
 
-def draft_link(draft: Draft) -> str:
-    return f"https://slack.com/archives/{draft.channel}/p{draft.ts.replace('.', '')}"
+@dataclass(frozen=True)
+class Contents:
+    """What a handoff carries, as shown in its messages."""
+
+    escalations: list[Escalation]
+    drafts: list[tuple[int, Draft | None]]  # None: the draft is gone
+    notes: list[ShiftNote]
 
 
-def _contents(
-    session: Session, handoff: Handoff
-) -> tuple[list[Escalation], list[tuple[int, str | None]], list[ShiftNote]]:
+def contents(session: Session, handoff: Handoff) -> Contents:
     escs = [e for e in (session.get(Escalation, i) for i in handoff.escalation_ids or []) if e is not None]
-    drafts: list[tuple[int, str | None]] = []
-    for number in handoff.draft_ids or []:
-        draft = session.get(Draft, number)
-        drafts.append((number, draft_link(draft) if draft is not None else None))
-    return escs, drafts, shifts.notes_of_handoff(session, handoff.id)
-
-
-def _messages(session: Session, config: TeamConfig, outbox: Outbox, handoff: Handoff, *, first: bool) -> None:
-    escs, drafts, notes = _contents(session, handoff)
-    channel_text, channel_blocks = handoff_message(handoff, escs, drafts, notes, with_button=False, tz=config.tz)
-    dm_text, dm_blocks = handoff_message(handoff, escs, drafts, notes, with_button=True, tz=config.tz)
-    if first:
-        channel = team_channel(config, handoff.team)
-        outbox.post(
-            channel, channel_text, channel_blocks, key=message_key(handoff.id), dedupe=f"handoff:{handoff.id}:post"
-        )
-        outbox.post(handoff.to_user, dm_text, dm_blocks, key=dm_key(handoff.id), dedupe=f"handoff:{handoff.id}:dm")
-    else:
-        outbox.update(message_key(handoff.id), channel_text, channel_blocks)
-        outbox.update(dm_key(handoff.id), dm_text, dm_blocks)
+    drafts = [(number, session.get(Draft, number)) for number in handoff.draft_ids or []]
+    return Contents(escs, drafts, shifts.notes_of_handoff(session, handoff.id))
 
 
 def write(
     session: Session,
     config: TeamConfig,
-    outbox: Outbox,
     *,
     team: str,
     from_user: str | None,
     to_user: str,
     now: datetime,
-    kind: str,
+    kind: HandoffKind,
     notes: str | None = None,
     shift_name: str | None = None,
     boundary_key: str | None = None,
     also_from: str | None = None,
     carry_notes: bool = True,
-) -> Handoff | None:
-    """Write, carry and post a handoff; None when the scheduled one for `boundary_key` exists.
+) -> Outcome | None:
+    """Write and carry a handoff; None when the scheduled one for `boundary_key` exists.
     `also_from` is someone else whose open escalations and waiting drafts go over too (who handed
     a colleague's shift over). The team's shift notes go with it unless `carry_notes` is off (a
     handoff of one's own work while someone else holds the shift)."""
@@ -110,22 +111,14 @@ def write(
     except IntegrityError:
         # Another replica wrote this boundary's handoff at the same moment.
         return None
-    carried: list[int] = []
+    reassigned: list[escalations.Outcome] = []
     draft_ids: list[int] = []
     for giver in dict.fromkeys(u for u in (from_user, also_from) if u and u != to_user):
         for esc in escalations.open_assigned_to(session, team, giver):
-            escalations.assign_to(
-                session,
-                config,
-                outbox,
-                esc,
-                to_user,
-                f"Handed over to you by <@{giver}> (handoff #{handoff.id}):",
-                now,
-            )
-            carried.append(esc.id)
+            reason = f"Handed over to you by <@{giver}> (handoff #{handoff.id}):"
+            reassigned.append(escalations.assign_to(session, config, esc, to_user, reason, now, by=giver))
         draft_ids += [d.id for d in approvals.drafts_waiting_on(session, giver) if d.id not in draft_ids]
-    handoff.escalation_ids = carried
+    handoff.escalation_ids = [outcome.escalation.id for outcome in reassigned]
     handoff.draft_ids = draft_ids
     if carry_notes:
         session.execute(
@@ -135,27 +128,29 @@ def write(
             .execution_options(synchronize_session=False)
         )
     session.flush()
-    _messages(session, config, outbox, handoff, first=True)
-    return handoff
+    return Outcome(handoff, Action.WRITTEN, from_user, reassigned)
+
+
+def check_not_to_oneself(actor: str, to_user: str) -> None:
+    if to_user == actor:
+        raise BadInput("You cannot hand off to yourself; name the person taking over.", HANDOFF_EXAMPLE)
 
 
 def manual(
     session: Session,
     config: TeamConfig,
-    outbox: Outbox,
     *,
     actor: str,
     to_user: str,
     notes: str | None,
     now: datetime,
-) -> Handoff:
+) -> Outcome:
     """`/handoff @next [notes]`: the incoming person gets the sender's open escalations and waiting
     drafts and is on shift from now on. The team's lead, a coordinator or a strategist who is not on
     shift while a colleague is (covering for a person who went home) hands over that colleague's
     shift: theirs go to @next as well, and they are told. Anyone else who is not on shift while a
     colleague is hands over only their own work; the shift stays with the colleague."""
-    if to_user == actor:
-        raise BadInput("You cannot hand off to yourself; name the person taking over.", HANDOFF_EXAMPLE)
+    check_not_to_oneself(actor, to_user)
     team = shifts.current_team_of(session, config, actor, now) or config.escalation.default_team
     outgoing = actor
     current = shifts.on_shift(session, config, team, now)
@@ -172,30 +167,28 @@ def manual(
     # The shift (and its notes) moves when the sender holds it, covers for who does, or nobody
     # does; handing one's own work to a colleague, or to whoever is on shift, leaves it be.
     moves_shift = current is None or current.user == actor or outgoing != actor
-    handoff = write(
+    outcome = write(
         session,
         config,
-        outbox,
         team=team,
         from_user=outgoing,
         to_user=to_user,
         now=now,
-        kind="manual",
+        kind=HandoffKind.MANUAL,
         notes=notes,
         also_from=actor,
         carry_notes=moves_shift,
     )
-    assert handoff is not None
+    assert outcome is not None
     if moves_shift:
         shifts.take_over(session, config, team, to_user, now, relieve_rota=True)
+    outcome.by = actor
     if outgoing != actor:
-        outbox.dm(outgoing, f"<@{actor}> handed your {team} shift over to <@{to_user}> (handoff #{handoff.id}).")
-    return handoff
+        outcome.covered_for = outgoing
+    return outcome
 
 
-def acknowledge(
-    session: Session, config: TeamConfig, outbox: Outbox, number: int, actor: str, now: datetime
-) -> Handoff:
+def acknowledge(session: Session, number: int, actor: str, now: datetime) -> Outcome:
     handoff = session.get(Handoff, number, with_for_update=True)
     if handoff is None:
         raise NotFound(f"There is no handoff #{number}.")
@@ -205,17 +198,15 @@ def acknowledge(
         raise Conflict(f"You already acknowledged handoff #{handoff.id}.")
     handoff.acknowledged_at = now
     session.flush()
-    _messages(session, config, outbox, handoff, first=False)
-    return handoff
+    return Outcome(handoff, Action.ACKNOWLEDGED, actor)
 
 
 # -- reminders (run by the scheduler) -----------------------------------------------------------
-def remind_due(session: Session, config: TeamConfig, now: datetime) -> int:
+def remind_due(session: Session, config: TeamConfig, now: datetime) -> list[Reminder]:
     """Remind the incoming person once, then report to the coordinators; each once, by a
     conditional update that only one tick or replica can win."""
     wait = timedelta(minutes=config.handoff.ack_remind_after_minutes)
-    outbox = Outbox(session, now)
-    done = 0
+    due = []
     for handoff in session.scalars(
         select(Handoff)
         .where(Handoff.acknowledged_at.is_(None), Handoff.reported_at.is_(None), Handoff.created_at <= now - wait)
@@ -223,26 +214,13 @@ def remind_due(session: Session, config: TeamConfig, now: datetime) -> int:
     ).all():
         if handoff.reminded_at is None:
             if _claim(session, handoff.id, "reminded_at", now):
-                outbox.dm(
-                    handoff.to_user,
-                    f"Reminder: please acknowledge handoff #{handoff.id} for {handoff.team} from "
-                    f"{'<@' + handoff.from_user + '>' if handoff.from_user else 'the previous shift'}.",
-                    dedupe=f"handoff:{handoff.id}:remind",
-                )
-                done += 1
+                due.append(Reminder(handoff))
         elif handoff.reminded_at <= now - wait and _claim(session, handoff.id, "reported_at", now):
             people = roles.holders(session, "coordinator")
             if not people and config.team(handoff.team).lead:
                 people = [config.team(handoff.team).lead]
-            for person in people:
-                outbox.dm(
-                    person,
-                    f"Handoff #{handoff.id} for {handoff.team} to <@{handoff.to_user}> is still not acknowledged "
-                    f"after a reminder.",
-                    dedupe=f"handoff:{handoff.id}:report:{person}",
-                )
-            done += 1
-    return done
+            due.append(Reminder(handoff, report_to=people))
+    return due
 
 
 def _claim(session: Session, handoff_id: int, column: str, now: datetime) -> bool:

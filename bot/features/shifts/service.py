@@ -4,13 +4,14 @@ ended by hand; and shift notes, carried to the next person by the next handoff.
 A rota shift starts on each of its `days` at `start` (team time) and ends at `end` the same day,
 or the next day when `end` is not after `start`. Its person is
 `members[whole weeks from rotation_start to the start date, mod len(members)]`. Wall times are put
-on the real timeline by `bot.scheduler.wallclock.to_instant`, like every scheduled time (a start
+on the real timeline by `bot.core.calendar.to_instant`, like every scheduled time (a start
 that clocks skip over is right after the gap; one that happens twice is the first)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -20,6 +21,7 @@ from bot.core.calendar import to_instant
 from bot.core.config import WEEKDAYS, Shift, TeamConfig
 from bot.core.db import insert_unless_present
 from bot.core.errors import BadInput, Conflict
+from bot.core.export import iso, since_filter
 from bot.core.text import names_list
 from bot.features.shifts.models import ShiftEarlyEnd, ShiftNote, ShiftSession
 
@@ -44,11 +46,16 @@ class Occurrence:
         return f"{self.shift}:{self.wall_start:%Y-%m-%dT%H:%M}"
 
 
+class ShiftSource(StrEnum):
+    ROTA = "rota"
+    MANUAL = "manual"  # started by hand, or taken over by a handoff
+
+
 @dataclass(frozen=True)
 class OnShift:
     team: str
     user: str
-    source: str  # "rota" or "manual"
+    source: ShiftSource
     shift: str | None = None
     occurrence: Occurrence | None = None
     until: datetime | None = None
@@ -135,14 +142,14 @@ def on_shift(session: Session, config: TeamConfig, team: str, now: datetime) -> 
     """Who is on shift for `team` at `now`: a shift started by hand wins over the rota."""
     manual = _active_sessions(session, team, now)
     if manual:
-        return OnShift(team=team, user=manual[0].user_id, source="manual", until=manual[0].ends_at)
+        return OnShift(team=team, user=manual[0].user_id, source=ShiftSource.MANUAL, until=manual[0].ends_at)
     occurrence = rota_on_shift(session, config, team, now)
     if occurrence is None:
         return None
     return OnShift(
         team=team,
         user=occurrence.person,
-        source="rota",
+        source=ShiftSource.ROTA,
         shift=occurrence.shift,
         occurrence=occurrence,
         until=occurrence.end,
@@ -245,15 +252,40 @@ def take_over(
     return until
 
 
-def start(
-    session: Session, config: TeamConfig, team: str, user: str, now: datetime
-) -> tuple[OnShift | None, datetime | None]:
-    """`/shift start`: returns who was on shift before, and when this shift ends by itself (None:
-    only by `/shift end`)."""
+@dataclass(frozen=True)
+class Started:
+    team: str
+    before: OnShift | None  # who was on shift
+    ends_at: datetime | None  # when the shift ends by itself (None: only by `/shift end`)
+
+
+def start(session: Session, config: TeamConfig, user: str, team_word: str | None, now: datetime) -> Started:
+    """`/shift start [team]`: without a team, the person's first team (else the default team)."""
+    if team_word is not None:
+        team = parse_team(config, team_word)
+        if team is None:
+            raise unknown_team(config, team_word, START_EXAMPLE)
+    else:
+        team = (teams_of(config, user) or [config.escalation.default_team])[0]
     current = on_shift(session, config, team, now)
     if current is not None and current.user == user:
         raise Conflict(f"You are already on shift for {team}.", "/shift end")
-    return current, take_over(session, config, team, user, now)
+    return Started(team, current, take_over(session, config, team, user, now))
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    team: str
+    current: OnShift | None
+    upcoming: Occurrence | None
+
+
+def team_statuses(session: Session, config: TeamConfig, now: datetime) -> list[TeamStatus]:
+    """Who is on shift for each team, and who is next."""
+    return [
+        TeamStatus(team, on_shift(session, config, team, now), next_occurrence(config, team, now))
+        for team in config.team_names()
+    ]
 
 
 def end(session: Session, config: TeamConfig, user: str, now: datetime) -> list[str]:
@@ -263,7 +295,7 @@ def end(session: Session, config: TeamConfig, user: str, now: datetime) -> list[
         current = on_shift(session, config, team, now)
         if current is None or current.user != user:
             continue
-        if current.source == "manual":
+        if current.source == ShiftSource.MANUAL:
             _end_sessions(session, team, now, user)
         else:
             assert current.occurrence is not None
@@ -276,6 +308,27 @@ def end(session: Session, config: TeamConfig, user: str, now: datetime) -> list[
 
 
 # -- notes --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoteAdded:
+    team: str
+    pending: int  # notes of the team waiting for the next handoff, this one included
+
+
+def note(session: Session, config: TeamConfig, user: str, team: str | None, text: str, now: datetime) -> NoteAdded:
+    """`/shift note [team] <text>`: without a team, for the team the person is on shift for (else
+    their first team)."""
+    team = team or current_team_of(session, config, user, now)
+    if team is None:
+        raise BadInput(
+            "You are not on shift or in a team; name the team the note is for.",
+            f"/shift note {config.escalation.default_team} Waiting for the customer's reply",
+        )
+    if not text:
+        raise BadInput("`/shift note` needs the note's text.", NOTE_EXAMPLE)
+    add_note(session, team, user, text, now)
+    return NoteAdded(team, len(pending_notes(session, team)))
+
+
 def add_note(session: Session, team: str, user: str, text: str, now: datetime) -> ShiftNote:
     note = ShiftNote(team=team, author=user, text=text, created_at=now)
     session.add(note)
@@ -298,8 +351,6 @@ def notes_of_handoff(session: Session, handoff_id: int) -> list[ShiftNote]:
 
 
 def export_notes(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.core.export import iso, since_filter
-
     query = since_filter(select(ShiftNote).order_by(ShiftNote.id), ShiftNote.created_at, since)
     return [
         {

@@ -14,6 +14,7 @@ from bot.features.approvals import service as approvals
 from bot.features.approvals.models import Draft
 from bot.features.escalations.models import Escalation
 from bot.features.handoffs.models import Handoff
+from bot.features.roles import service as roles
 from bot.features.shifts.models import ShiftNote
 from bot.slack.ids import ActionId
 from tests.conftest import make_config
@@ -122,34 +123,42 @@ def test_whoever_covered_the_end_of_a_shift_hands_over_at_the_next_shift_change(
     assert note.handoff_id == scheduled.id
 
 
-def test_handoff_carries_escalations_drafts_and_notes(driver, slack, runtime, frozen, monkeypatch):
+def _draft(ts: str, author: str, *, current_step: int = 0) -> Draft:
+    chain = ["content_manager", "strategist"]
+    return Draft(
+        channel="C0DRAFTS",
+        ts=ts,
+        author=author,
+        text="Spring campaign",
+        files_signature="",
+        status="pending",
+        current_step=current_step,
+        current_role=chain[current_step],
+        chain=",".join(chain),
+        created_at=MONDAY_10,
+        updated_at=MONDAY_10,
+        step_started_at=MONDAY_10,
+    )
+
+
+def test_handoff_carries_escalations_drafts_and_notes(driver, slack, runtime, frozen):
     driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Ben (on shift)
     driver.command("/escalate", "pr Journalist", user="U0COMMUNITY")  # → pr lead, stays
     driver.command("/escalate", "Resolved already", user="U0COMMUNITY")
     driver.command("/escalate", "resolve 3", user="U0BEN")
     driver.command("/shift", "note Customer in the refund thread waits for a reply", user="U0BEN")
     with runtime.session_factory() as session, session.begin():
-        draft = Draft(
-            channel="C0DRAFTS",
-            ts="1709542800.000100",
-            author="U0COMMUNITY",
-            text="Spring campaign",
-            files_signature="",
-            status="pending",
-            current_step=0,
-            chain="content_manager,strategist",
-            created_at=MONDAY_10,
-            updated_at=MONDAY_10,
-            step_started_at=MONDAY_10,
+        # Ben approves as a content manager: the first draft waits on him; his own draft and one
+        # at the strategists' step do not.
+        roles.add(session, "U0BEN", "content_manager", None, MONDAY_10)
+        waiting = _draft("1709542800.000100", "U0COMMUNITY")
+        session.add_all(
+            [waiting, _draft("1709542800.000200", "U0BEN"), _draft("1709542800.000300", "U0COMMUNITY", current_step=1)]
         )
-        session.add(draft)
         session.flush()
-        draft_id = draft.id
+        draft_id = waiting.id
+        assert [d.id for d in approvals.drafts_waiting_on(session, "U0BEN")] == [draft_id]
 
-    def waiting_on(session, user):
-        return [session.get(Draft, draft_id)] if user == "U0BEN" else []
-
-    monkeypatch.setattr(approvals, "drafts_waiting_on", waiting_on)
     frozen.tick(timedelta(minutes=30))
     reply = driver.command("/handoff", "<@U0ANNA|anna> Watch the <!channel> outage thread", user="U0BEN")
     assert "Handoff #1" in reply.text and "1 open escalation now assigned" in reply.text
@@ -165,6 +174,7 @@ def test_handoff_carries_escalations_drafts_and_notes(driver, slack, runtime, fr
     text = post.all_text()
     assert "Handoff #1" in text and "#1" in text and "Refund thread" in text
     assert "Customer in the refund thread" in text and "C0DRAFTS/p1709542800000100" in text
+    assert "p1709542800000200" not in text and "p1709542800000300" not in text
     assert ActionId.HANDOFF_ACK not in action_ids(post)
     dm = next(c for c in slack.posts("U0ANNA") if "Handoff #1" in c.text)
     assert action_ids(dm) == [ActionId.HANDOFF_ACK]

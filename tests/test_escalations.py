@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.app import export_all
 from bot.core import export
-from bot.core.errors import BadInput
+from bot.core.errors import BadInput, InvalidFields
 from bot.features.escalations import service
 from bot.features.escalations.models import Escalation
 from bot.slack.ids import ActionId, ShortcutId, ViewId
@@ -393,6 +393,34 @@ def test_reassign_to_a_bot_or_unknown_person_is_refused(driver, slack, runtime, 
     )
     assert "is a bot" in reply.json["errors"]["assignee"]
     assert escalations_in_db(runtime)[0].assignee == "U0BEN"
+
+
+def test_reassign_form_refusals_are_shown_beside_its_field_and_change_nothing(driver, slack, runtime, frozen):
+    driver.command("/escalate", "Customer angry", user="U0COMMUNITY")  # → Ben
+    anna = {"assignee": {"value": {"type": "users_select", "selected_user": "U0ANNA"}}}
+    reply = driver.submit_view(ViewId.ESCALATION_REASSIGN, anna, user="U0COMMUNITY", private_metadata="1")
+    assert "Only the assignee of #1" in reply.json["errors"]["assignee"]
+    reply = driver.submit_view(ViewId.ESCALATION_REASSIGN, anna, user="U0BEN", private_metadata="<!channel>")
+    assert "is not an escalation number" in reply.json["errors"]["assignee"]
+    assert "<!channel>" not in reply.body
+    assert escalations_in_db(runtime)[0].assignee == "U0BEN"
+    assert not any("assigned this to you" in c.text for c in slack.posts("U0ANNA"))
+
+
+def test_the_form_is_checked_field_by_field_by_the_service(runtime):
+    with runtime.session_factory() as session, pytest.raises(InvalidFields) as refused:
+        service.create_from_form(
+            session,
+            runtime.config,
+            team="<!channel>",
+            severity="extreme",
+            description="",
+            link="javascript:alert(1)",
+            reporter="U0ANNA",
+            now=MONDAY_10,
+        )
+    assert set(refused.value.fields) == {"team", "severity", "link"}
+    assert count(runtime) == 0
 
 
 def test_list_shows_what_is_not_resolved(driver, runtime, frozen):

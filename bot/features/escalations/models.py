@@ -24,6 +24,7 @@ class EscalationVia(StrEnum):
     MODAL = "modal"
     REACTION = "reaction"
     SHORTCUT = "shortcut"
+    ALERT = "alert"  # a listening tool's alert, by rule
 
 
 class Escalation(Base):

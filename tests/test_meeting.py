@@ -13,10 +13,10 @@ from bot.app import run_jobs
 from bot.features.meeting import service as meeting
 from bot.features.meeting.models import MeetingUpdate
 from bot.slack.ids import ActionId, ViewId
+from tests.helpers import MONDAY_10, sqlite_only
 
-# Monday 4 March 2024, 10:00 in Budapest; the meeting is Tuesday 5 March at 10:00 (09:00 UTC) and
-# members are asked two hours before (07:00 UTC).
-MONDAY_10 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+# From MONDAY_10 the meeting is Tuesday 5 March at 10:00 in Budapest (09:00 UTC) and members are
+# asked two hours before (07:00 UTC).
 ASK_TIME = datetime(2024, 3, 5, 7, 0, 5, tzinfo=UTC)
 MEETING_TIME = datetime(2024, 3, 5, 9, 0, 5, tzinfo=UTC)
 MEMBERS = {"U0STRAT", "U0CONTENT", "U0COMMUNITY", "U0COORD"}
@@ -122,6 +122,7 @@ def test_a_meeting_missed_beyond_the_grace_is_not_posted_late(started, slack, se
     assert _agendas(slack) == []
 
 
+@sqlite_only
 @pytest.mark.parametrize("words", ["help", "HELP", "?"])
 def test_help(driver, words):
     text = driver.command("/meeting", words).text

@@ -16,10 +16,15 @@ from sqlalchemy.orm import Session
 from bot.core import export
 from bot.core.export import Section
 from bot.features.alerts import listeners as alerts_listeners
+from bot.features.approvals import extensions as approvals_extensions
 from bot.features.approvals import jobs as approvals_jobs
 from bot.features.approvals import listeners as approvals_listeners
 from bot.features.approvals import models as approvals_models
 from bot.features.approvals import service as approvals_service
+from bot.features.calendar import jobs as calendar_jobs
+from bot.features.calendar import listeners as calendar_listeners
+from bot.features.calendar import models as calendar_models
+from bot.features.calendar import service as calendar_service
 from bot.features.checklists import jobs as checklists_jobs
 from bot.features.checklists import listeners as checklists_listeners
 from bot.features.checklists import models as checklists_models
@@ -142,7 +147,17 @@ FEATURES: tuple[Feature, ...] = (
     Feature("alerts", None, on_message=alerts_listeners.on_message),
     Feature("guide", None, guide_listeners.register),
     Feature("meeting", meeting_models, meeting_listeners.register, meeting_jobs.JOBS),
+    Feature(
+        "calendar",
+        calendar_models,
+        calendar_listeners.register,
+        calendar_jobs.JOBS,
+        {"calendar_notes": calendar_service.export_notes},
+    ),
 )
+
+# The calendar plans drafts, holds the chain role `client` and adds to their status and export.
+approvals_extensions.install(calendar_listeners.CalendarDrafts())
 
 # Tables that belong to no feature; with the features' models, importing this module registers
 # every table on `Base.metadata` (Alembic and the tests rely on that).

@@ -297,6 +297,38 @@ class Meeting(_Section):
         default=["strategist", "content_manager", "community_manager", "analyst", "coordinator"], min_length=1
     )
     channel: ChannelId | None = None  # where the agenda goes; default channels.drafts
+Network = Literal["x", "facebook", "instagram", "linkedin", "tiktok", "youtube", "threads", "pinterest", "other"]
+
+
+# Words `/calendar` reads as sub-commands or dates: an account may not be called like one.
+CALENDAR_WORDS = frozenset(
+    {"help", "next", "plan", "published", "note", "notes", "delete", "today", "tomorrow", "blackout", *WEEKDAYS}
+)
+
+# The chain role held by a brand's `client_approvers` (only in an account's chain).
+CLIENT_ROLE = "client"
+
+
+class Account(_Section):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-.]*$", max_length=40)
+    network: Network = "other"
+    brand: str = ""
+    publishers: list[UserId] = []
+    chain: list[Role | Literal["client"]] = []
+    min_gap_minutes: Annotated[float, Field(ge=0)] = 120
+
+
+class Brand(_Section):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-.]*$", max_length=40)
+    drafts_channel: ChannelId | None = None
+    client_approvers: list[UserId] = []
+
+
+class Calendar(_Section):
+    week_cron: Cron = "0 9 * * mon"
+    approve_before_minutes: Annotated[float, Field(ge=0)] = 60
+    remind_before_minutes: list[Minutes] = [1440, 120]
+    publish_grace_minutes: Minutes = 30
 
 
 class TeamConfig(_Section):
@@ -315,6 +347,9 @@ class TeamConfig(_Section):
     alert_rules: list[AlertRule] = []
     guide: Guide = Guide()
     meeting: Meeting = Meeting()
+    accounts: list[Account] = []
+    brands: list[Brand] = []
+    calendar: Calendar = Calendar()
 
     @field_validator("timezone")
     @classmethod
@@ -345,7 +380,46 @@ class TeamConfig(_Section):
         names = [c.name for c in self.checklists]
         if len(names) != len(set(names)):
             raise ValueError("checklists: two checklists share a name")
+        self._check_accounts()
         return self
+
+    def _check_accounts(self) -> None:
+        brands = [b.name for b in self.brands]
+        if len(brands) != len(set(brands)):
+            raise ValueError("brands: two brands share a name")
+        seen: set[str] = set()
+        for index, account in enumerate(self.accounts):
+            where = f"accounts[{index}]"
+            if account.name in seen:
+                raise ValueError(f"{where}.name {account.name!r}: two accounts share a name")
+            if account.name in CALENDAR_WORDS:
+                raise ValueError(f"{where}.name {account.name!r} is reserved (a /calendar word)")
+            seen.add(account.name)
+            if account.brand and account.brand not in brands:
+                raise ValueError(f"{where}.brand {account.brand!r} is not a brand (add it under [[brands]])")
+            if CLIENT_ROLE in account.chain and not account.brand:
+                raise ValueError(f"{where}.chain: the role 'client' needs the account to have a brand")
+            if CLIENT_ROLE in account.chain and not self.brand(account.brand).client_approvers:
+                raise ValueError(f"{where}.chain: brand {account.brand!r} has no client_approvers for 'client'")
+        channels = [b.drafts_channel for b in self.brands if b.drafts_channel]
+        if len(channels) != len(set(channels)) or self.channels.drafts in channels:
+            raise ValueError("brands.drafts_channel: each brand needs its own drafts channel")
+
+    def account(self, name: str) -> Account | None:
+        return next((a for a in self.accounts if a.name == name), None)
+
+    def brand(self, name: str) -> Brand:
+        return next((b for b in self.brands if b.name == name), Brand(name=name or "own"))
+
+    def brand_of_channel(self, channel: str | None) -> str | None:
+        """The brand whose drafts channel this is ("" for the team's own drafts channel; None for
+        any other channel)."""
+        if channel == self.channels.drafts:
+            return ""
+        return next((b.name for b in self.brands if b.drafts_channel and b.drafts_channel == channel), None)
+
+    def is_drafts_channel(self, channel: str | None) -> bool:
+        return self.brand_of_channel(channel) is not None
 
     def team_names(self) -> list[str]:
         """Configured teams; the default escalation team exists even when no [teams] table names it."""

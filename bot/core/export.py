@@ -66,7 +66,10 @@ def to_csv(data: dict[str, list[dict[str, Any]]]) -> str:
             flat: dict[str, Any] = {"kind": singular}
             children: list[dict[str, Any]] = []
             for key, value in record.items():
-                if isinstance(value, list):
+                if isinstance(value, list) and not all(isinstance(item, dict) for item in value):
+                    # A list of names (a draft's accounts) is one cell.
+                    flat[_column(singular, key)] = ", ".join(str(item) for item in value)
+                elif isinstance(value, list):
                     child_kind = f"{singular}_{key.removesuffix('s')}"
                     for child in value:
                         cells = {_column(child_kind, k): _cell(v) for k, v in child.items()}

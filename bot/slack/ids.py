@@ -21,6 +21,9 @@ class ActionId(StrEnum):
     CHECKLIST_ITEM = "checklist_item"
     # The planning meeting
     MEETING_ADD_UPDATE = "meeting_add_update"
+    # The publishing calendar
+    CALENDAR_PLAN = "calendar_plan"
+    CALENDAR_MARK_PUBLISHED = "calendar_mark_published"
 
 
 class ViewId(StrEnum):
@@ -30,6 +33,8 @@ class ViewId(StrEnum):
     IDEA = "idea_modal"
     IDEA_DECLINE = "idea_decline_modal"
     MEETING_UPDATE = "meeting_update_modal"
+    CALENDAR_PLAN = "calendar_plan_modal"
+    CALENDAR_PUBLISHED = "calendar_published_modal"
 
 
 class ShortcutId(StrEnum):

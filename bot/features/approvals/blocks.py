@@ -39,6 +39,8 @@ STATUS_LABEL = {
     "rejected": "rejected ❌",
     "changes_requested": "changes requested 📝",
     "withdrawn": "withdrawn",
+    "expired": "expired ⌛ (not approved in time for its slot)",
+    "published": "published 📣",
 }
 REASON_BLOCK = "reason"
 

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core.errors import BadInput, Conflict
 from bot.core.text import emoji_base, escape_raw, split_args
 from bot.features.approvals import blocks as ui
+from bot.features.approvals import extensions
 from bot.features.approvals import notices as notify
 from bot.features.approvals import service as approvals
 from bot.features.approvals.service import Decision
@@ -126,7 +127,7 @@ def _files_signature(message: dict[str, Any]) -> str:
 
 def on_message(req: Req, event: dict[str, Any]) -> None:
     channel = event.get("channel")
-    if channel != req.config.channels.drafts:
+    if not req.config.is_drafts_channel(channel):
         return
     subtype = event.get("subtype")
     if subtype in (None, "file_share"):
@@ -160,6 +161,8 @@ def _new_draft(req: Req, event: dict[str, Any]) -> None:
         now=req.now,
     )
     if draft is not None:
+        for extension in extensions.installed:
+            extension.on_new_draft(req, draft)
         notify.post_status(req.db, req.outbox, draft)
 
 
@@ -180,13 +183,15 @@ def _changed(req: Req, channel: str, message: dict[str, Any], previous: dict[str
         outcome = approvals.edit(
             req.db, draft, text=text, files_signature=files, by=message.get("user") or draft.author, now=req.now
         )
+        for extension in extensions.installed:
+            extension.on_edited_draft(req, draft)
     if outcome:
         notify.announce(req.db, req.outbox, outcome)
 
 
 def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     item = event.get("item") or {}
-    if item.get("channel") != req.config.channels.drafts:
+    if not req.config.is_drafts_channel(item.get("channel")):
         return
     ts = item.get("ts", "")
     user, emoji = event["user"], emoji_base(event.get("reaction", ""))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.core.orm import Base
 
-DRAFT_STATUSES = ("pending", "approved", "rejected", "changes_requested", "withdrawn")
+DRAFT_STATUSES = ("pending", "approved", "rejected", "changes_requested", "withdrawn", "expired", "published")
 
 
 def _first_role_of_chain(context: Any) -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.features.approvals import blocks as ui
+from bot.features.approvals import extensions
 from bot.features.approvals import service as approvals
 from bot.features.approvals.models import Draft
 from bot.features.approvals.service import Outcome
@@ -31,15 +32,22 @@ def draft_of_status_message(session: Session, channel: str, ts: str) -> Draft | 
     return approvals.lock(session, int(draft_id)) if draft_id.isdigit() else None
 
 
+def _status(session: Session, draft: Draft) -> tuple[str, list[dict[str, object]]]:
+    text, blocks = ui.status_message(draft, approvals.steps_view(session, draft))
+    extra = [block for extension in extensions.installed for block in extension.status_blocks(session, draft)]
+    # After the header and the steps, before the buttons.
+    return text, [*blocks[:2], *extra, *blocks[2:]]
+
+
 def post_status(session: Session, outbox: Outbox, draft: Draft) -> None:
     """The first status message, in the draft's thread; it mentions who may take step 1."""
-    text, blocks = ui.status_message(draft, approvals.steps_view(session, draft))
+    text, blocks = _status(session, draft)
     # Posted once: a draft is created once per message (unique channel and ts).
     outbox.post(draft.channel, text, blocks, thread_ts=draft.ts, key=status_key(draft))
 
 
 def refresh_status(session: Session, outbox: Outbox, draft: Draft) -> None:
-    text, blocks = ui.status_message(draft, approvals.steps_view(session, draft))
+    text, blocks = _status(session, draft)
     outbox.update(status_key(draft), text, blocks, channel=draft.channel)
 
 

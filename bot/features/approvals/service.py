@@ -21,6 +21,7 @@ from bot.core.db import insert_unless_present
 from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.core.export import iso, since_filter
 from bot.core.text import parse_id, parse_permalink, unwrap_link
+from bot.features.approvals import extensions
 from bot.features.approvals.models import ApprovalStep, ApproveReaction, Draft, DraftEvent, DraftReaction
 from bot.features.roles import service as roles
 from bot.features.roles.models import RoleMember
@@ -100,7 +101,7 @@ def eligible(session: Session, draft: Draft) -> list[str]:
     if draft.status != "pending":
         return []
     taken = {s.approved_by for s in active_steps(draft)} | {draft.author}
-    free = [u for u in roles.holders(session, draft.chain_roles()[draft.current_step]) if u not in taken]
+    free = [u for u in role_holders(session, draft, draft.chain_roles()[draft.current_step]) if u not in taken]
     if not free:
         # Nobody holding the role is left who did not write the draft or take an earlier step: the
         # step falls to the strategists (who have not taken one).
@@ -119,7 +120,7 @@ def steps_view(session: Session, draft: Draft) -> list[StepView]:
         elif index == draft.current_step:
             approvers = current
         else:
-            approvers = _holders_or_fallback(session, role, draft.author)
+            approvers = _holders_or_fallback(session, draft, role)
         views.append(
             StepView(
                 index=index,
@@ -132,12 +133,21 @@ def steps_view(session: Session, draft: Draft) -> list[StepView]:
     return views
 
 
-def _holders_or_fallback(session: Session, role: str, author: str) -> list[str]:
-    people = [u for u in roles.holders(session, role) if u != author]
+def _holders_or_fallback(session: Session, draft: Draft, role: str) -> list[str]:
+    people = [u for u in role_holders(session, draft, role) if u != draft.author]
     if not people:
         # Nobody but the author holds the role: the step falls to the strategists.
-        people = [u for u in roles.holders(session, FALLBACK_ROLE) if u != author]
+        people = [u for u in roles.holders(session, FALLBACK_ROLE) if u != draft.author]
     return people
+
+
+def role_holders(session: Session, draft: Draft, role: str) -> list[str]:
+    """Who holds a chain role for this draft: a team role, or one an extension knows (`client`)."""
+    for extension in extensions.installed:
+        people = extension.holders(session, draft, role)
+        if people is not None:
+            return people
+    return roles.holders(session, role)
 
 
 @dataclass
@@ -441,8 +451,13 @@ def _start_step(draft: Draft, index: int, now: datetime) -> None:
 def export_drafts(session: Session, since: datetime | None) -> list[dict[str, Any]]:
     query = select(Draft).options(selectinload(Draft.steps), selectinload(Draft.history)).order_by(Draft.id)
     query = since_filter(query, Draft.created_at, since)
+    drafts = list(session.scalars(query))
+    extra: dict[int, dict[str, Any]] = {}
+    for extension in extensions.installed:
+        for draft_id, fields in extension.export_fields(session, [d.id for d in drafts]).items():
+            extra.setdefault(draft_id, {}).update(fields)
     result = []
-    for draft in session.scalars(query):
+    for draft in drafts:
         by_index = {s.step_index: s for s in active_steps(draft)}
         result.append(
             {
@@ -468,6 +483,7 @@ def export_drafts(session: Session, since: datetime | None) -> list[dict[str, An
                     {"action": e.action, "by": e.by, "at": iso(e.at), "via": e.via, "step": e.step, "note": e.note}
                     for e in draft.history
                 ],
+                **extra.get(draft.id, {}),
             }
         )
     return result

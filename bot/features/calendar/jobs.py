@@ -1,0 +1,5 @@
+"""Scheduled work of the publishing calendar."""
+
+from __future__ import annotations
+
+JOBS: tuple = ()

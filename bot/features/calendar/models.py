@@ -1,0 +1,97 @@
+"""The publishing calendar: a draft's plan (accounts and slot), its publications, calendar notes,
+and the keys of the timers already fired for a plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.orm import Base
+
+
+class Plan(Base):
+    """Where and when a draft goes out. `slot` is None while only the accounts are known."""
+
+    __tablename__ = "calendar_plans"
+    __table_args__ = (Index("ix_calendar_plans_slot", "slot"),)
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    # Account names, comma-separated, in the order they were written.
+    accounts: Mapped[str] = mapped_column(String(500))
+    slot: Mapped[datetime | None]
+    brand: Mapped[str] = mapped_column(String(40), default="")
+    # Who held the chain role `client` when the plan was made (like the chain, kept with the draft).
+    client_approvers: Mapped[str] = mapped_column(String(500), default="")
+    # The first words of the draft (after the plan prefix) and its links, for the calendar views.
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    links: Mapped[str] = mapped_column(Text, default="")
+    planned_by: Mapped[str] = mapped_column(String(32))
+    planned_at: Mapped[datetime]
+
+    def account_names(self) -> list[str]:
+        return [a for a in self.accounts.split(",") if a]
+
+
+class PlanAccount(Base):
+    """One row per planned account and slot: what the collision check and the per-account
+    calendar read through an index."""
+
+    __tablename__ = "calendar_plan_accounts"
+    __table_args__ = (Index("ix_calendar_plan_accounts_account_slot", "account", "slot"),)
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    account: Mapped[str] = mapped_column(String(40), primary_key=True)
+    slot: Mapped[datetime | None]
+
+
+class Publication(Base):
+    """A planned account marked published: who, when and where (one per draft and account)."""
+
+    __tablename__ = "calendar_publications"
+    __table_args__ = (UniqueConstraint("draft_id", "account", name="uq_calendar_publications_draft_account"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    account: Mapped[str] = mapped_column(String(40))
+    by: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    url: Mapped[str | None] = mapped_column(String(500))
+
+
+class CalendarNote(Base):
+    """A note on one or more days (holidays, campaigns, launches); a blackout note warns of any
+    post planned inside it."""
+
+    __tablename__ = "calendar_notes"
+    __table_args__ = (Index("ix_calendar_notes_start_end", "start", "end"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start: Mapped[date]
+    end: Mapped[date]
+    blackout: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class TimerFired(Base):
+    """A calendar timer that has done its work: (draft, what, for which slot). Inserted in the same
+    transaction as the work, so a restart or a second replica never does it twice."""
+
+    __tablename__ = "calendar_timers"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slot: Mapped[datetime] = mapped_column(primary_key=True)
+    fired_at: Mapped[datetime]
+
+
+class WeekPosted(Base):
+    """The weekly calendar post, once per `week_cron` run (its wall-clock key)."""
+
+    __tablename__ = "calendar_weeks_posted"
+
+    run: Mapped[str] = mapped_column(String(20), primary_key=True)
+    posted_at: Mapped[datetime]

@@ -1,0 +1,272 @@
+"""The publishing calendar through the real Bolt app: plans from drafts and /calendar, the week's
+view, notes, publishing, the export."""
+
+from __future__ import annotations
+
+import pytest
+from freezegun import freeze_time
+
+from bot.app import export_all
+from bot.core.config import TeamConfig
+from bot.slack.ids import ActionId, ViewId
+from tests.conftest import make_config
+
+DRAFTS = "C0DRAFTS"
+BRAND_DRAFTS = "C0NORTHWIND"
+AUTHOR = "U0ANNA"
+CM = "U0CONTENT"
+STRAT = "U0STRAT"
+COMMUNITY = "U0COMMUNITY"
+CLIENT = "U0CLIENT"
+# Wednesday 2026-12-09, 10:00 in Budapest (UTC+1).
+NOW = "2026-12-09 09:00:00"
+TS = "1700000000.000100"
+
+
+def calendar_config() -> TeamConfig:
+    return make_config(
+        accounts=[
+            {"name": "instagram", "network": "instagram"},
+            {"name": "x", "network": "x", "min_gap_minutes": 60},
+            {"name": "linkedin", "network": "linkedin", "chain": ["strategist"]},
+            {"name": "nw-instagram", "network": "instagram", "brand": "northwind", "chain": ["client", "strategist"]},
+        ],
+        brands=[{"name": "northwind", "drafts_channel": BRAND_DRAFTS, "client_approvers": [CLIENT]}],
+    )
+
+
+@pytest.fixture
+def config() -> TeamConfig:
+    return calendar_config()
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with freeze_time(NOW):
+        yield
+
+
+def _draft_export(runtime, draft_id=1):
+    with runtime.session_factory() as session:
+        return next(d for d in export_all(session)["drafts"] if d["id"] == draft_id)
+
+
+def _thread(slack, ts=TS, channel=DRAFTS):
+    return [c for c in slack.posts(channel) if c.params.get("thread_ts") == ts]
+
+
+def _approve(driver, draft_id=1):
+    driver.command("/approve", str(draft_id), user=CM)
+    driver.command("/approve", str(draft_id), user=STRAT)
+
+
+# -- planning from the draft's text --------------------------------------------------------------
+def test_draft_text_plans_accounts_and_slot_in_team_time(driver, slack, runtime):
+    driver.message(DRAFTS, AUTHOR, "[Instagram, x] fri 16:30 Winter is here <https://acme.test/winter>", TS)
+    exported = _draft_export(runtime)
+    assert exported["accounts"] == ["instagram", "x"]
+    # Friday 2026-12-11 16:30 in Budapest is 15:30 UTC.
+    assert exported["planned_at"] == "2026-12-11T15:30:00+00:00"
+    assert exported["publications"] == []
+    status = _thread(slack)[0]
+    assert "Plan:" in status.all_text() and "instagram, x" in status.all_text()
+    accessories = [b.get("accessory", {}).get("action_id") for b in status.blocks]
+    assert ActionId.CALENDAR_PLAN in accessories
+
+
+def test_accounts_without_a_slot_and_plain_brackets(driver, runtime):
+    driver.message(DRAFTS, AUTHOR, "[linkedin] Hiring post", TS)
+    assert _draft_export(runtime)["accounts"] == ["linkedin"]
+    assert _draft_export(runtime)["planned_at"] is None
+    # The linkedin account's own chain: the strategist alone.
+    assert [s["role"] for s in _draft_export(runtime)["steps"]] == ["strategist"]
+    driver.message(DRAFTS, AUTHOR, "[FYI: draft] not a plan", "1700000000.000200")
+    assert _draft_export(runtime, 2)["accounts"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("[tiktok] fri 10:00 Dance", "Accounts: instagram, x, linkedin"),
+        ("[instagram] 2026-02-30 10:00 Leap", "not a day of the calendar"),
+        ("[instagram] fri 31:00 Late", "not a time of day"),
+        ("[instagram] 2026-12-01 10:00 Old", "in the past"),
+        ("[instagram] fri Launch", "no time"),
+    ],
+)
+def test_bad_plan_in_a_draft_tells_the_author_and_leaves_it_unplanned(driver, slack, runtime, text, said):
+    driver.message(DRAFTS, AUTHOR, text, TS)
+    exported = _draft_export(runtime)
+    assert exported["accounts"] == [] and exported["planned_at"] is None
+    told = slack.ephemerals(AUTHOR)
+    assert told and said in told[-1].text and "Example" in told[-1].text
+
+
+def test_brand_channel_is_a_drafts_channel_with_client_approval(driver, slack, runtime):
+    driver.message(BRAND_DRAFTS, AUTHOR, "[nw-instagram] tomorrow 09:00 For the client", TS)
+    exported = _draft_export(runtime)
+    assert exported["channel"] == BRAND_DRAFTS and exported["accounts"] == ["nw-instagram"]
+    assert [s["role"] for s in exported["steps"]] == ["client", "strategist"]
+    assert f"<@{CLIENT}>" in _thread(slack, channel=BRAND_DRAFTS)[0].all_text()
+    refused = driver.command("/approve", "1", user=CM)
+    assert "cannot take that step" in refused.text
+    driver.command("/approve", "1", user=CLIENT)
+    driver.command("/approve", "1", user=STRAT)
+    assert _draft_export(runtime)["status"] == "approved"
+
+
+def test_brand_channel_only_knows_its_brands_accounts(driver, slack, runtime):
+    driver.message(BRAND_DRAFTS, AUTHOR, "[instagram] tomorrow 09:00 Wrong brand", TS)
+    assert _draft_export(runtime)["accounts"] == []
+    assert "Accounts: nw-instagram" in slack.ephemerals(AUTHOR)[-1].text
+
+
+# -- /calendar plan ------------------------------------------------------------------------------
+def test_calendar_plan_command_and_replanning_with_another_chain(driver, slack, runtime):
+    driver.message(DRAFTS, AUTHOR, "Unplanned post", TS)
+    driver.command("/approve", "1", user=CM)
+    reply = driver.command("/calendar", "plan #1 instagram,x 2026-12-10 10:00", user=AUTHOR)
+    assert "planned draft #1 on instagram, x" in reply.text
+    exported = _draft_export(runtime)
+    assert exported["planned_at"] == "2026-12-10T09:00:00+00:00"
+    assert exported["steps"][0]["approved_by"] == CM  # same chain: approvals kept
+    reply = driver.command("/calendar", "plan 1 linkedin 2026-12-10 10:00", user=CM)
+    assert "approval starts again" in reply.text
+    exported = _draft_export(runtime)
+    assert [s["role"] for s in exported["steps"]] == ["strategist"]
+    assert exported["steps"][0]["approved_by"] is None
+
+
+def test_calendar_plan_refusals(driver, runtime):
+    driver.message(DRAFTS, AUTHOR, "Post", TS)
+    assert (
+        "Accounts: instagram, x, linkedin, nw-instagram" in driver.command("/calendar", "plan 1 tiktok fri 10:00").text
+    )
+    assert "not a date" in driver.command("/calendar", "plan 1 instagram someday 10:00").text
+    assert "Example" in driver.command("/calendar", "plan 1 instagram someday 10:00").text
+    assert "not a day of the calendar" in driver.command("/calendar", "plan 1 instagram 2026-02-30 10:00").text
+    assert "not a time of day" in driver.command("/calendar", "plan 1 instagram fri 31:00").text
+    assert "in the past" in driver.command("/calendar", "plan 1 instagram today 09:00").text
+    assert "Only the author" in driver.command("/calendar", "plan 1 instagram fri 10:00", user="U0BEN").text
+    assert "no draft #9" in driver.command("/calendar", "plan 9 instagram fri 10:00").text
+    assert _draft_export(runtime)["accounts"] == []
+
+
+def test_collisions_are_warned_not_refused(driver, slack, runtime):
+    driver.message(DRAFTS, AUTHOR, "[x] fri 10:00 First <https://acme.test/a>", TS)
+    driver.message(DRAFTS, AUTHOR, "[x] fri 10:30 Second <https://acme.test/a>", "1700000000.000200")
+    assert _draft_export(runtime, 2)["accounts"] == ["x"]
+    warnings = [c for c in _thread(slack, "1700000000.000200") if "collides" in c.text]
+    assert warnings and "draft #1" in warnings[0].text
+    assert any("collides" in c.text for c in slack.ephemerals(AUTHOR))
+    # The same link on the same account three days later still collides; a rejected draft never does.
+    reply = driver.command("/calendar", "plan 2 x 2026-12-14 10:00", user=AUTHOR)
+    assert "shares a link" in reply.text
+    driver.command("/calendar", "note 2026-12-15 blackout Quiet <!channel> day", user=CM)
+    reply = driver.command("/calendar", "plan 2 x 2026-12-15 12:00", user=AUTHOR)
+    assert "blackout" in reply.text and "<!channel>" not in reply.text
+
+
+# -- the week ------------------------------------------------------------------------------------
+def test_week_view_with_notes_and_account_filter(driver, slack):
+    driver.message(DRAFTS, AUTHOR, "[instagram] fri 16:30 Winter is here", TS)
+    driver.message(DRAFTS, AUTHOR, "[x] thu 08:00 Thursday thoughts", "1700000000.000200")
+    driver.command("/calendar", "note 2026-12-11 Launch day <!here>", user=CM)
+    text = driver.command("/calendar").text
+    week = driver.command("/calendar").json
+    rendered = str(week)
+    assert "16:30" in rendered and "Winter is here" in rendered and "#1" in rendered and "Launch day" in rendered
+    assert "<!here>" not in rendered
+    filtered = str(driver.command("/calendar", "x").json)
+    assert "Thursday thoughts" in filtered and "Winter is here" not in filtered
+    assert "Winter" not in str(driver.command("/calendar", "next").json)
+    assert "Winter" in str(driver.command("/calendar", "2026-12-11").json)
+    assert text
+
+
+def test_calendar_help_and_bad_words(driver):
+    assert "/calendar plan" in driver.command("/calendar", "help").text
+    for sub in ("plan", "published", "note", "notes", "next"):
+        reply = driver.command("/calendar", f"{sub} help").text
+        assert f"/calendar {sub}" in reply and "Examples" in reply
+    reply = driver.command("/calendar", "tiktok").text
+    assert "instagram, x" in reply and "Example" in reply
+    assert "not a day of the calendar" in driver.command("/calendar", "2026-02-30").text
+
+
+def test_notes_add_list_delete_and_rights(driver, runtime):
+    reply = driver.command("/calendar", "note 2026-12-24..2026-12-26 blackout Christmas <!channel>", user=CM)
+    assert "#1" in reply.text and "<!channel>" not in reply.text
+    assert "Only content managers" in driver.command("/calendar", "note 2026-12-24 x", user=AUTHOR).text
+    assert "ends before it starts" in driver.command("/calendar", "note 2026-12-26..2026-12-24 x", user=CM).text
+    listed = str(driver.command("/calendar", "notes").json)
+    assert "Christmas" in listed and "<!channel>" not in listed
+    with runtime.session_factory() as session:
+        notes = export_all(session)["calendar_notes"]
+    assert notes[0]["start"] == "2026-12-24" and notes[0]["end"] == "2026-12-26" and notes[0]["blackout"] is True
+    assert "no calendar note #7" in driver.command("/calendar", "note delete 7", user=CM).text
+    assert "deleted" in driver.command("/calendar", "note delete 1", user=CM).text
+    with runtime.session_factory() as session:
+        assert export_all(session)["calendar_notes"] == []
+
+
+# -- publishing ----------------------------------------------------------------------------------
+def test_mark_published_per_account_and_the_double_post_guard(driver, slack, runtime):
+    driver.message(DRAFTS, AUTHOR, "[instagram, x] fri 16:30 Winter", TS)
+    assert "only an approved draft" in driver.command("/calendar", "published 1 instagram", user=COMMUNITY).text
+    _approve(driver)
+    reply = driver.command("/calendar", "published 1 instagram https://instagram.com/p/abc", user=COMMUNITY)
+    assert "marked published on instagram" in reply.text
+    assert _draft_export(runtime)["status"] == "approved"
+    again = driver.command("/calendar", "published 1 instagram", user=STRAT)
+    assert "already marked published by <@U0COMMUNITY>" in again.text
+    assert "Only" in driver.command("/calendar", "published 1 x", user=AUTHOR).text
+    driver.command("/calendar", "published 1 x", user=COMMUNITY)
+    exported = _draft_export(runtime)
+    assert exported["status"] == "published"
+    assert [(p["account"], p["by"], p["url"]) for p in exported["publications"]] == [
+        ("instagram", COMMUNITY, "https://instagram.com/p/abc"),
+        ("x", COMMUNITY, None),
+    ]
+    assert exported["published_url"] == "https://instagram.com/p/abc"
+
+
+def test_plan_button_and_modal(driver, slack, runtime):
+    driver.message(DRAFTS, AUTHOR, "Post", TS)
+    driver.click(ActionId.CALENDAR_PLAN, "1", user=AUTHOR, channel=DRAFTS)
+    opened = slack.of("views.open")[-1].params["view"]
+    kinds = [b.get("element", {}).get("type") for b in opened["blocks"]]
+    assert kinds[1:] == ["multi_static_select", "datepicker", "timepicker"]
+    values = {
+        "accounts": {"value": {"type": "multi_static_select", "selected_options": [{"value": "instagram"}]}},
+        "date": {"value": {"type": "datepicker", "selected_date": "2026-12-12"}},
+        "time": {"value": {"type": "timepicker", "selected_time": "11:15"}},
+    }
+    past = {**values, "date": {"value": {"type": "datepicker", "selected_date": "2026-12-01"}}}
+    refused = driver.submit_view(ViewId.CALENDAR_PLAN, past, user=AUTHOR, private_metadata='{"draft": 1}')
+    assert "in the past" in refused.body
+    reply = driver.submit_view(ViewId.CALENDAR_PLAN, values, user=AUTHOR, private_metadata='{"draft": 1}')
+    assert reply.status == 200
+    assert _draft_export(runtime)["planned_at"] == "2026-12-12T10:15:00+00:00"
+
+
+def test_mark_published_button_and_modal(driver, slack, runtime):
+    driver.message(DRAFTS, AUTHOR, "[instagram] fri 16:30 Winter", TS)
+    _approve(driver)
+    driver.click(ActionId.CALENDAR_MARK_PUBLISHED, "1", user=COMMUNITY, channel=DRAFTS)
+    opened = slack.of("views.open")[-1].params["view"]
+    assert any(b.get("block_id") == "url:instagram" for b in opened["blocks"])
+    values = {"url:instagram": {"value": {"type": "plain_text_input", "value": "https://instagram.com/p/xyz"}}}
+    meta = '{"draft": 1, "accounts": ["instagram"]}'
+    driver.submit_view(ViewId.CALENDAR_PUBLISHED, values, user=COMMUNITY, private_metadata=meta)
+    assert _draft_export(runtime)["status"] == "published"
+
+
+def test_export_csv_carries_the_calendar(driver, runtime):
+    from bot.core.export import to_csv
+
+    driver.message(DRAFTS, AUTHOR, "[instagram] fri 16:30 Winter", TS)
+    driver.command("/calendar", "note 2026-12-24 Eve", user=CM)
+    with runtime.session_factory() as session:
+        text = to_csv(export_all(session))
+    assert "planned_at" in text and "calendar_note" in text and "2026-12-11T15:30:00+00:00" in text

@@ -203,3 +203,8 @@ def scheduler(runtime: Runtime) -> runner.SchedulerService:
 def export_all(session: Session, since: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every record, in the documented shape (`teambot export`)."""
     return export.build(session, EXPORT_SECTIONS, since)
+
+
+def calendar_ics(session: Session) -> bytes:
+    """The publishing calendar as an iCalendar file (`teambot export --format ics`, /calendar.ics)."""
+    return calendar_service.to_ical(session)

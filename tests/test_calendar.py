@@ -270,3 +270,171 @@ def test_export_csv_carries_the_calendar(driver, runtime):
     with runtime.session_factory() as session:
         text = to_csv(export_all(session))
     assert "planned_at" in text and "calendar_note" in text and "2026-12-11T15:30:00+00:00" in text
+
+
+# -- timers --------------------------------------------------------------------------------------
+def _tick(runtime, sender, at: str):
+    from datetime import datetime
+
+    from bot.app import run_jobs
+
+    with freeze_time(at):
+        run_jobs(runtime, datetime.fromisoformat(at + "+00:00"))
+        sender.drain()
+
+
+def test_deadline_reminders_then_expiry_then_revival(driver, slack, runtime, sender):
+    # Slot: Friday 2026-12-11 16:30 Budapest = 15:30 UTC; reminders 1440 and 120 min before.
+    driver.message(DRAFTS, AUTHOR, "[instagram] fri 16:30 Winter", TS)
+    _tick(runtime, sender, "2026-12-10 15:29:00")
+    assert not [c for c in _thread(slack) if "still waits" in c.text]
+    _tick(runtime, sender, "2026-12-10 15:30:05")
+    _tick(runtime, sender, "2026-12-10 15:30:10")  # a second tick or replica: still once
+    reminders = [c for c in _thread(slack) if "still waits" in c.text]
+    assert len(reminders) == 1 and f"<@{CM}>" in reminders[0].text
+    _tick(runtime, sender, "2026-12-11 13:30:00")
+    assert len([c for c in _thread(slack) if "still waits" in c.text]) == 2
+    _tick(runtime, sender, "2026-12-11 14:30:00")  # slot − 60 minutes
+    _tick(runtime, sender, "2026-12-11 14:30:05")
+    assert _draft_export(runtime)["status"] == "expired"
+    expired = [c for c in _thread(slack) if "expired" in c.text]
+    assert len(expired) == 1
+    assert [c for c in slack.posts(AUTHOR) if "expired" in c.text]
+    assert "nothing to approve" in driver.command("/approve", "1", user=CM).text
+    with freeze_time("2026-12-11 14:31:00"):
+        driver.command("/calendar", "plan 1 instagram 2026-12-12 10:00", user=AUTHOR)
+    assert _draft_export(runtime)["status"] == "pending"
+
+
+def test_publishing_prompt_reminder_and_report_once_each(driver, slack, runtime, sender):
+    driver.message(DRAFTS, AUTHOR, "[instagram, x] fri 16:30 Winter", TS)
+    _approve(driver)
+    _tick(runtime, sender, "2026-12-11 15:29:59")
+    assert not slack.posts(COMMUNITY)
+    _tick(runtime, sender, "2026-12-11 15:30:05")
+    _tick(runtime, sender, "2026-12-11 15:30:09")
+    prompts = slack.posts(COMMUNITY)
+    assert len(prompts) == 1
+    accessories = [b.get("accessory", {}).get("action_id") for b in prompts[0].blocks]
+    assert ActionId.CALENDAR_MARK_PUBLISHED in accessories and "permalink" not in prompts[0].text
+    assert any("publishing" in c.text and f"<@{COMMUNITY}>" in c.text for c in _thread(slack))
+    with freeze_time("2026-12-11 15:45:00"):
+        driver.command("/calendar", "published 1 instagram", user=COMMUNITY)
+    _tick(runtime, sender, "2026-12-11 16:00:05")
+    reminders = [c for c in slack.posts(COMMUNITY) if "not marked published" in c.text]
+    assert len(reminders) == 1 and "x" in reminders[0].text and "instagram" not in reminders[0].text
+    _tick(runtime, sender, "2026-12-11 16:30:05")
+    _tick(runtime, sender, "2026-12-11 16:30:08")
+    assert len([c for c in slack.posts("U0COORD") if "still not marked published" in c.text]) == 1
+
+
+def test_weekly_post_names_the_gaps(driver, slack, runtime, sender):
+    driver.message(DRAFTS, AUTHOR, "[instagram] 2026-12-14 10:00 Monday post", TS)
+    _approve(driver)
+    _tick(runtime, sender, "2026-12-14 08:00:05")  # Monday 09:00 Budapest
+    _tick(runtime, sender, "2026-12-14 08:00:10")
+    weekly = [c for c in slack.posts(DRAFTS) if "week ahead" in c.text.lower() or "week ahead" in c.all_text().lower()]
+    assert len(weekly) == 1
+    text = weekly[0].all_text()
+    assert "Monday post" in text and "instagram: nothing on Tue" in text and "x: nothing on Mon" in text
+
+
+# -- iCalendar -----------------------------------------------------------------------------------
+def test_ics_export_events_uids_and_statuses(driver, runtime):
+    from icalendar import Calendar
+
+    from bot.app import calendar_ics
+
+    driver.message(DRAFTS, AUTHOR, "[instagram, x] fri 16:30 Winter & snow", TS)
+    driver.message(DRAFTS, AUTHOR, "[linkedin] tomorrow 10:00 Hiring", "1700000000.000200")
+    _approve(driver, 1)
+    driver.command("/calendar", "note 2026-12-24..2026-12-26 blackout Christmas", user=CM)
+    with runtime.session_factory() as session:
+        first = calendar_ics(session)
+    with runtime.session_factory() as session:
+        assert calendar_ics(session) == first  # stable across exports
+    parsed = Calendar.from_ical(first)
+    events = {str(e["uid"]): e for e in parsed.walk("VEVENT")}
+    assert set(events) == {
+        "draft-1-instagram@teambot",
+        "draft-1-x@teambot",
+        "draft-2-linkedin@teambot",
+        "note-1@teambot",
+    }
+    winter = events["draft-1-instagram@teambot"]
+    assert str(winter["summary"]) == "[instagram] #1 Winter & snow"
+    assert winter.decoded("dtstart").isoformat() == "2026-12-11T15:30:00+00:00"
+    assert (winter.decoded("dtend") - winter.decoded("dtstart")).total_seconds() == 900
+    assert str(winter["status"]) == "CONFIRMED" and str(events["draft-2-linkedin@teambot"]["status"]) == "TENTATIVE"
+    assert str(winter["url"]).endswith("/archives/C0DRAFTS/p1700000000000100")
+    note = events["note-1@teambot"]
+    assert note.decoded("dtstart").isoformat() == "2026-12-24" and note.decoded("dtend").isoformat() == "2026-12-27"
+
+
+def test_calendar_feed_needs_the_right_token(runtime):
+    import io
+
+    from bot.app import calendar_ics, create_app
+    from bot.slack.http import wsgi_app
+
+    def build() -> bytes:
+        with runtime.session_factory() as session:
+            return calendar_ics(session)
+
+    application = wsgi_app(create_app(runtime), runtime.engine, "secret", ("s3cret-token", build))
+
+    def get(query: str) -> tuple[str, bytes]:
+        answer = {}
+
+        def start_response(status, headers):
+            answer["status"] = status
+
+        environ = {
+            "PATH_INFO": "/calendar.ics",
+            "REQUEST_METHOD": "GET",
+            "QUERY_STRING": query,
+            "wsgi.input": io.BytesIO(),
+        }
+        body = b"".join(application(environ, start_response))
+        return answer["status"], body
+
+    assert get("token=s3cret-token")[0].startswith("200")
+    assert b"BEGIN:VCALENDAR" in get("token=s3cret-token")[1]
+    for query in ("", "token=", "token=s3cret-tokeX", "token=s3cret-token-longer", "other=s3cret-token"):
+        assert get(query) == ("404 Not Found", b"")
+    no_feed = wsgi_app(create_app(runtime), runtime.engine, "secret", None)
+    environ = {
+        "PATH_INFO": "/calendar.ics",
+        "REQUEST_METHOD": "GET",
+        "QUERY_STRING": "token=",
+        "wsgi.input": io.BytesIO(),
+    }
+    assert b"".join(no_feed(environ, lambda status, headers: None)) == b""
+
+
+# -- the config ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("toml", "said"),
+    [
+        ('[[accounts]]\nname = "ig"\nbrand = "acme"\n', "accounts[0].brand 'acme' is not a brand"),
+        ('[[accounts]]\nname = "ig"\npublishers = ["maria"]\n', "accounts.0.publishers.0"),
+        ('[[accounts]]\nname = "ig"\nchain = ["client"]\n', "accounts[0].chain: the role 'client' needs"),
+        ('[[accounts]]\nname = "ig"\nchain = ["boss"]\n', "accounts.0.chain.0"),
+        ('[[accounts]]\nname = "ig"\n[[accounts]]\nname = "ig"\n', "two accounts share a name"),
+        ('[[accounts]]\nname = "next"\n', "reserved"),
+        ('[[accounts]]\nname = "ig"\nnetwork = "myspace"\n', "accounts.0.network"),
+        ('[[brands]]\nname = "nw"\nclient_approvers = ["x"]\n', "brands.0.client_approvers.0"),
+        ('[calendar]\nweek_cron = "nope"\n', "calendar.week_cron"),
+        ("[calendar]\nwhen = 1\n", "calendar.when: unknown key"),
+    ],
+)
+def test_config_mistakes_are_one_line_naming_the_key(tmp_path, toml, said):
+    from bot.core.config import load_config
+    from bot.core.errors import ConfigError
+
+    channels = '[channels]\ndrafts = "C0D"\nescalations = "C0E"\nideas = "C0I"\nchecklists = "C0C"\ndigest = "C0S"\n'
+    path = tmp_path / "teambot.toml"
+    path.write_text(channels + toml)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert said in str(error.value) and "\n" not in str(error.value)

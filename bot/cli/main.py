@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -72,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=cmd_db_upgrade)
 
     export = commands.add_parser("export", help="print every record as JSON or CSV")
-    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--format", choices=("json", "csv", "ics"), default="json")
     export.add_argument("--since", type=_date, help="only records from this date (YYYY-MM-DD, UTC) on")
     export.add_argument("--output", type=Path, help="write to this file instead of standard output")
     export.set_defaults(handler=cmd_export)
@@ -198,7 +199,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         assert settings.slack_signing_secret is not None  # required in HTTP mode
         port = args.port or DEFAULT_PORT
         secret = settings.slack_signing_secret.get_secret_value()
-        server = slack_http.listen(app, runtime.engine, secret, args.host, port)
+        server = slack_http.listen(app, runtime.engine, secret, args.host, port, calendar=_calendar_feed(runtime))
     elif args.port:
         health = slack_http.listen_for_health(runtime.engine, args.host, args.port)
     stop_background = _start_background(runtime, with_scheduler=not args.no_scheduler, with_sender=not args.no_sender)
@@ -242,6 +243,19 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calendar_feed(runtime: Any) -> tuple[str, Any] | None:
+    """GET /calendar.ics when TEAMBOT_CALENDAR_TOKEN is set: the iCalendar file, built per request."""
+    token = runtime.settings.teambot_calendar_token
+    if token is None or not token.get_secret_value():
+        return None
+
+    def build() -> bytes:
+        with runtime.session_factory() as session:
+            return teambot.calendar_ics(session)
+
+    return token.get_secret_value(), build
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.core import export
     from bot.core.db import NO_DATABASE, database_file_missing, make_session_factory, open_database
@@ -252,8 +266,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         # A mistyped path: an error (a backup job must notice), and no empty database left there.
         raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
     with make_session_factory(open_database(settings.database_url))() as session:
-        data = teambot.export_all(session, since)
-    text = export.to_json(data) if args.format == "json" else export.to_csv(data)
+        if args.format == "ics":
+            text = teambot.calendar_ics(session).decode("utf-8")
+        else:
+            data = teambot.export_all(session, since)
+            text = export.to_json(data) if args.format == "json" else export.to_csv(data)
     if args.output:
         try:
             args.output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///teambot.db"
     teambot_config: Path = Path("config/teambot.toml")
     teambot_timezone: str | None = None
+    # The secret in the calendar feed's address (GET /calendar.ics?token=…); no feed without it.
+    teambot_calendar_token: SecretStr | None = None
 
     @field_validator("teambot_timezone")
     @classmethod

@@ -3,6 +3,7 @@ waitress (a production WSGI server)."""
 
 from __future__ import annotations
 
+import hmac
 import io
 import json
 import logging
@@ -10,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -23,6 +25,9 @@ EVENTS_PATH = "/slack/events"
 # as rich-text blocks), about 1 MiB even if every character were a JSON-escaped emoji; a modal's
 # submission is far smaller. Twice that is allowed; anything larger is refused unread.
 MAX_BODY_BYTES = 2 * 1024 * 1024
+CALENDAR_PATH = "/calendar.ics"
+# The calendar feed: its secret token and what builds the iCalendar file.
+CalendarFeed = tuple[str, Callable[[], bytes]]
 log = logging.getLogger("teambot")
 
 # waitress reads each request in full on its event loop before a worker thread sees it, so slow
@@ -42,7 +47,7 @@ SERVER_LIMITS: dict[str, Any] = {
 }
 
 
-def wsgi_app(app: App, engine: Engine, signing_secret: str) -> Any:
+def wsgi_app(app: App, engine: Engine, signing_secret: str, calendar: CalendarFeed | None = None) -> Any:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(signing_secret)
     mismatches = signature.MismatchWarning()
@@ -50,6 +55,8 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str) -> Any:
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if _is_health_check(environ):
             return _health(engine, start_response)
+        if environ.get("PATH_INFO") == CALENDAR_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return _calendar(calendar, environ, start_response)
         if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             return events(environ, start_response)
         return slack(environ, start_response)
@@ -108,6 +115,17 @@ def _utf8(body: bytes) -> str | None:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return None
+def _calendar(feed: CalendarFeed | None, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """The iCalendar feed for Google Calendar or Outlook. Without the right token (compared in
+    constant time) it does not exist: 404 with nothing in the body."""
+    given = parse_qs(environ.get("QUERY_STRING", "")).get("token", [""])[0].encode()
+    if feed is None or not feed[0] or not hmac.compare_digest(given, feed[0].encode()):
+        start_response("404 Not Found", [("Content-Length", "0")])
+        return [b""]
+    body = feed[1]()
+    headers = [("Content-Type", "text/calendar; charset=utf-8"), ("Content-Length", str(len(body)))]
+    start_response("200 OK", headers)
+    return [body]
 
 
 def _is_health_check(environ: dict[str, Any]) -> bool:
@@ -145,13 +163,21 @@ def _stop(signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def listen(app: App, engine: Engine, signing_secret: str, host: str, port: int, threads: int = 16) -> Any:
+def listen(
+    app: App,
+    engine: Engine,
+    signing_secret: str,
+    host: str,
+    port: int,
+    threads: int = 16,
+    calendar: CalendarFeed | None = None,
+) -> Any:
     """Bind the port (a ConfigError when it cannot be had), before anything else starts."""
     from waitress import create_server
 
     from bot.core.errors import ConfigError
 
-    application = wsgi_app(app, engine, signing_secret)
+    application = wsgi_app(app, engine, signing_secret, calendar)
     try:
         return create_server(application, host=host, port=port, threads=threads, ident="teambot", **SERVER_LIMITS)
     except (OSError, ValueError) as exc:

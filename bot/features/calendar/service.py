@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -22,7 +22,7 @@ from bot.core.export import iso, since_filter
 from bot.core.text import names_list, truncate
 from bot.features.approvals import service as approvals
 from bot.features.approvals.models import Draft, DraftEvent
-from bot.features.calendar.models import CalendarNote, Plan, PlanAccount, Publication
+from bot.features.calendar.models import CalendarNote, Plan, PlanAccount, Publication, TimerFired, WeekPosted
 from bot.features.roles import service as roles
 from bot.features.shifts import service as shifts
 
@@ -573,18 +573,6 @@ def gaps(config: TeamConfig, view: Week) -> dict[str, list[date]]:
     return result
 
 
-def all_plans(session: Session) -> list[tuple[Plan, Draft]]:
-    return list(
-        session.execute(select(Plan, Draft).join(Draft, Draft.id == Plan.draft_id).order_by(Plan.slot, Plan.draft_id))
-        .tuples()
-        .all()
-    )
-
-
-def all_notes(session: Session) -> list[CalendarNote]:
-    return list(session.scalars(select(CalendarNote).order_by(CalendarNote.start, CalendarNote.id)))
-
-
 # -- the chain role `client` ---------------------------------------------------------------------
 def client_holders(session: Session, draft: Draft, role: str) -> list[str] | None:
     if role != CLIENT_ROLE:
@@ -630,3 +618,170 @@ def export_notes(session: Session, since: datetime | None) -> list[dict[str, Any
         }
         for n in session.scalars(query)
     ]
+
+
+# -- timers --------------------------------------------------------------------------------------
+# How far back a timer still fires after an outage: a week-old slot is not worth a reminder.
+TIMER_LOOKBACK = timedelta(days=2)
+
+
+@dataclass
+class DueTimer:
+    draft_id: int
+    kind: str  # "remind:MINUTES" | "expire" | "publish" | "publish_remind" | "publish_report"
+    slot: datetime
+
+
+def due_timers(session: Session, config: TeamConfig, now: datetime) -> list[DueTimer]:
+    """Every calendar timer due at `now` that has not fired (a pure selection: one query for the
+    plans around now, one for the timers they already fired)."""
+    settings = config.calendar
+    approve_before = timedelta(minutes=settings.approve_before_minutes)
+    grace = timedelta(minutes=settings.publish_grace_minutes)
+    reminders = sorted(timedelta(minutes=m) for m in settings.remind_before_minutes)
+    horizon = max([approve_before, *reminders])
+    rows = session.execute(
+        select(Plan.draft_id, Plan.slot, Draft.status)
+        .join(Draft, Draft.id == Plan.draft_id)
+        .where(
+            Plan.slot.is_not(None),
+            Plan.slot <= now + horizon,
+            Plan.slot > now - TIMER_LOOKBACK,
+            Draft.status.in_(("pending", "approved")),
+        )
+        .order_by(Plan.slot, Plan.draft_id)
+    ).all()
+    if not rows:
+        return []
+    fired = {
+        (draft_id, kind, slot)
+        for draft_id, kind, slot in session.execute(
+            select(TimerFired.draft_id, TimerFired.kind, TimerFired.slot).where(
+                TimerFired.draft_id.in_([r[0] for r in rows])
+            )
+        )
+    }
+    due: list[DueTimer] = []
+    for draft_id, slot, status in rows:
+        candidates: list[str] = []
+        if status == "pending":
+            if now >= slot - approve_before:
+                candidates.append("expire")
+            else:
+                # Only the nearest reminder that is due (after an outage the earlier ones are moot).
+                nearest = next((r for r in reminders if now >= slot - r), None)
+                if nearest is not None:
+                    candidates.append(f"remind:{int(nearest.total_seconds() // 60)}")
+        else:
+            if now >= slot:
+                candidates.append("publish")
+            if now >= slot + grace:
+                candidates.append("publish_remind")
+            if now >= slot + 2 * grace:
+                candidates.append("publish_report")
+        due += [DueTimer(draft_id, kind, slot) for kind in candidates if (draft_id, kind, slot) not in fired]
+    return due
+
+
+def claim_timer(session: Session, timer: DueTimer, now: datetime) -> bool:
+    """Mark the timer fired, in the transaction doing its work: only one transaction (replica,
+    retried tick) wins; the others see it was done."""
+    return insert_unless_present(
+        session, TimerFired, draft_id=timer.draft_id, kind=timer.kind, slot=timer.slot, fired_at=now
+    )
+
+
+def expire(session: Session, draft: Draft, now: datetime) -> bool:
+    """The (locked) draft missed its approval deadline."""
+    if draft.status != "pending":
+        return False
+    draft.status, draft.decided_at, draft.updated_at = "expired", now, now
+    session.add(
+        DraftEvent(
+            draft=draft,
+            action="expired",
+            by=None,
+            at=now,
+            via="schedule",
+            step=draft.current_step + 1,
+            note="not finally approved before the approval deadline",
+        )
+    )
+    return True
+
+
+def missing_accounts(session: Session, draft: Draft) -> list[str]:
+    plan = plan_of(session, draft.id)
+    done = {p.account for p in publications_of(session, draft.id)}
+    return [a for a in (plan.account_names() if plan else []) if a not in done]
+
+
+def week_posted(session: Session, run: str, now: datetime) -> bool:
+    return insert_unless_present(session, WeekPosted, run=run, posted_at=now)
+
+
+# -- iCalendar -----------------------------------------------------------------------------------
+ICS_STATUS = {
+    "pending": "TENTATIVE",
+    "changes_requested": "TENTATIVE",
+    "approved": "CONFIRMED",
+    "published": "CONFIRMED",
+    "withdrawn": "CANCELLED",
+    "rejected": "CANCELLED",
+    "expired": "CANCELLED",
+}
+EVENT_LENGTH = timedelta(minutes=15)
+
+
+def to_ical(session: Session) -> bytes:
+    """Every planned post and account as a 15-minute event (UID `draft-N-ACCOUNT@teambot`, stable
+    across exports; start in UTC), and every note as an all-day event (RFC 5545, via icalendar)."""
+    from icalendar import Calendar, Event
+
+    from bot.core.text import as_written
+
+    feed = Calendar()
+    feed.add("prodid", "-//teambot//publishing calendar//EN")
+    feed.add("version", "2.0")
+    feed.add("calscale", "GREGORIAN")
+    feed.add("x-wr-calname", "Publishing calendar")
+    stamp = datetime(2000, 1, 1, tzinfo=UTC)
+    rows = session.execute(
+        select(
+            Plan.draft_id,
+            Plan.slot,
+            Plan.accounts,
+            Plan.summary,
+            Plan.planned_at,
+            Draft.status,
+            Draft.channel,
+            Draft.ts,
+        )
+        .join(Draft, Draft.id == Plan.draft_id)
+        .where(Plan.slot.is_not(None))
+        .order_by(Plan.slot, Plan.draft_id)
+    )
+    for draft_id, slot, accounts, summary, planned_at, status, channel, ts in rows:
+        words = as_written(summary)
+        link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        for account in accounts.split(","):
+            event = Event()
+            event.add("uid", f"draft-{draft_id}-{account}@teambot")
+            event.add("dtstamp", planned_at or stamp)
+            event.add("dtstart", slot)
+            event.add("dtend", slot + EVENT_LENGTH)
+            event.add("summary", f"[{account}] #{draft_id} {words}".strip())
+            event.add("status", ICS_STATUS.get(status, "TENTATIVE"))
+            event.add("url", link)
+            feed.add_component(event)
+    for note in session.scalars(select(CalendarNote).order_by(CalendarNote.start, CalendarNote.id)):
+        event = Event()
+        event.add("uid", f"note-{note.id}@teambot")
+        event.add("dtstamp", note.created_at)
+        event.add("dtstart", note.start)
+        event.add("dtend", note.end + timedelta(days=1))
+        prefix = "⛔ Blackout: " if note.blackout else ""
+        event.add("summary", prefix + as_written(note.text))
+        event.add("transp", "TRANSPARENT")
+        feed.add_component(event)
+    return feed.to_ical()

@@ -297,6 +297,8 @@ class Meeting(_Section):
         default=["strategist", "content_manager", "community_manager", "analyst", "coordinator"], min_length=1
     )
     channel: ChannelId | None = None  # where the agenda goes; default channels.drafts
+
+
 Network = Literal["x", "facebook", "instagram", "linkedin", "tiktok", "youtube", "threads", "pinterest", "other"]
 
 

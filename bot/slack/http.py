@@ -115,6 +115,8 @@ def _utf8(body: bytes) -> str | None:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
 def _calendar(feed: CalendarFeed | None, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     """The iCalendar feed for Google Calendar or Outlook. Without the right token (compared in
     constant time) it does not exist: 404 with nothing in the body."""

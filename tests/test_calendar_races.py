@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import make_config
 from tests.driver import TEAM
-from tests.test_races import _at_once, _export, _no_errors, errors_logged  # noqa: F401 (fixture)
+from tests.helpers import exported as _export
+from tests.test_races import _at_once, _no_errors, errors_logged  # noqa: F401 (fixture)
 
 PUBLISHERS = [f"U2{i:03d}" for i in range(20)]
 DRAFTS = "C0DRAFTS"

@@ -202,3 +202,10 @@ def test_bad_rules_stop_start_up_with_one_line_naming_the_key(tmp_path, rules, m
         load_config(path)
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_an_integration_is_named_as_such_not_as_a_broken_mention(driver, slack):
+    driver.event(brandwatch_alert("1709542800.002000", "Negative spike"))
+    [post] = slack.posts("C0ESCALATE")
+    assert "<@B0BRANDWATCH>" not in post.all_text()
+    assert "an integration (B0BRANDWATCH)" in post.all_text()

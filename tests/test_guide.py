@@ -137,3 +137,26 @@ def test_a_missing_guide_file_stops_start_up_with_one_line(tmp_path):
         load_config(path)
     message = str(raised.value)
     assert "guide" in message and "nope.md does not exist" in message and "\n" not in message
+
+
+def test_an_escalation_shows_how_we_handle_its_team(driver, slack, sender):
+    driver.command("/escalate", "pr high Journalist asks about the recall", user="U0PAT")
+    [post] = slack.posts("C0ESCALATE")
+    text = post.all_text()
+    assert "How we handle this* (PR)" in text
+    assert "Holding line" in text
+    driver.command("/escalate", "support Customer cannot log in", user="U0PAT")
+    support = slack.posts("C0ESCALATE")[-1].all_text()
+    assert "How we handle this* (Support)" in support and "apologise once" in support
+
+
+def test_a_team_without_a_section_gets_none(driver, slack, runtime):
+    from bot.app import create_app
+
+    runtime.config = make_config(
+        guide={"file": str(runtime.config.guide.file)},
+        teams={**{k: v.model_dump() for k, v in runtime.config.teams.items()}, "legal": {"lead": "U0LEAD"}},
+    )
+    driver.app = create_app(runtime)
+    driver.command("/escalate", "legal Cease and desist letter", user="U0PAT")
+    assert "How we handle this" not in slack.posts("C0ESCALATE")[-1].all_text()

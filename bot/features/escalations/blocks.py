@@ -68,7 +68,9 @@ def _body(esc: Escalation) -> str:
 
 
 def _origin(esc: Escalation) -> str:
-    parts = [f"Reported by {mention(esc.reporter)} via {esc.via}"]
+    # An alert posted by an integration has the integration's bot id as its reporter.
+    reporter = mention(esc.reporter) if esc.reporter[:1] in ("U", "W") else f"an integration ({esc.reporter})"
+    parts = [f"Reported by {reporter} via {esc.via}"]
     if esc.source_author:
         parts.append(f"message by {mention(esc.source_author)}")
     if esc.link:
@@ -110,9 +112,12 @@ def fallback_text(esc: Escalation) -> str:
     return f"Escalation #{esc.id} ({esc.severity}, {esc.team}): {truncate(for_display(esc.text), 200)}"
 
 
-def escalation_message(esc: Escalation) -> tuple[str, list[Block]]:
-    """The message in the escalations channel, updated on every change."""
+def escalation_message(esc: Escalation, how_we_handle_this: Block | None = None) -> tuple[str, list[Block]]:
+    """The message in the escalations channel, updated on every change; with the style guide's
+    section for the escalation's team when there is one."""
     blocks: list[Block] = [section(_title(esc)), section(_body(esc)), context(_origin(esc))]
+    if how_we_handle_this is not None:
+        blocks.append(how_we_handle_this)
     blocks.append(section(status_line(esc)))
     buttons = _buttons(esc)
     if buttons is not None:

@@ -7,6 +7,8 @@ from bot.core.config import TeamConfig
 from bot.features.escalations.blocks import escalation_dm, escalation_message
 from bot.features.escalations.models import Escalation
 from bot.features.escalations.service import Action, Outcome, Tell
+from bot.features.guide import blocks as guide_blocks
+from bot.features.guide import service as guide
 from bot.outbox.queue import Outbox
 
 
@@ -20,14 +22,14 @@ def announce(config: TeamConfig, outbox: Outbox, outcome: Outcome) -> None:
         return
     esc = outcome.escalation
     if outcome.action == Action.OPENED:
-        text, blocks = escalation_message(esc)
+        text, blocks = _message(config, esc)
         outbox.post(config.channels.escalations, text, blocks, key=message_key(esc.id))
     elif outcome.action != Action.CLIMBED:
-        _refresh(outbox, esc)
+        _refresh(config, outbox, esc)
     for tell in outcome.tell:
         _send(outbox, esc, tell)
     if outcome.action == Action.CLIMBED:
-        _refresh(outbox, esc)
+        _refresh(config, outbox, esc)
     by = outcome.by
     if outcome.action == Action.ACKNOWLEDGED and outcome.previous_assignee not in (None, by):
         assert outcome.previous_assignee is not None
@@ -36,8 +38,14 @@ def announce(config: TeamConfig, outbox: Outbox, outcome: Outcome) -> None:
         outbox.dm(esc.reporter, f"Escalation #{esc.id} you reported was resolved by <@{by}>.")
 
 
-def _refresh(outbox: Outbox, esc: Escalation) -> None:
-    text, blocks = escalation_message(esc)
+def _message(config: TeamConfig, esc: Escalation) -> tuple[str, list[dict[str, object]]]:
+    """The channel message, with the style guide's section named after the team, if any."""
+    section = guide.section_for_team(config, esc.team)
+    return escalation_message(esc, guide_blocks.how_we_handle_this(section) if section else None)
+
+
+def _refresh(config: TeamConfig, outbox: Outbox, esc: Escalation) -> None:
+    text, blocks = _message(config, esc)
     outbox.update(message_key(esc.id), text, blocks)
 
 

@@ -164,3 +164,25 @@ def test_reading_commands_never_create_a_database_at_a_mistyped_path(monkeypatch
         assert out == "" and err.strip().count("\n") == 0
         assert "DATABASE_URL: there is no database at that path yet" in err
     assert not missing.exists()
+
+
+def test_version_is_printed(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out.strip() == "teambot 0.1.0"
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["export"], ["digest", "--dry-run"]])
+def test_commands_on_an_up_to_date_database_print_no_migration_lines(env, caplog, command, monkeypatch, tmp_path):
+    monkeypatch.setenv("TEAMBOT_CONFIG", "config/teambot.toml")
+    caplog.set_level("INFO")
+    assert main(command) == 0
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
+
+
+def test_a_database_behind_says_what_it_migrates(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    caplog.set_level("INFO")
+    assert main(["db", "upgrade"]) == 0
+    assert any("Running upgrade" in r.getMessage() for r in caplog.records if r.name.startswith("alembic"))

@@ -159,6 +159,22 @@ def test_list_and_list_top(driver, runtime):
     assert "#2" in open_list and "#1" not in open_list
 
 
+def test_a_long_list_counts_every_idea_it_does_not_show(driver, runtime):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    rows = [
+        {"author": "U0ANNA", "submitted_by": "U0ANNA", "text": f"idea {i}", "status": "open", "created_at": now}
+        for i in range(10_000)
+    ]
+    with runtime.session_factory() as session, session.begin():
+        session.execute(insert(Idea), rows)
+    assert "and 9,980 more" in driver.command("/idea", "list").text
+    assert "and 9,980 more" in driver.command("/idea", "list top").text
+
+
 # -- votes ---------------------------------------------------------------------------------------
 def test_votes_one_per_person_author_excluded_skin_tones_folded(driver, slack, runtime):
     driver.command("/idea", "Weekly tips thread", user="U0ANNA")

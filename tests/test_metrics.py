@@ -74,6 +74,13 @@ def test_an_address_recorded_for_two_drafts_asks_for_the_draft_id(driver, runtim
     assert f"recorded for drafts #{first} and #{second}" in reply.text and "Example" in reply.text
 
 
+def test_a_figure_typed_wrong_is_named_even_when_another_is_missing(driver, runtime):
+    (first,) = drafts(runtime, 1)
+    reply = driver.command("/metrics", f"#{first} impressions=lots")
+    assert "`impressions` must be a whole number, not `lots`" in reply.text
+    assert metric(runtime, first) is None
+
+
 def test_figures_and_links_too_large_for_the_store_are_refused(driver, runtime):
     drafts(runtime, 1)
     huge = driver.command("/metrics", "1 impressions=99999999999999999999 engagements=1")

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from bot import __version__
 from bot import app as teambot
 from bot.core.config import TeamConfig, load_config
 from bot.core.env import Settings, load_settings
@@ -48,6 +49,7 @@ def _port(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teambot", description="Slack bot for a social-media team.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"teambot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")

@@ -7,7 +7,7 @@ import re
 import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import re2
@@ -449,9 +449,9 @@ def check_timezone(value: str) -> str:
     return value
 
 
-def _describe(error: ValidationError, prefix: str) -> str:
+def _describe(error: ValidationError, prefix: str, raw: dict[str, Any]) -> str:
     first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"] if part != "__root__")
+    location = ".".join(_entry_names(raw, [part for part in first["loc"] if part != "__root__"]))
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
@@ -459,6 +459,21 @@ def _describe(error: ValidationError, prefix: str) -> str:
         message = "missing"
     where = f"{prefix}: {location}" if location else prefix
     return f"{where}: {message}"
+
+
+def _entry_names(raw: dict[str, Any], loc: list[Any]) -> list[str]:
+    """The error's location, with a checklist or a shift named as the operator wrote it
+    (`checklists.daily.cron`, `shifts.support.weekday.start`) instead of by its position."""
+    parts = [str(part) for part in loc]
+    if len(loc) >= 2 and loc[0] in ("checklists", "shifts") and isinstance(loc[1], int):
+        entries = raw.get(loc[0])
+        entry = entries[loc[1]] if isinstance(entries, list) and 0 <= loc[1] < len(entries) else None
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"]:
+            name = entry["name"]
+            if loc[0] == "shifts" and isinstance(entry.get("team"), str) and entry["team"]:
+                name = f"{entry['team']}.{name}"
+            parts[1] = name
+    return parts
 
 
 def load_config(path: Path, timezone_override: str | None = None) -> TeamConfig:
@@ -475,4 +490,4 @@ def load_config(path: Path, timezone_override: str | None = None) -> TeamConfig:
     try:
         return TeamConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(path))) from None
+        raise ConfigError(_describe(exc, str(path), raw)) from None

@@ -12,8 +12,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -164,6 +165,17 @@ def lock_name(session: Session, name: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def pending_migrations(engine: Engine) -> bool:
+    """Whether the database is not at the newest revision (read from alembic_version directly:
+    asking Alembic itself logs its start-up lines)."""
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return True
+        current = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    return current != heads
+
+
 # PostgreSQL advisory lock key held while migrating ("teambot" in ASCII, as a bigint).
 MIGRATION_LOCK_KEY = 0x74_65_61_6D_62_6F_74
 
@@ -172,6 +184,10 @@ def upgrade(engine: Engine) -> None:
     """Apply pending migrations. Several processes starting at once on one PostgreSQL database
     (web replicas and the scheduler) take turns: the first migrates, the others find it done.
     On SQLite the migration's own BEGIN IMMEDIATE already serialises them."""
+    if not pending_migrations(engine):
+        # Alembic logs two INFO lines whenever it starts, even with nothing to do; the commands
+        # run from cron (`export`, `digest`) stay quiet unless something is migrated.
+        return
     if engine.dialect.name != "postgresql":
         command.upgrade(alembic_config(engine), "head")
         return

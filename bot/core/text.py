@@ -163,7 +163,7 @@ def names_list(names: list[str], limit: int = MAX_LIST) -> str:
     """`a, b, c`, at most `limit` names, then "and N more" (as every list teambot shows)."""
     if len(names) <= limit:
         return ", ".join(names)
-    return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+    return f"{', '.join(names[:limit])} and {len(names) - limit:,} more"
 
 
 def split_args(text: str | None) -> list[str]:

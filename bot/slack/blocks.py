@@ -118,7 +118,7 @@ def _pack(entries: list[str], count: int) -> list[str]:
     more = count - len(entries)
     chunks: list[str] = []
     chunk = ""
-    for line in [*entries, f"…and {more} more"] if more > 0 else entries:
+    for line in [*entries, f"…and {more:,} more"] if more > 0 else entries:
         if chunk and len(chunk) + len(line) + 1 > SECTION_LIMIT:
             chunks.append(chunk)
             chunk = ""

@@ -88,13 +88,13 @@ def submitted_notice(idea: Idea, new: bool) -> str:
     return f"That message was already submitted as idea #{idea.id}."
 
 
-def idea_list(title: str, rows: list[tuple[Idea, int]], empty: str) -> list[Block]:
+def idea_list(title: str, rows: list[tuple[Idea, int]], empty: str, total: int | None = None) -> list[Block]:
     lines = [
         f"*#{idea.id}* {summary(idea, 120)} — <@{idea.author}>, {votes} vote{'s' if votes != 1 else ''}"
         + ("" if idea.status == "open" else f" ({idea.status})")
         for idea, votes in rows
     ]
-    return list_sections(title, lines, empty)
+    return list_sections(title, lines, empty, total)
 
 
 def idea_modal(channel: str | None = None) -> Block:

@@ -45,10 +45,11 @@ def idea_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     sub = args[0].lower()
     if sub == "list":
         if len(args) == 1:
-            ack(**ephemeral("Open ideas", blocks.idea_list("*Open ideas*", ideas.open_ideas(req.db), "No open ideas.")))
+            rows, total = ideas.open_ideas(req.db), ideas.count_ideas(req.db, ideas.OPEN)
+            ack(**ephemeral("Open ideas", blocks.idea_list("*Open ideas*", rows, "No open ideas.", total)))
         elif len(args) == 2 and args[1].lower() == "top":
-            rows = ideas.top_ideas(req.db)
-            ack(**ephemeral("Most-voted ideas", blocks.idea_list("*Most-voted ideas*", rows, "No ideas yet.")))
+            rows, total = ideas.top_ideas(req.db), ideas.count_ideas(req.db, ideas.NOT_DECLINED)
+            ack(**ephemeral("Most-voted ideas", blocks.idea_list("*Most-voted ideas*", rows, "No ideas yet.", total)))
         else:
             raise BadInput("`/idea list` takes nothing or `top`.", "/idea list top")
         return

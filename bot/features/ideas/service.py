@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.core.config import TeamConfig
 from bot.core.db import insert_unless_present
 from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
-from bot.core.text import parse_id
+from bot.core.text import MAX_LIST, parse_id
 from bot.features.ideas import blocks as idea_blocks
 from bot.features.ideas.models import Idea, IdeaVote, IdeaVoteReaction
 from bot.features.roles import service as roles
@@ -220,15 +220,24 @@ def _tell_submitter(outbox: Outbox, idea: Idea) -> None:
             outbox.dm(user, text, dedupe=f"idea:{idea.id}:{idea.status}:tell:{user}")
 
 
+OPEN = [Idea.status == "open"]
+NOT_DECLINED = [Idea.status != "declined"]
+
+
 def open_ideas(session: Session) -> list[tuple[Idea, int]]:
-    return _with_votes(session, [Idea.status == "open"], by_votes=False)
+    return _with_votes(session, OPEN, by_votes=False)
 
 
 def top_ideas(session: Session) -> list[tuple[Idea, int]]:
-    return _with_votes(session, [Idea.status != "declined"], by_votes=True)
+    return _with_votes(session, NOT_DECLINED, by_votes=True)
 
 
-def _with_votes(session: Session, where: list[Any], *, by_votes: bool, limit: int = 200) -> list[tuple[Idea, int]]:
+def count_ideas(session: Session, where: list[Any]) -> int:
+    """How many ideas `open_ideas` (OPEN) or `top_ideas` (NOT_DECLINED) would list without a bound."""
+    return session.scalar(select(func.count()).select_from(Idea).where(*where)) or 0
+
+
+def _with_votes(session: Session, where: list[Any], *, by_votes: bool, limit: int = MAX_LIST) -> list[tuple[Idea, int]]:
     votes = select(IdeaVote.idea_id, func.count().label("n")).group_by(IdeaVote.idea_id).subquery("idea_vote_counts")
     count = func.coalesce(votes.c.n, 0)
     order = [count.desc(), Idea.id.asc()] if by_votes else [Idea.id.desc()]

@@ -119,15 +119,14 @@ def parse_command(args: list[str]) -> tuple[str, Figures]:
         if name in values:
             raise BadInput(f"`{name}` is given twice.", METRICS_EXAMPLE)
         values[name] = value
+    # What was given is checked before what is missing: a figure typed wrong is named, not only
+    # the one left out.
+    counts = {name: parse_count(value, name) for name, value in values.items() if name != "url"}
+    url = parse_url(values["url"]) if "url" in values else None
     missing = [n for n in ("impressions", "engagements") if n not in values]
     if missing:
         raise BadInput(f"`/metrics` needs {' and '.join(m + '=N' for m in missing)}.", METRICS_EXAMPLE)
-    figures = Figures(
-        impressions=parse_count(values["impressions"], "impressions"),
-        engagements=parse_count(values["engagements"], "engagements"),
-        clicks=parse_count(values["clicks"], "clicks") if "clicks" in values else None,
-        url=parse_url(values["url"]) if "url" in values else None,
-    )
+    figures = Figures(counts["impressions"], counts["engagements"], counts.get("clicks"), url)
     return args[0], figures
 
 

@@ -51,6 +51,10 @@ from bot.features.metrics import imports as metrics_imports
 from bot.features.metrics import listeners as metrics_listeners
 from bot.features.metrics import models as metrics_models
 from bot.features.metrics import service as metrics_service
+from bot.features.report import jobs as report_jobs
+from bot.features.report import listeners as report_listeners
+from bot.features.report import models as report_models
+from bot.features.report import service as report_service
 from bot.features.roles import listeners as roles_listeners
 from bot.features.roles import models as roles_models
 from bot.features.roles import service as roles_service
@@ -154,6 +158,7 @@ FEATURES: tuple[Feature, ...] = (
         calendar_jobs.JOBS,
         {"calendar_notes": calendar_service.export_notes},
     ),
+    Feature("report", report_models, report_listeners.register, report_jobs.JOBS, {"reports": report_service.export}),
 )
 
 # The calendar plans drafts, holds the chain role `client` and adds to their status and export.

@@ -83,6 +83,8 @@ class FakeSlack:
     # Calls Slack carries out but answers 500 for (see `fail_after_accepting`).
     accepted_failures: list[AcceptedFailure] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    # Files' bytes by file id, as sent to the upload URL of files.getUploadURLExternal.
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -101,6 +103,7 @@ class FakeSlack:
             self.delays.clear()
             self._seen.clear()
             self.messages.clear()
+            self.uploads.clear()
 
     # -- failure injection -------------------------------------------------------------------
     def fail(
@@ -245,7 +248,19 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
         if method in ("views.open", "views.update", "views.push"):
             return {"ok": True, "view": {"id": "V0VIEW"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            host, port = self.server.server_address[:2]  # type: ignore[union-attr]
+            return {"ok": True, "upload_url": f"http://{host}:{port}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else files
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files or []]}
         return {"ok": True}
+
+    def uploaded(self, file_id: str) -> bytes:
+        """The bytes uploaded for `file_id` (the upload step of files_upload_v2)."""
+        return self.uploads[file_id]
 
 
 def read_params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
@@ -264,6 +279,9 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_POST(self) -> None:
+        if self.path.startswith("/upload/"):
+            self._upload()
+            return
         method = self.path.rsplit("/", 1)[-1]
         params = read_params(self)
         fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
@@ -281,6 +299,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+
+    def _upload(self) -> None:
+        """The file upload step: raw bytes (or a multipart form) to the upload URL."""
+        length = int(self.headers.get("Content-Length") or 0)
+        data = self.rfile.read(length)
+        fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
+        with fake._lock:
+            fake.uploads[self.path.rsplit("/", 1)[-1]] = data
+        answer = f"OK - {len(data)}".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
 
 
 class _Server(ThreadingHTTPServer):

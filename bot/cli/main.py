@@ -85,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
     digest.set_defaults(handler=cmd_digest)
 
+    weekly = commands.add_parser("report", help="build the weekly KPI report now")
+    weekly.add_argument("--week", help="YYYY-Www, an ISO week (default: last week, team time)")
+    weekly.add_argument("--dry-run", action="store_true", help="print the report instead of posting it")
+    weekly.add_argument("--chart", type=Path, metavar="FILE.png", help="also write the report's chart to this file")
+    weekly.set_defaults(handler=cmd_report)
+
     metrics = commands.add_parser(
         "import-metrics", help="import post performance or account figures per day from a tool's export"
     )
@@ -281,6 +287,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.cli import weekly_report
+
+    settings, config = _settings_and_config(need_slack=not args.dry_run, receives_requests=False)
+    return weekly_report.run(settings, config, week=args.week, dry_run=args.dry_run, chart_file=args.chart)
 
 
 def cmd_digest(args: argparse.Namespace) -> int:

@@ -240,6 +240,26 @@ class Digest(_Section):
     samples: int = Field(default=2, ge=0, le=5)
 
 
+class Kpis(_Section):
+    """The team's weekly targets ("what does a good week look like"); every key optional."""
+
+    posts: int | None = Field(default=None, ge=0)
+    impressions: int | None = Field(default=None, ge=0)
+    engagement_rate: float | None = Field(default=None, ge=0, le=1)
+    followers_gained: int | None = None
+    mentions: int | None = Field(default=None, ge=0)
+
+
+class Report(_Section):
+    """The weekly KPI report: last week (Monday to Sunday, team time) against the week before."""
+
+    cron: Cron = "0 9 * * mon"
+    channel: ChannelId | None = None  # default: channels.digest
+    # A post stands out when its engagement rate is at least this many times, or at most one this
+    # many-th of, its account's median over the 8 weeks before.
+    standout_factor: float = Field(default=2.0, gt=1)
+
+
 def _check_alert_pattern(value: str) -> str:
     # RE2 matches in time linear in the text, so no alert text can make a rule take unbounded time
     # (Python's `re` can backtrack for ever on patterns like `(a+)+$`). RE2 refuses what it cannot
@@ -346,6 +366,8 @@ class TeamConfig(_Section):
     ideas: Ideas = Ideas()
     checklists: list[Checklist] = DEFAULT_CHECKLISTS
     digest: Digest = Digest()
+    kpis: Kpis = Kpis()
+    report: Report = Report()
     alert_rules: list[AlertRule] = []
     guide: Guide = Guide()
     meeting: Meeting = Meeting()

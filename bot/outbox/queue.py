@@ -7,6 +7,7 @@ This module knows the shape of Web API calls but imports nothing from Slack's SD
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -20,6 +21,10 @@ from bot.outbox.models import OutboxMessage, SlackMessage
 
 _wake_listeners: list[Callable[[], None]] = []
 _wake_lock = threading.Lock()
+
+
+# The outbox method of a file upload (slack-sdk's files_upload_v2: several Web API calls).
+UPLOAD = "files.uploadV2"
 
 
 def on_enqueue(listener: Callable[[], None]) -> Callable[[], None]:
@@ -150,6 +155,30 @@ class Outbox:
         if thread_ts:
             payload["thread_ts"] = thread_ts
         return self._add("chat.postEphemeral", channel, payload)
+
+    def upload(
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        *,
+        title: str,
+        alt_text: str,
+        dedupe: str | None = None,
+    ) -> bool:
+        """Share a file (a chart) in `channel` with Slack's external upload (files_upload_v2)."""
+        payload: dict[str, Any] = {
+            "channel": channel,
+            "filename": filename,
+            "title": title,
+            "alt_txt": alt_text,
+            "content_base64": base64.b64encode(content).decode("ascii"),
+        }
+        return self._add(UPLOAD, channel, payload, dedupe=dedupe)
+
+    def posted(self, key: str) -> SlackMessage | None:
+        """Where the message posted under `key` is, once Slack has taken it."""
+        return self.session.get(SlackMessage, key)
 
     def _channel_of_pending(self, key: str) -> str | None:
         return self.session.scalar(select(OutboxMessage.channel).where(OutboxMessage.message_key == key).limit(1))

@@ -11,6 +11,7 @@ history before it is posted again."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import socket
@@ -187,6 +188,10 @@ class OutboxSender:
                     self._record_sent(row_id, claimed.message_key, found, now)
                     return
         try:
+            if claimed.method == outbox.UPLOAD:
+                self._upload(payload)
+                self._record_sent(row_id, claimed.message_key, {}, now)
+                return
             response = self.client.api_call(claimed.method, json=payload)
         except SlackApiError as exc:
             self._handle_error(row_id, exc, now, claimed.attempts)
@@ -203,6 +208,17 @@ class OutboxSender:
             claimed.message_key,
             {"channel": response.get("channel") or payload["channel"], "ts": response.get("ts")},
             now,
+        )
+
+    def _upload(self, payload: dict[str, Any]) -> None:
+        self.client.files_upload_v2(
+            channel=payload["channel"],
+            content=base64.b64decode(payload["content_base64"]),
+            filename=payload["filename"],
+            title=payload["title"],
+            alt_txt=payload["alt_txt"],
+            # The uploaded file's details are not needed: one call fewer.
+            request_file_info=False,
         )
 
     def _record_sent(self, row_id: int, message_key: str | None, posted: dict[str, Any], now: datetime) -> None:

@@ -24,6 +24,8 @@ class ActionId(StrEnum):
     # The publishing calendar
     CALENDAR_PLAN = "calendar_plan"
     CALENDAR_MARK_PUBLISHED = "calendar_mark_published"
+    # The weekly report
+    REPORT_EXPLAIN = "report_explain"
 
 
 class ViewId(StrEnum):
@@ -35,6 +37,7 @@ class ViewId(StrEnum):
     MEETING_UPDATE = "meeting_update_modal"
     CALENDAR_PLAN = "calendar_plan_modal"
     CALENDAR_PUBLISHED = "calendar_published_modal"
+    REPORT_EXPLANATION = "report_explanation_modal"
 
 
 class ShortcutId(StrEnum):

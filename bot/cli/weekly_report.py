@@ -1,0 +1,56 @@
+"""`teambot report`: the weekly KPI report now (default: last week), posted, or printed with
+`--dry-run`; `--chart FILE.png` also writes its chart."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.core.clock import utcnow
+from bot.core.config import TeamConfig
+from bot.core.db import NO_DATABASE, database_file_missing, make_session_factory, open_database, transaction
+from bot.core.env import Settings
+from bot.core.errors import ConfigError, DomainError
+from bot.features.report import blocks, chart, notices
+from bot.features.report import service as report
+from bot.outbox.queue import Outbox
+from bot.outbox.sender import OutboxSender
+from bot.slack.runtime import Runtime
+
+
+def run(settings: Settings, config: TeamConfig, *, week: str | None, dry_run: bool, chart_file: Path | None) -> int:
+    now = utcnow()
+    try:
+        monday = report.parse_week(week) if week else report.last_complete_week(config, now)
+    except DomainError as exc:
+        raise ConfigError(f"--week: {exc.message}") from None
+    label = report.week_label(monday)
+    if monday > report.last_complete_week(config, now) and not dry_run:
+        print(f"teambot: {label} has not ended yet (team time); use --dry-run to preview it.", file=sys.stderr)
+        return 2
+    if database_file_missing(settings.database_url):
+        raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
+    engine = open_database(settings.database_url)
+    with make_session_factory(engine)() as session:
+        result = report.build(session, config, monday)
+    if chart_file is not None:
+        title = f"Impressions and engagement rate, {result.series[0].week} to {result.series[-1].week}"
+        try:
+            chart_file.write_bytes(chart.render(result.series, config.kpis, title))
+        except OSError as exc:
+            raise ConfigError(f"--chart: cannot write {chart_file}: {exc.strerror or exc.__class__.__name__}") from None
+    if dry_run:
+        sys.stdout.write(blocks.plain_report(result))
+        return 0
+    runtime = Runtime.build(settings, config, engine)
+    runtime.check_token()
+    with transaction(runtime.session_factory) as session:
+        claimed = report.claim(session, monday, now)
+        if claimed:
+            notices.post_report(session, Outbox(session, now), config, result)
+    if not claimed:
+        print(f"teambot: the report for {label} was already posted; use --dry-run to see it", file=sys.stderr)
+        return 1
+    OutboxSender(runtime.session_factory, runtime.client).drain()
+    print(f"teambot: the report for {label} was posted")
+    return 0

@@ -1,0 +1,396 @@
+"""The weekly KPI report: last week (Monday to Sunday, team time) against the week before and
+against `[kpis]`, for the team and per account; the standout posts and the days whose mentions
+spiked; the eight weeks the chart shows. Plain Python over the store: a handful of range queries
+per report, whatever the size of the year.
+
+Where the figures come from: a post is published when an account of its plan is marked published
+(the calendar's publications; a draft on two accounts is two posts), or, for a draft never planned,
+when it was approved and has figures. A draft's figures (`/metrics`, `teambot import-metrics`) count
+once, for the team and for the first account it was published on. Followers and mentions are the
+accounts' daily figures (`date, account, followers, mentions` imports)."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core.calendar import latest_due
+from bot.core.config import TeamConfig
+from bot.core.errors import BadInput, Conflict, NotFound
+from bot.core.export import iso, since_filter
+from bot.features.approvals.models import Draft
+from bot.features.calendar.models import Publication
+from bot.features.metrics.models import AccountDay, PostMetric
+from bot.features.report.models import Explanation, WeeklyReport
+
+WEEK_EXAMPLE = "teambot report --week 2026-W05"
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+CHART_WEEKS = 8
+# Standouts are measured against the account's posts of the 8 weeks before, and need a few of them.
+BASELINE_WEEKS = 8
+MIN_BASELINE_POSTS = 3
+SPIKE_FACTOR = 3
+SPIKE_BASELINE_DAYS = 28
+MIN_SPIKE_BASELINE_DAYS = 7
+NO_ACCOUNT = "(no account)"
+EXPLANATION_LIMIT = 2000
+
+
+# -- weeks --------------------------------------------------------------------------------------
+def week_label(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_week(text: str) -> date:
+    """`2026-W05` to that ISO week's Monday."""
+    match = _WEEK.match(text.strip())
+    if match:
+        try:
+            return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+        except ValueError:
+            pass
+    raise BadInput(f"`{text}` is not an ISO week like 2026-W05 (weeks run from W01 to W52 or W53).", WEEK_EXAMPLE)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def last_complete_week(config: TeamConfig, now: datetime) -> date:
+    """The Monday of the last week that has ended, team time."""
+    return monday_of(now.astimezone(config.tz).date()) - timedelta(days=7)
+
+
+def _instant(day: date, config: TeamConfig) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=config.tz).astimezone(UTC)
+
+
+# -- figures ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Post:
+    draft_id: int
+    author: str
+    account: str
+    at: datetime
+    impressions: int | None
+    engagements: int | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.engagements / self.impressions if self.impressions and self.engagements is not None else None
+
+
+@dataclass
+class Figures:
+    posts: int = 0
+    impressions: int = 0
+    engagements: int = 0
+    followers_gained: int | None = None
+    mentions: int | None = None
+
+    @property
+    def engagement_rate(self) -> float | None:
+        return self.engagements / self.impressions if self.impressions else None
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    target: float
+    value: float | None
+
+    @property
+    def met(self) -> bool:
+        return self.value is not None and self.value >= self.target
+
+
+@dataclass(frozen=True)
+class Standout:
+    post: Post
+    median_rate: float
+
+    @property
+    def above(self) -> bool:
+        return (self.post.rate or 0) >= self.median_rate
+
+
+@dataclass(frozen=True)
+class Spike:
+    account: str
+    day: date
+    mentions: int
+    median: float
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week: str
+    impressions: int
+    engagement_rate: float | None
+
+
+@dataclass
+class Report:
+    week: str
+    monday: date
+    team: Figures
+    previous: Figures
+    accounts: dict[str, tuple[Figures, Figures]]
+    targets: list[Target]
+    standouts: list[Standout]
+    spikes: list[Spike]
+    series: list[WeekPoint]
+    explanations: dict[int, str] = field(default_factory=dict)
+
+
+def _posts(session: Session, config: TeamConfig, start: date, end: date) -> list[Post]:
+    """Posts published in [start, end) team time: one per publication; a draft never planned counts
+    at its approval when it has figures. Figures go with a draft's first publication."""
+    since, until = _instant(start, config), _instant(end, config)
+    publications = session.execute(
+        select(Publication.id, Publication.draft_id, Publication.account, Publication.at, Draft.author, PostMetric)
+        .join(Draft, Draft.id == Publication.draft_id)
+        .outerjoin(PostMetric, PostMetric.draft_id == Publication.draft_id)
+        .where(Publication.at >= since, Publication.at < until)
+        .order_by(Publication.at, Publication.id)
+    ).all()
+    # A draft's figures go with its first publication, which may lie before the window.
+    drafts = {row.draft_id for row in publications}
+    first_ids = (
+        set(
+            session.scalars(
+                select(func.min(Publication.id)).where(Publication.draft_id.in_(drafts)).group_by(Publication.draft_id)
+            )
+        )
+        if drafts
+        else set()
+    )
+    posts = []
+    for row in publications:
+        metric = row.PostMetric if row.id in first_ids else None
+        impressions, engagements = (metric.impressions, metric.engagements) if metric else (None, None)
+        posts.append(Post(row.draft_id, row.author, row.account, row.at, impressions, engagements))
+    unplanned = session.execute(
+        select(Draft.id, Draft.author, Draft.decided_at, PostMetric)
+        .join(PostMetric, PostMetric.draft_id == Draft.id)
+        .where(
+            Draft.status.in_(("approved", "published")),
+            Draft.decided_at >= since,
+            Draft.decided_at < until,
+            ~select(Publication.id).where(Publication.draft_id == Draft.id).exists(),
+        )
+    ).all()
+    posts += [
+        Post(r.id, r.author, NO_ACCOUNT, r.decided_at, r.PostMetric.impressions, r.PostMetric.engagements)
+        for r in unplanned
+    ]
+    return posts
+
+
+def _account_days(session: Session, start: date, end: date) -> list[AccountDay]:
+    return list(session.scalars(select(AccountDay).where(AccountDay.day >= start, AccountDay.day < end)))
+
+
+def _figures(posts: list[Post], days: list[AccountDay], start: date, account: str | None = None) -> Figures:
+    figures = Figures()
+    for post in posts:
+        if account is None or post.account == account:
+            figures.posts += 1
+            figures.impressions += post.impressions or 0
+            figures.engagements += post.engagements or 0
+    week_end = start + timedelta(days=7)
+    mine = [d for d in days if account is None or d.account == account]
+    in_week = [d for d in mine if start <= d.day < week_end]
+    if any(d.mentions is not None for d in in_week):
+        figures.mentions = sum(d.mentions or 0 for d in in_week)
+    gained = []
+    for name in {d.account for d in mine}:
+
+        def last_followers(until: date, name: str = name) -> int | None:
+            known = [d for d in mine if d.account == name and d.day < until and d.followers is not None]
+            return max(known, key=lambda d: d.day).followers if known else None
+
+        now_f, before_f = last_followers(week_end), last_followers(start)
+        if now_f is not None and before_f is not None:
+            gained.append(now_f - before_f)
+    if gained:
+        figures.followers_gained = sum(gained)
+    return figures
+
+
+def build(session: Session, config: TeamConfig, monday: date) -> Report:
+    """The report of the week starting `monday` (team time)."""
+    series_start = monday - timedelta(weeks=max(CHART_WEEKS, BASELINE_WEEKS + 1) - 1)
+    posts = _posts(session, config, series_start, monday + timedelta(days=7))
+    # Followers need the last figure before each week; mentions need 28 days before each day.
+    days = _account_days(
+        session, min(series_start, monday - timedelta(days=SPIKE_BASELINE_DAYS + 14)), monday + timedelta(days=7)
+    )
+
+    def week_posts(start: date) -> list[Post]:
+        since, until = _instant(start, config), _instant(start + timedelta(days=7), config)
+        return [p for p in posts if since <= p.at < until]
+
+    previous_monday = monday - timedelta(days=7)
+    this_posts, previous_posts = week_posts(monday), week_posts(previous_monday)
+    team = _figures(this_posts, days, monday)
+    previous = _figures(previous_posts, days, previous_monday)
+    names = sorted({p.account for p in this_posts + previous_posts} | {d.account for d in days})
+    accounts = {
+        name: (_figures(this_posts, days, monday, name), _figures(previous_posts, days, previous_monday, name))
+        for name in names
+    }
+    series = []
+    for weeks_back in range(CHART_WEEKS - 1, -1, -1):
+        start = monday - timedelta(weeks=weeks_back)
+        figures = _figures(week_posts(start), [], start)
+        series.append(WeekPoint(week_label(start), figures.impressions, figures.engagement_rate))
+    baseline_since = _instant(monday - timedelta(weeks=BASELINE_WEEKS), config)
+    baseline = [p for p in posts if baseline_since <= p.at < _instant(monday, config)]
+    return Report(
+        week=week_label(monday),
+        monday=monday,
+        team=team,
+        previous=previous,
+        accounts=accounts,
+        targets=targets(config, team),
+        standouts=standouts(config, this_posts, baseline),
+        spikes=spikes(days, monday),
+        series=series,
+    )
+
+
+def targets(config: TeamConfig, figures: Figures) -> list[Target]:
+    kpis = config.kpis
+    wanted = [
+        ("posts", kpis.posts, figures.posts),
+        ("impressions", kpis.impressions, figures.impressions),
+        ("engagement_rate", kpis.engagement_rate, figures.engagement_rate),
+        ("followers_gained", kpis.followers_gained, figures.followers_gained),
+        ("mentions", kpis.mentions, figures.mentions),
+    ]
+    return [Target(name, target, value) for name, target, value in wanted if target is not None]
+
+
+def standouts(config: TeamConfig, posts: list[Post], baseline: list[Post]) -> list[Standout]:
+    """Posts whose engagement rate is at least `standout_factor` times, or at most one
+    `standout_factor`-th of, their account's median over the 8 weeks before."""
+    factor = config.report.standout_factor
+    rates: dict[str, list[float]] = defaultdict(list)
+    for post in baseline:
+        if post.rate is not None:
+            rates[post.account].append(post.rate)
+    found = []
+    for post in posts:
+        history = rates.get(post.account, [])
+        if post.rate is None or len(history) < MIN_BASELINE_POSTS:
+            continue
+        median = statistics.median(history)
+        if median > 0 and (post.rate >= factor * median or post.rate <= median / factor):
+            found.append(Standout(post, median))
+    return sorted(found, key=lambda s: -abs((s.post.rate or 0) - s.median_rate))
+
+
+def spikes(days: list[AccountDay], monday: date) -> list[Spike]:
+    """Days of the week whose mentions were more than 3× the account's median of the 28 days before."""
+    by_account: dict[str, dict[date, int]] = defaultdict(dict)
+    for day in days:
+        if day.mentions is not None:
+            by_account[day.account][day.day] = day.mentions
+    found = []
+    for account, mentions in sorted(by_account.items()):
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            if day not in mentions:
+                continue
+            before = [v for d, v in mentions.items() if day - timedelta(days=SPIKE_BASELINE_DAYS) <= d < day]
+            if len(before) < MIN_SPIKE_BASELINE_DAYS:
+                continue
+            median = statistics.median(before)
+            if median > 0 and mentions[day] > SPIKE_FACTOR * median:
+                found.append(Spike(account, day, mentions[day], median))
+    return found
+
+
+# -- posting once a week ------------------------------------------------------------------------
+def due_week(config: TeamConfig, now: datetime, first_start: datetime) -> date | None:
+    """The week whose report fell due by `[report].cron`: the week before the one it fell due in.
+    A missed report is posted any time within the week it fell due in, never for a due time before
+    the scheduler's very first start."""
+    this_monday = monday_of(now.astimezone(config.tz).date())
+    not_before = max(first_start, _instant(this_monday, config)) - timedelta(microseconds=1)
+    due = latest_due(config.report.cron, config.tz, now, not_before)
+    if due is None:
+        return None
+    return monday_of(due.wall.date()) - timedelta(days=7)
+
+
+def posted(session: Session, week: str) -> bool:
+    return session.get(WeeklyReport, week) is not None
+
+
+def claim(session: Session, monday: date, now: datetime) -> bool:
+    """Record the week's report as posted; False when it was already (another tick or replica)."""
+    week = week_label(monday)
+    if posted(session, week):
+        return False
+    try:
+        with session.begin_nested():
+            session.add(WeeklyReport(week=week, posted_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+# -- explanations -------------------------------------------------------------------------------
+def explanation_asked(session: Session, week: str, draft_id: int, user: str) -> Draft:
+    """The standout draft a person is asked to explain; only its author may."""
+    if not posted(session, week):
+        raise NotFound(f"There is no report for {week}.")
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound(f"There is no draft #{draft_id}.")
+    if draft.author != user:
+        raise Conflict(f"Only <@{draft.author}>, who wrote draft #{draft_id}, can say what made it stand out.")
+    return draft
+
+
+def record_explanation(session: Session, week: str, draft_id: int, user: str, text: str, now: datetime) -> Explanation:
+    """The author's explanation (Slack's escaped form); a second one replaces the first."""
+    explanation_asked(session, week, draft_id, user)
+    if not text.strip():
+        raise BadInput("Say in a sentence or two what made the post stand out.")
+    if len(text) > EXPLANATION_LIMIT:
+        raise BadInput(f"Too long: at most {EXPLANATION_LIMIT} characters.")
+    found = session.scalar(select(Explanation).where(Explanation.week == week, Explanation.draft_id == draft_id))
+    if found is None:
+        found = Explanation(week=week, draft_id=draft_id, author=user, text=text, answered_at=now)
+        session.add(found)
+    else:
+        found.text, found.answered_at = text, now
+    session.flush()
+    return found
+
+
+def explanations_between(session: Session, since: datetime, until: datetime) -> list[Explanation]:
+    """Explanations given in [since, until), for the leadership summary."""
+    return list(
+        session.scalars(
+            select(Explanation)
+            .where(Explanation.answered_at >= since, Explanation.answered_at < until)
+            .order_by(Explanation.answered_at)
+        )
+    )
+
+
+def export(session: Session, since: datetime | None) -> list[dict[str, object]]:
+    query = since_filter(select(WeeklyReport).order_by(WeeklyReport.week), WeeklyReport.posted_at, since)
+    return [{"week": row.week, "posted_at": iso(row.posted_at)} for row in session.scalars(query)]

@@ -1,0 +1,206 @@
+"""The weekly KPI report: figures for the team and per account against the week before and the
+targets, standout posts and mention spikes, the chart uploaded with alt text, the authors asked to
+explain, posted once a week by the scheduler and by `teambot report`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from bot.features.calendar.models import Publication
+
+from bot.app import run_jobs
+from bot.cli.main import main
+from bot.core.errors import BadInput
+from bot.features.metrics.models import AccountDay, PostMetric
+from bot.features.report import chart
+from bot.features.report import service as report
+from bot.features.report.models import Explanation
+from bot.slack.ids import ActionId, ViewId
+from tests.conftest import make_config
+from tests.helpers import add_draft, exported, local
+
+PNG = b"\x89PNG\r\n\x1a\n"
+# The report of the week of Monday 1 June 2026 is due on Monday 8 June, 09:00 team time.
+WEEK = date(2026, 6, 1)
+DUE = local(2026, 6, 8, 9, 0, 5)
+KPIS = {"posts": 3, "impressions": 5000, "engagement_rate": 0.05, "followers_gained": 100, "mentions": 50}
+
+
+@pytest.fixture
+def config():
+    return make_config(kpis=KPIS, report={"standout_factor": 2.0})
+
+
+def publish(session, *, ts: str, account: str, at: datetime, impressions: int, engagements: int, author="U0ANNA"):
+    draft = add_draft(session, ts=ts, author=author, status="approved", decided_at=at - timedelta(hours=1))
+    session.add(Publication(draft_id=draft.id, account=account, by="U0COMMUNITY", at=at, url=f"https://x.com/a/{ts}"))
+    session.add(
+        PostMetric(
+            draft_id=draft.id,
+            impressions=impressions,
+            engagements=engagements,
+            clicks=None,
+            recorded_at=at,
+            recorded_by=None,
+            source="import",
+        )
+    )
+    session.flush()
+    return draft
+
+
+def seed_year(runtime) -> dict[str, int]:
+    """Eight weeks of ordinary posts on two accounts (2% engagement), then the report week: one
+    post engaging at 10% (a standout), two ordinary ones, and followers and mentions per day."""
+    ids = {}
+    with runtime.session_factory() as session:
+        for week in range(1, 9):
+            monday = WEEK - timedelta(weeks=week)
+            for n, account in enumerate(("instagram", "x")):
+                publish(
+                    session,
+                    ts=f"{1780000000 + week * 10 + n}.000100",
+                    account=account,
+                    at=datetime.combine(monday, datetime.min.time(), UTC) + timedelta(days=2, hours=10),
+                    impressions=1000,
+                    engagements=20,
+                )
+        at = datetime(2026, 6, 3, 10, 0, tzinfo=UTC)
+        ids["standout"] = publish(
+            session,
+            ts="1790000001.000100",
+            account="instagram",
+            at=at,
+            impressions=3000,
+            engagements=300,
+            author="U0BEN",
+        ).id
+        publish(session, ts="1790000002.000100", account="x", at=at, impressions=1000, engagements=20)
+        publish(
+            session, ts="1790000003.000100", account="x", at=at + timedelta(days=1), impressions=1000, engagements=21
+        )
+        for offset in range(-40, 7):
+            day = WEEK + timedelta(days=offset)
+            mentions = 200 if day == WEEK + timedelta(days=2) else 10
+            session.add(
+                AccountDay(
+                    day=day,
+                    account="x",
+                    followers=5000 + 10 * (offset + 40),
+                    mentions=mentions,
+                    recorded_at=at,
+                    source="import",
+                )
+            )
+        session.commit()
+    return ids
+
+
+def test_figures_targets_standouts_and_spikes(runtime, config):
+    ids = seed_year(runtime)
+    with runtime.session_factory() as session:
+        result = report.build(session, config, WEEK)
+    assert result.week == "2026-W23"
+    assert (result.team.posts, result.team.impressions, result.team.engagements) == (3, 5000, 341)
+    assert (result.previous.posts, result.previous.impressions) == (2, 2000)
+    assert result.team.followers_gained == 70 and result.team.mentions == 260
+    met = {t.name: t.met for t in result.targets}
+    assert met == {
+        "posts": True,
+        "impressions": True,
+        "engagement_rate": True,
+        "followers_gained": False,
+        "mentions": True,
+    }
+    assert [s.post.draft_id for s in result.standouts] == [ids["standout"]]
+    assert result.standouts[0].median_rate == pytest.approx(0.02)
+    assert [(s.account, s.day, s.mentions) for s in result.spikes] == [("x", date(2026, 6, 3), 200)]
+    assert set(result.accounts) == {"instagram", "x"}
+    assert result.accounts["x"][0].posts == 2
+    assert [p.week for p in result.series][-1] == "2026-W23" and len(result.series) == 8
+
+
+def test_the_scheduler_posts_the_report_once_with_its_chart_and_asks_the_author(runtime, sender, slack):
+    ids = seed_year(runtime)
+    run_jobs(runtime, local(2026, 6, 1, 8, 0))  # the scheduler's first start
+    for _ in range(2):  # a retried tick, a restart, a second replica
+        run_jobs(runtime, DUE)
+    sender.drain(DUE)
+    [posted] = [c for c in slack.posts("C0STAFF") if "Weekly report 2026-W23" in c.text]
+    assert "Standout posts" in posted.all_text() and "Mention spikes" in posted.all_text()
+    [complete] = slack.of("files.completeUploadExternal")
+    assert complete.params.get("channel_id") == "C0STAFF"
+    [asked] = slack.of("files.getUploadURLExternal")
+    assert "Bar chart of impressions per week" in asked.params["alt_txt"]
+    [upload] = list(slack.uploads.values())
+    assert upload.startswith(PNG)
+    [dm] = [c for c in slack.posts("U0BEN") if "stand out" in c.text]
+    assert f"#{ids['standout']}" in dm.all_text()
+    assert exported(runtime)["reports"] == [{"week": "2026-W23", "posted_at": DUE.isoformat()}]
+
+
+def test_a_missed_report_is_posted_later_that_week_but_not_the_week_after(runtime, sender, slack):
+    seed_year(runtime)
+    run_jobs(runtime, local(2026, 6, 1, 8, 0))
+    run_jobs(runtime, local(2026, 6, 16, 9, 0))  # the bot was down from Sunday 7 to Tuesday 16 June
+    sender.drain()
+    weeks = [c.text for c in slack.posts("C0STAFF") if "Weekly report" in c.text]
+    assert weeks == ["Weekly report 2026-W24"]
+
+
+def test_the_author_explains_and_the_answer_goes_into_the_report_thread(runtime, driver, sender, slack):
+    ids = seed_year(runtime)
+    run_jobs(runtime, local(2026, 6, 1, 8, 0))
+    run_jobs(runtime, DUE)
+    sender.drain(DUE)
+    value = f"2026-W23:{ids['standout']}"
+    assert driver.click(ActionId.REPORT_EXPLAIN, value, user="U0ANNA").status == 200  # not the author
+    assert slack.of("views.open") == []
+    [refusal] = slack.ephemerals("U0ANNA")
+    assert "Only <@U0BEN>" in refusal.text
+    driver.click(ActionId.REPORT_EXPLAIN, value, user="U0BEN")
+    [opened] = slack.of("views.open")
+    assert opened.params["view"]["callback_id"] == ViewId.REPORT_EXPLANATION
+    values = {"explanation": {"value": {"type": "plain_text_input", "value": "A customer's <!channel> video"}}}
+    reply = driver.submit_view(ViewId.REPORT_EXPLANATION, values, user="U0BEN", private_metadata=value)
+    assert reply.status == 200
+    [answer] = [c for c in slack.posts("C0STAFF") if "on draft #" in c.text]
+    assert answer.params.get("thread_ts")
+    assert "<!channel>" not in answer.text
+    with runtime.session_factory() as session:
+        [explanation] = session.query(Explanation).all()
+        assert explanation.text == "A customer's &lt;!channel&gt; video"
+
+
+def test_chart_is_a_png_with_alt_text(config):
+    points = [report.WeekPoint(f"2026-W{n:02d}", n * 1000, 0.01 * n) for n in range(16, 24)]
+    png = chart.render(points, config.kpis, "Impressions")
+    assert png.startswith(PNG) and len(png) > 5000
+    text = chart.alt_text(points, config.kpis)
+    assert "2026-W16 16,000" in text and "Target line for engagement rate at 5.0%" in text
+
+
+@pytest.mark.parametrize("week", ["2026-W99", "2026-W00", "26-W01", "someday"])
+def test_bad_weeks_are_refused(week):
+    with pytest.raises(BadInput):
+        report.parse_week(week)
+
+
+def test_cli_dry_run_prints_and_writes_the_chart(runtime, settings, tmp_path, capsys, monkeypatch):
+    seed_year(runtime)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    config_file = tmp_path / "teambot.toml"
+    config_file.write_text(
+        '[channels]\ndrafts = "C0DRAFTS"\nescalations = "C0ESCALATE"\nideas = "C0IDEAS"\nchecklists = "C0CHECKLIST"\n'
+        'digest = "C0STAFF"\n[kpis]\nposts = 3\n'
+    )
+    monkeypatch.setenv("TEAMBOT_CONFIG", str(config_file))
+    png = tmp_path / "chart.png"
+    assert main(["report", "--week", "2026-W23", "--dry-run", "--chart", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "Weekly report 2026-W23" in out and "met: Posts published 3 of 3" in out
+    assert png.read_bytes().startswith(PNG)
+    assert main(["report", "--week", "2026-W99", "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("teambot: --week:") and "\n" not in err

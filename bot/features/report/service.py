@@ -11,6 +11,7 @@ accounts' daily figures (`date, account, followers, mentions` imports)."""
 
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
 from collections import defaultdict
@@ -156,7 +157,15 @@ def _posts(session: Session, config: TeamConfig, start: date, end: date) -> list
     at its approval when it has figures. Figures go with a draft's first publication."""
     since, until = _instant(start, config), _instant(end, config)
     publications = session.execute(
-        select(Publication.id, Publication.draft_id, Publication.account, Publication.at, Draft.author, PostMetric)
+        select(
+            Publication.id,
+            Publication.draft_id,
+            Publication.account,
+            Publication.at,
+            Draft.author,
+            PostMetric.impressions,
+            PostMetric.engagements,
+        )
         .join(Draft, Draft.id == Publication.draft_id)
         .outerjoin(PostMetric, PostMetric.draft_id == Publication.draft_id)
         .where(Publication.at >= since, Publication.at < until)
@@ -175,11 +184,11 @@ def _posts(session: Session, config: TeamConfig, start: date, end: date) -> list
     )
     posts = []
     for row in publications:
-        metric = row.PostMetric if row.id in first_ids else None
-        impressions, engagements = (metric.impressions, metric.engagements) if metric else (None, None)
+        first = row.id in first_ids
+        impressions, engagements = (row.impressions, row.engagements) if first else (None, None)
         posts.append(Post(row.draft_id, row.author, row.account, row.at, impressions, engagements))
     unplanned = session.execute(
-        select(Draft.id, Draft.author, Draft.decided_at, PostMetric)
+        select(Draft.id, Draft.author, Draft.decided_at, PostMetric.impressions, PostMetric.engagements)
         .join(PostMetric, PostMetric.draft_id == Draft.id)
         .where(
             Draft.status.in_(("approved", "published")),
@@ -188,41 +197,67 @@ def _posts(session: Session, config: TeamConfig, start: date, end: date) -> list
             ~select(Publication.id).where(Publication.draft_id == Draft.id).exists(),
         )
     ).all()
-    posts += [
-        Post(r.id, r.author, NO_ACCOUNT, r.decided_at, r.PostMetric.impressions, r.PostMetric.engagements)
-        for r in unplanned
-    ]
+    posts += [Post(r.id, r.author, NO_ACCOUNT, r.decided_at, r.impressions, r.engagements) for r in unplanned]
     return posts
 
 
-def _account_days(session: Session, start: date, end: date) -> list[AccountDay]:
-    return list(session.scalars(select(AccountDay).where(AccountDay.day >= start, AccountDay.day < end)))
+@dataclass
+class Days:
+    """The accounts' daily figures in a window, indexed for the questions the report asks."""
+
+    mentions: dict[str, dict[date, int]] = field(default_factory=lambda: defaultdict(dict))
+    followers: dict[str, tuple[list[date], list[int]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, start: date, end: date) -> Days:
+        days = cls()
+        followers: dict[str, list[tuple[date, int]]] = defaultdict(list)
+        rows = session.execute(
+            select(AccountDay.day, AccountDay.account, AccountDay.followers, AccountDay.mentions)
+            .where(AccountDay.day >= start, AccountDay.day < end)
+            .order_by(AccountDay.day)
+        )
+        for day, account, follower_count, mention_count in rows:
+            if mention_count is not None:
+                days.mentions[account][day] = mention_count
+            if follower_count is not None:
+                followers[account].append((day, follower_count))
+        days.followers = {a: ([d for d, _ in v], [n for _, n in v]) for a, v in followers.items()}
+        return days
+
+    def accounts(self) -> set[str]:
+        return set(self.mentions) | set(self.followers)
+
+    def last_followers(self, account: str, before: date) -> int | None:
+        known_days, counts = self.followers.get(account, ([], []))
+        index = bisect.bisect_left(known_days, before)
+        return counts[index - 1] if index else None
+
+    def figures(self, figures: Figures, start: date, account: str | None) -> None:
+        """Mentions and followers gained in the week from `start`, for one account or all."""
+        end = start + timedelta(days=7)
+        names = [account] if account is not None else sorted(self.accounts())
+        counted = [n for name in names for d, n in self.mentions.get(name, {}).items() if start <= d < end]
+        if counted:
+            figures.mentions = sum(counted)
+        gained = []
+        for name in names:
+            now, before = self.last_followers(name, end), self.last_followers(name, start)
+            if now is not None and before is not None:
+                gained.append(now - before)
+        if gained:
+            figures.followers_gained = sum(gained)
 
 
-def _figures(posts: list[Post], days: list[AccountDay], start: date, account: str | None = None) -> Figures:
+def _figures(posts: list[Post], days: Days | None, start: date, account: str | None = None) -> Figures:
     figures = Figures()
     for post in posts:
         if account is None or post.account == account:
             figures.posts += 1
             figures.impressions += post.impressions or 0
             figures.engagements += post.engagements or 0
-    week_end = start + timedelta(days=7)
-    mine = [d for d in days if account is None or d.account == account]
-    in_week = [d for d in mine if start <= d.day < week_end]
-    if any(d.mentions is not None for d in in_week):
-        figures.mentions = sum(d.mentions or 0 for d in in_week)
-    gained = []
-    for name in {d.account for d in mine}:
-
-        def last_followers(until: date, name: str = name) -> int | None:
-            known = [d for d in mine if d.account == name and d.day < until and d.followers is not None]
-            return max(known, key=lambda d: d.day).followers if known else None
-
-        now_f, before_f = last_followers(week_end), last_followers(start)
-        if now_f is not None and before_f is not None:
-            gained.append(now_f - before_f)
-    if gained:
-        figures.followers_gained = sum(gained)
+    if days is not None:
+        days.figures(figures, start, account)
     return figures
 
 
@@ -231,7 +266,7 @@ def build(session: Session, config: TeamConfig, monday: date) -> Report:
     series_start = monday - timedelta(weeks=max(CHART_WEEKS, BASELINE_WEEKS + 1) - 1)
     posts = _posts(session, config, series_start, monday + timedelta(days=7))
     # Followers need the last figure before each week; mentions need 28 days before each day.
-    days = _account_days(
+    days = Days.load(
         session, min(series_start, monday - timedelta(days=SPIKE_BASELINE_DAYS + 14)), monday + timedelta(days=7)
     )
 
@@ -243,7 +278,7 @@ def build(session: Session, config: TeamConfig, monday: date) -> Report:
     this_posts, previous_posts = week_posts(monday), week_posts(previous_monday)
     team = _figures(this_posts, days, monday)
     previous = _figures(previous_posts, days, previous_monday)
-    names = sorted({p.account for p in this_posts + previous_posts} | {d.account for d in days})
+    names = sorted({p.account for p in this_posts + previous_posts} | days.accounts())
     accounts = {
         name: (_figures(this_posts, days, monday, name), _figures(previous_posts, days, previous_monday, name))
         for name in names
@@ -251,7 +286,7 @@ def build(session: Session, config: TeamConfig, monday: date) -> Report:
     series = []
     for weeks_back in range(CHART_WEEKS - 1, -1, -1):
         start = monday - timedelta(weeks=weeks_back)
-        figures = _figures(week_posts(start), [], start)
+        figures = _figures(week_posts(start), None, start)
         series.append(WeekPoint(week_label(start), figures.impressions, figures.engagement_rate))
     baseline_since = _instant(monday - timedelta(weeks=BASELINE_WEEKS), config)
     baseline = [p for p in posts if baseline_since <= p.at < _instant(monday, config)]
@@ -299,14 +334,10 @@ def standouts(config: TeamConfig, posts: list[Post], baseline: list[Post]) -> li
     return sorted(found, key=lambda s: -abs((s.post.rate or 0) - s.median_rate))
 
 
-def spikes(days: list[AccountDay], monday: date) -> list[Spike]:
+def spikes(days: Days, monday: date) -> list[Spike]:
     """Days of the week whose mentions were more than 3× the account's median of the 28 days before."""
-    by_account: dict[str, dict[date, int]] = defaultdict(dict)
-    for day in days:
-        if day.mentions is not None:
-            by_account[day.account][day.day] = day.mentions
     found = []
-    for account, mentions in sorted(by_account.items()):
+    for account, mentions in sorted(days.mentions.items()):
         for offset in range(7):
             day = monday + timedelta(days=offset)
             if day not in mentions:

@@ -22,13 +22,13 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.features.calendar.models import Publication
 from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 from bot.core.config import TeamConfig
 from bot.core.db import make_engine, make_session_factory, upgrade
 from bot.features.approvals.models import Draft
+from bot.features.calendar.models import Publication
 from bot.features.metrics.models import AccountDay, PostMetric
 from bot.features.report import chart
 from bot.features.report import service as report

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from bot.features.calendar.models import Publication
 
 from bot.app import run_jobs
 from bot.cli.main import main
 from bot.core.errors import BadInput
+from bot.features.calendar.models import Publication
 from bot.features.metrics.models import AccountDay, PostMetric
 from bot.features.report import chart
 from bot.features.report import service as report

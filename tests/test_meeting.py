@@ -3,7 +3,7 @@ form, `/meeting`, and the agenda posted once at its time, through the real app a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -13,6 +13,7 @@ from bot.app import run_jobs
 from bot.features.meeting import service as meeting
 from bot.features.meeting.models import MeetingUpdate
 from bot.slack.ids import ActionId, ViewId
+from tests.conftest import make_config
 from tests.helpers import MONDAY_10, sqlite_only
 
 # From MONDAY_10 the meeting is Tuesday 5 March at 10:00 in Budapest (09:00 UTC) and members are
@@ -140,3 +141,43 @@ def test_parse_update_text():
     parts = meeting.parse_update_text("Learned: a; Working on: b · Need help: c\nmore work")
     assert parts == {"learned": "a", "working_on": "b\nmore work", "need_help": "c"}
     assert meeting.parse_update_text("just this")["working_on"] == "just this"
+
+
+def test_the_agenda_shows_last_weeks_standouts_and_next_weeks_calendar_with_gaps(started, driver, slack, sender):
+    from bot.app import create_app
+    from bot.features.calendar.models import Publication
+    from bot.features.metrics.models import PostMetric
+    from tests.helpers import add_draft
+
+    started.config = make_config(accounts=[{"name": "instagram"}, {"name": "x"}])
+    driver.app = create_app(started)
+    with started.session_factory() as session:
+        # Eight weeks of ordinary posts on instagram, then one last week that engaged ten times more.
+        for week in range(1, 10):
+            at = datetime(2024, 2, 28, 10, tzinfo=UTC) - timedelta(weeks=week - 1)
+            draft = add_draft(session, ts=f"{1700000000 + week}.000100", author="U0BEN", decided_at=at)
+            session.add(Publication(draft_id=draft.id, account="instagram", by="U0COMMUNITY", at=at))
+            engagements = 200 if week == 1 else 20
+            session.add(
+                PostMetric(
+                    draft_id=draft.id,
+                    impressions=1000,
+                    engagements=engagements,
+                    clicks=None,
+                    recorded_at=at,
+                    recorded_by=None,
+                    source="import",
+                )
+            )
+        session.commit()
+    with freeze_time(MONDAY_10):
+        driver.message("C0DRAFTS", "U0ANNA", "[instagram] 2024-03-13 10:00 Spring is here", "1709542800.000900")
+    slack.reset()
+    run_jobs(started, MEETING_TIME)
+    sender.drain()
+    [agenda] = _agendas(slack)
+    text = agenda.all_text()
+    assert "Last week's standout posts" in text and "20.0% engagement, above the usual 2.0%" in text
+    assert "Next week's calendar" in text and "10:00 [instagram]" in text
+    assert "instagram: nothing on Mon, Tue, Thu, Fri, Sat, Sun" in text
+    assert "x: nothing on Mon, Tue, Wed, Thu, Fri, Sat, Sun" in text

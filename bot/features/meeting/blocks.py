@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.core.text import for_display, truncate
 from bot.features.approvals.blocks import draft_link, when
 from bot.features.meeting.models import MeetingUpdate
@@ -89,7 +91,7 @@ def status(result: Status) -> tuple[str, list[Block]]:
     ]
 
 
-def agenda(result: Agenda) -> tuple[str, list[Block]]:
+def agenda(result: Agenda, tz: ZoneInfo) -> tuple[str, list[Block]]:
     title = f"Agenda of the planning meeting {when(result.meeting.starts_at)}"
     blocks: list[Block] = [section(f":spiral_calendar_pad: *{title}*")]
     blocks.append(section("*1. Updates* (ten minutes each at most)"))
@@ -102,22 +104,52 @@ def agenda(result: Agenda) -> tuple[str, list[Block]]:
     if result.missing:
         blocks.append(context(f"No update from {mentions(result.missing)}."))
     blocks.append(divider())
+    standouts = [
+        f"• draft #{s.post.draft_id} on *{s.post.account}* by <@{s.post.author}>: "
+        f"{(s.post.rate or 0) * 100:.1f}% engagement, {'above' if s.above else 'below'} the usual "
+        f"{s.median_rate * 100:.1f}%"
+        for s in result.standouts
+    ]
+    blocks += list_sections(
+        "*2. Last week's standout posts*", standouts, "_No post stood out last week._", max_blocks=2
+    )
+    blocks.append(divider())
     waiting = [
         f"• {draft_link(w.draft)} by <@{w.draft.author}>, waiting since {when(w.waiting_since)}" for w in result.waiting
     ]
     blocks += list_sections(
-        "*2. Drafts waiting for approval*",
+        "*3. Drafts waiting for approval*",
         waiting,
         "_Nothing waits for approval._",
         total=result.waiting_total,
         max_blocks=3,
     )
     blocks.append(divider())
+    if result.next_week is not None:
+        blocks += _next_week(result, tz)
+        blocks.append(divider())
     ideas = [
         f"• #{idea.id} {truncate(for_display(idea.title or idea.text), 150)} — {votes} vote{'s' if votes != 1 else ''}"
         for idea, votes in result.ideas
     ]
     blocks += list_sections(
-        "*3. Brainstorming: the most-voted open ideas*", ideas, "_No open ideas: bring some!_", max_blocks=2
+        "*5. Brainstorming: the most-voted open ideas*", ideas, "_No open ideas: bring some!_", max_blocks=2
     )
     return title, blocks
+
+
+def _next_week(result: Agenda, tz: ZoneInfo) -> list[Block]:
+    """The calendar of the week after the meeting: each day's planned posts, then the gaps."""
+    assert result.next_week is not None
+    lines = []
+    for day, entries in sorted(result.next_week.days.items()):
+        posts = ", ".join(f"{e.slot.astimezone(tz):%H:%M} [{', '.join(e.accounts)}] #{e.draft_id}" for e in entries[:6])
+        more = f" and {len(entries) - 6} more" if len(entries) > 6 else ""
+        lines.append(f"*{day:%a %d %b}*: {posts}{more}" if entries else f"*{day:%a %d %b}*: _nothing planned_")
+    blocks = [section("*4. Next week's calendar*\n" + "\n".join(lines))]
+    if result.gaps:
+        gap_lines = [
+            f"• {account}: nothing on {', '.join(f'{d:%a}' for d in days)}" for account, days in result.gaps.items()
+        ]
+        blocks.append(section("*Gaps to fill*\n" + "\n".join(gap_lines[:20])))
+    return blocks

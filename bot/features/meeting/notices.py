@@ -21,7 +21,7 @@ def send_ask(outbox: Outbox, ask: Ask) -> None:
 
 
 def post_agenda(outbox: Outbox, config: TeamConfig, agenda: Agenda) -> None:
-    text, body = blocks.agenda(agenda)
+    text, body = blocks.agenda(agenda, config.tz)
     channel = config.meeting.channel or config.channels.drafts
     key = f"{_key(agenda.meeting.id)}:agenda"
     outbox.post(channel, text, body, key=key, dedupe=key)

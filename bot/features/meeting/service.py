@@ -1,7 +1,7 @@
 """The weekly planning meeting (`[meeting]`): its members are asked for a short update
 `ask_before_minutes` before it starts, and at its time the agenda is put together once: each
-person's update and who has none, the drafts waiting for approval and the most-voted open ideas
-for the brainstorming part.
+person's update and who has none, last week's standout posts, the drafts waiting for approval,
+the next week's calendar and its gaps, and the most-voted open ideas for the brainstorming part.
 
 Scheduled work is a pure selection over `now`: a meeting row per start time, and the ask and the
 agenda claimed on it by conditional updates, so a retried tick, a restart or a second replica asks
@@ -10,7 +10,7 @@ and posts once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,8 +20,11 @@ from bot.core.calendar import Due, due_between, next_due
 from bot.core.config import TeamConfig
 from bot.core.errors import BadInput, Conflict
 from bot.features.approvals.models import Draft
+from bot.features.calendar import service as calendar
 from bot.features.ideas.models import Idea, IdeaVote
 from bot.features.meeting.models import Meeting, MeetingUpdate
+from bot.features.report import service as report
+from bot.features.report.service import Standout
 from bot.features.roles import service as roles
 
 UPDATE_EXAMPLE = (
@@ -67,6 +70,10 @@ class Agenda:
     waiting: list[WaitingDraft]
     waiting_total: int
     ideas: list[tuple[Idea, int]] = field(default_factory=list)
+    # Last week's standout posts (the weekly report's) and the week after the meeting's calendar.
+    standouts: list[Standout] = field(default_factory=list)
+    next_week: calendar.Week | None = None
+    gaps: dict[str, list[date]] = field(default_factory=dict)
 
 
 def members(session: Session, config: TeamConfig) -> list[str]:
@@ -157,7 +164,21 @@ def agenda(session: Session, config: TeamConfig, meeting: Meeting) -> Agenda:
     waiting_total = session.scalar(select(func.count()).select_from(pending.subquery())) or 0
     drafts = session.scalars(pending.order_by(Draft.step_started_at, Draft.id).limit(WAITING_SHOWN))
     waiting = [WaitingDraft(d, d.step_started_at) for d in drafts]
-    return Agenda(meeting, ordered, missing, waiting, waiting_total, top_open_ideas(session))
+    starts_on = meeting.starts_at.astimezone(config.tz).date()
+    last_week = report.monday_of(starts_on) - timedelta(days=7)
+    standouts = report.build(session, config, last_week).standouts
+    next_week = calendar.week(session, config, report.monday_of(starts_on) + timedelta(days=7))
+    return Agenda(
+        meeting,
+        ordered,
+        missing,
+        waiting,
+        waiting_total,
+        top_open_ideas(session),
+        standouts,
+        next_week,
+        calendar.gaps(config, next_week),
+    )
 
 
 def top_open_ideas(session: Session, limit: int = TOP_IDEAS) -> list[tuple[Idea, int]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core.text import for_display, quoted, truncate
+from bot.features.ideas.models import IdeaStatus
+from bot.features.ideas.service import full_text
 from bot.slack.blocks import Block, actions, button, context, help_text, list_sections, modal, plain_input, section
 from bot.slack.ids import ActionId, ViewId
 
@@ -26,14 +28,11 @@ IDEA_HELP = help_text(
     ],
 )
 
-STATUS_LABEL = {"open": "open", "accepted": "accepted :white_check_mark:", "declined": "declined"}
-
-
-def full_text(idea: Idea) -> str:
-    """The idea as one stored (escaped) text: title, then details."""
-    if idea.title and idea.text:
-        return f"{idea.title}\n{idea.text}"
-    return idea.title or idea.text
+STATUS_LABEL = {
+    IdeaStatus.OPEN: "open",
+    IdeaStatus.ACCEPTED: "accepted :white_check_mark:",
+    IdeaStatus.DECLINED: "declined",
+}
 
 
 def summary(idea: Idea, limit: int = 140) -> str:
@@ -58,12 +57,12 @@ def idea_message(idea: Idea, votes: int, vote_emoji: str = "+1") -> tuple[str, l
         lines.append(" · ".join(extras))
     blocks: list[Block] = [section("\n".join(lines))]
     status = f"Status: *{STATUS_LABEL.get(idea.status, idea.status)}*"
-    if idea.status != "open" and idea.decided_by:
+    if idea.status != IdeaStatus.OPEN and idea.decided_by:
         status += f" by <@{idea.decided_by}>"
-    if idea.status == "declined" and idea.decline_reason:
+    if idea.status == IdeaStatus.DECLINED and idea.decline_reason:
         status += f" — {for_display(truncate(idea.decline_reason, 500))}"
     blocks.append(context(f"{status} · Votes: *{votes}* (react with :{vote_emoji}: to vote)"))
-    if idea.status == "open":
+    if idea.status == IdeaStatus.OPEN:
         blocks.append(
             actions(
                 button("Accept", ActionId.IDEA_ACCEPT, str(idea.id), style="primary"),
@@ -76,7 +75,7 @@ def idea_message(idea: Idea, votes: int, vote_emoji: str = "+1") -> tuple[str, l
 
 
 def decision_notice(idea: Idea) -> str:
-    if idea.status == "accepted":
+    if idea.status == IdeaStatus.ACCEPTED:
         return f"Your idea #{idea.id} was accepted by <@{idea.decided_by}>: {summary(idea)}"
     reason = f" Reason: {for_display(truncate(idea.decline_reason, 500))}" if idea.decline_reason else ""
     return f"Your idea #{idea.id} was declined by <@{idea.decided_by}>: {summary(idea)}.{reason}"
@@ -91,7 +90,7 @@ def submitted_notice(idea: Idea, new: bool) -> str:
 def idea_list(title: str, rows: list[tuple[Idea, int]], empty: str, total: int | None = None) -> list[Block]:
     lines = [
         f"*#{idea.id}* {summary(idea, 120)} — <@{idea.author}>, {votes} vote{'s' if votes != 1 else ''}"
-        + ("" if idea.status == "open" else f" ({idea.status})")
+        + ("" if idea.status == IdeaStatus.OPEN else f" ({idea.status})")
         for idea, votes in rows
     ]
     return list_sections(title, lines, empty, total)

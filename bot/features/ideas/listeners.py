@@ -3,21 +3,19 @@ content managers' Accept / Decline buttons."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core.errors import BadInput, Conflict
 from bot.core.text import emoji_base, escape_raw, parse_id, split_args
-from bot.features.ideas import blocks
+from bot.features.ideas import blocks, notices
 from bot.features.ideas import service as ideas
 from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId, ShortcutId, ViewId
 from bot.slack.views import open_view
 
 EXAMPLE = ideas.IDEA_EXAMPLE
-_URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
 def register(app: App) -> None:
@@ -65,13 +63,16 @@ def idea_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
         if idea_id is None:
             raise BadInput(f"`{args[1]}` is not an idea id; ideas are numbered like #12.", f"/idea {sub} 12")
         if sub == "accept":
-            idea = ideas.accept(req.db, req.outbox, req.config, idea_id, user, req.now)
+            decided = ideas.accept(req.db, idea_id, user, req.now)
         else:
             reason = text.split(None, 2)[2] if len(args) > 2 else None
-            idea = ideas.decline(req.db, req.outbox, req.config, idea_id, user, reason, req.now)
+            decided = ideas.decline(req.db, idea_id, user, reason, req.now)
+        notices.decided(req.outbox, req.config, decided)
+        idea = decided.idea
         ack(**ephemeral(f"Idea #{idea.id} is now {idea.status}; <@{idea.submitted_by}> is told."))
         return
-    result = ideas.submit(req.db, req.outbox, req.config, req.now, author=user, submitted_by=user, text=text)
+    result = ideas.submit(req.db, req.now, author=user, submitted_by=user, text=text)
+    notices.post(req.outbox, req.config, result)
     ack(**ephemeral(blocks.submitted_notice(result.idea, result.new)))
 
 
@@ -93,37 +94,17 @@ def _value(view: dict[str, Any], block_id: str) -> str:
 def idea_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     req = Req.of(context)
     user = body["user"]["id"]
-    title, details = _value(view, "title"), _value(view, "details")
-    network, link = _value(view, "network"), _value(view, "link")
-    if not title:
-        ack(response_action="errors", errors={"title": "An idea needs a title."})
+    try:
+        form = ideas.read_form(
+            _value(view, "title"), _value(view, "details"), _value(view, "network"), _value(view, "link")
+        )
+    except ideas.InvalidForm as invalid:
+        ack(response_action="errors", errors=invalid.errors)
         return
-    if link and not _URL.match(link):
-        ack(response_action="errors", errors={"link": "A link starts with https:// (or http://)."})
-        return
-    fields = {name: escape_raw(value) for name, value in (("title", title), ("network", network), ("link", link))}
-    too_long = {
-        name: f"Too long: at most {limit} characters, counting each & as 5 and each < or > as 4."
-        for name, limit in ideas.FIELD_LIMITS.items()
-        if len(fields[name]) > limit
-    }
-    if too_long:
-        ack(response_action="errors", errors=too_long)
-        return
-    result = ideas.submit(
-        req.db,
-        req.outbox,
-        req.config,
-        req.now,
-        author=user,
-        submitted_by=user,
-        title=fields["title"],
-        text=escape_raw(details),
-        network=fields["network"] or None,
-        link=fields["link"] or None,
-    )
+    result = ideas.submit_form(req.db, req.now, user, form)
+    notices.post(req.outbox, req.config, result)
     ack()
-    req.outbox.dm(user, blocks.submitted_notice(result.idea, result.new))
+    notices.confirm_by_dm(req.outbox, user, result)
 
 
 # -- reactions and the shortcut ------------------------------------------------------------------
@@ -134,9 +115,10 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     if not (channel and ts and user) or emoji not in (req.config.ideas.emoji, req.config.ideas.vote_emoji):
         return
     if emoji == req.config.ideas.vote_emoji and channel == req.config.channels.ideas:
-        idea = ideas.idea_of_message(req.db, channel, ts)
+        idea = notices.idea_of_message(req.db, channel, ts)
         if idea is not None:
-            ideas.vote(req.db, req.outbox, req.config, idea, user, added, req.now, reaction=event.get("reaction"))
+            voted = ideas.vote(req.db, idea, user, added, req.now, reaction=event.get("reaction"))
+            notices.voted(req.outbox, req.config, voted)
             return
     if emoji == req.config.ideas.emoji and added:
         _submit_reacted(req, channel, ts, user, event.get("item_user"))
@@ -148,23 +130,17 @@ def _submit_reacted(req: Req, channel: str, ts: str, reactor: str, item_user: st
     existing = ideas.by_source(req.db, channel, ts)
     if existing is not None:
         if reactor != existing.submitted_by:
-            req.outbox.ephemeral(channel, reactor, blocks.submitted_notice(existing, new=False))
+            notices.confirm_in_channel(req.outbox, channel, reactor, ideas.Submitted(existing, new=False))
         return
     message = _fetch_message(req, channel, ts)
-    author = message.get("user") or item_user
-    if author is None or author == req.bot_user_id or (message.get("bot_id") and not message.get("user")):
+    author = ideas.author_of_reacted(message.get("user"), item_user, message.get("bot_id"), req.bot_user_id)
+    if author is None:
         return
     result = ideas.submit(
-        req.db,
-        req.outbox,
-        req.config,
-        req.now,
-        author=author,
-        submitted_by=reactor,
-        text=message.get("text") or "",
-        source=(channel, ts),
+        req.db, req.now, author=author, submitted_by=reactor, text=message.get("text") or "", source=(channel, ts)
     )
-    req.outbox.ephemeral(channel, reactor, blocks.submitted_notice(result.idea, result.new))
+    notices.post(req.outbox, req.config, result)
+    notices.confirm_in_channel(req.outbox, channel, reactor, result)
 
 
 def _fetch_message(req: Req, channel: str, ts: str) -> dict[str, Any]:
@@ -184,20 +160,17 @@ def submit_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
     user = body["user"]["id"]
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id")
-    author = message.get("user")
-    if not author or author == req.bot_user_id:
-        raise BadInput("Only people's messages can be submitted as ideas, not teambot's or other apps'.")
+    author = ideas.author_of_shortcut(message.get("user"), req.bot_user_id)
     result = ideas.submit(
         req.db,
-        req.outbox,
-        req.config,
         req.now,
         author=author,
         submitted_by=user,
         text=message.get("text") or "",
         source=(channel, message["ts"]) if channel and message.get("ts") else None,
     )
-    req.outbox.dm(user, blocks.submitted_notice(result.idea, result.new))
+    notices.post(req.outbox, req.config, result)
+    notices.confirm_by_dm(req.outbox, user, result)
 
 
 # -- triage ---------------------------------------------------------------------------------------
@@ -212,17 +185,13 @@ def _clicked_id(body: dict[str, Any]) -> int:
 def accept_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = Req.of(context)
-    ideas.accept(req.db, req.outbox, req.config, _clicked_id(body), body["user"]["id"], req.now)
+    notices.decided(req.outbox, req.config, ideas.accept(req.db, _clicked_id(body), body["user"]["id"], req.now))
 
 
 def decline_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     req = Req.of(context)
-    user = body["user"]["id"]
-    ideas.require_curator(req.db, user)
-    idea = ideas.get(req.db, _clicked_id(body))
-    if idea.status != "open":
-        raise Conflict(f"Idea #{idea.id} was already {idea.status}.")
+    idea = ideas.to_decline(req.db, _clicked_id(body), body["user"]["id"])
     _open_view(req, body.get("trigger_id"), blocks.decline_modal(idea))
 
 
@@ -232,5 +201,6 @@ def decline_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]
     if idea_id is None:
         raise BadInput("That form does not name an idea.")
     reason = escape_raw(_value(view, "reason")) or None
-    ideas.decline(req.db, req.outbox, req.config, idea_id, body["user"]["id"], reason, req.now)
+    decided = ideas.decline(req.db, idea_id, body["user"]["id"], reason, req.now)
+    notices.decided(req.outbox, req.config, decided)
     ack()

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.core.orm import Base
 
-IDEA_STATUSES = ("open", "accepted", "declined")
+
+class IdeaStatus(StrEnum):
+    """Where an idea stands; the values are what the database and the export hold."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
 
 
 class Idea(Base):
@@ -33,7 +40,7 @@ class Idea(Base):
     link: Mapped[str | None] = mapped_column(String(500))
     source_channel: Mapped[str | None] = mapped_column(String(32))
     source_ts: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=IdeaStatus.OPEN.value)
     created_at: Mapped[datetime]
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]

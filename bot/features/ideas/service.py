@@ -3,7 +3,8 @@ the content managers' triage."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,30 +12,61 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.config import TeamConfig
 from bot.core.db import insert_unless_present
 from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
-from bot.core.text import MAX_LIST, parse_id
-from bot.features.ideas import blocks as idea_blocks
-from bot.features.ideas.models import Idea, IdeaVote, IdeaVoteReaction
+from bot.core.export import iso, since_filter
+from bot.core.text import MAX_LIST, escape_raw, parse_id
+from bot.features.ideas.models import Idea, IdeaStatus, IdeaVote, IdeaVoteReaction
 from bot.features.roles import service as roles
-from bot.outbox.models import SlackMessage
-from bot.outbox.queue import Outbox
 
 IDEA_EXAMPLE = "/idea A behind-the-scenes video of the support team"
 MAX_TEXT = 3000
 # What the form's short fields may hold once escaped (their columns' sizes).
 FIELD_LIMITS = {name: Idea.__table__.c[name].type.length for name in ("title", "network", "link")}
-
-
-def message_key(idea_id: int) -> str:
-    return f"idea:{idea_id}"
+_URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
 @dataclass
 class Submitted:
     idea: Idea
     new: bool
+
+
+@dataclass
+class Voted:
+    """A vote added or withdrawn; `changed` is False when the count stayed (the author's own
+    reaction, a second variant of the vote emoji, a vote already counted)."""
+
+    idea: Idea
+    changed: bool
+    votes: int = 0
+
+
+@dataclass
+class Decided:
+    """An idea accepted or declined, and who is told (those who had or submitted it, not the decider)."""
+
+    idea: Idea
+    votes: int
+    tell: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IdeaForm:
+    """The idea form's fields, checked and in Slack's escaped form."""
+
+    title: str
+    details: str
+    network: str | None
+    link: str | None
+
+
+class InvalidForm(BadInput):
+    """The idea form cannot be submitted as filled in; `errors` says why, per field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
 
 
 def vote_count(session: Session, idea_id: int) -> int:
@@ -51,10 +83,38 @@ def get(session: Session, token: str | int, *, example: str = "/idea accept 12")
     return idea
 
 
+def read_form(title: str, details: str, network: str, link: str) -> IdeaForm:
+    """The idea form as typed (trimmed, raw) checked and escaped; InvalidForm names the fields to fix."""
+    if not title:
+        raise InvalidForm({"title": "An idea needs a title."})
+    if link and not _URL.match(link):
+        raise InvalidForm({"link": "A link starts with https:// (or http://)."})
+    fields = {name: escape_raw(value) for name, value in (("title", title), ("network", network), ("link", link))}
+    too_long = {
+        name: f"Too long: at most {limit} characters, counting each & as 5 and each < or > as 4."
+        for name, limit in FIELD_LIMITS.items()
+        if len(fields[name]) > limit
+    }
+    if too_long:
+        raise InvalidForm(too_long)
+    return IdeaForm(fields["title"], escape_raw(details), fields["network"] or None, fields["link"] or None)
+
+
+def submit_form(session: Session, now: datetime, user: str, form: IdeaForm) -> Submitted:
+    return submit(
+        session,
+        now,
+        author=user,
+        submitted_by=user,
+        title=form.title,
+        text=form.details,
+        network=form.network,
+        link=form.link,
+    )
+
+
 def submit(
     session: Session,
-    outbox: Outbox,
-    config: TeamConfig,
     now: datetime,
     *,
     author: str,
@@ -65,8 +125,8 @@ def submit(
     link: str | None = None,
     source: tuple[str, str] | None = None,
 ) -> Submitted:
-    """Store an idea and post it in the ideas channel. `text` is in Slack's escaped form. A message
-    (`source` = channel, ts) is submitted once: later submissions return the first idea."""
+    """Store an idea (to be posted in the ideas channel when new). `text` is in Slack's escaped form.
+    A message (`source` = channel, ts) is submitted once: later submissions return the first idea."""
     text = text.strip()
     if not text and not title:
         raise BadInput("An idea needs some text.", IDEA_EXAMPLE)
@@ -87,7 +147,7 @@ def submit(
         link=link,
         source_channel=source[0] if source else None,
         source_ts=source[1] if source else None,
-        status="open",
+        status=IdeaStatus.OPEN,
         created_at=now,
     )
     try:
@@ -100,45 +160,43 @@ def submit(
         if existing is None:
             raise
         return Submitted(existing, new=False)
-    fallback, blocks = idea_blocks.idea_message(idea, votes=0, vote_emoji=config.ideas.vote_emoji)
-    outbox.post(config.channels.ideas, fallback, blocks, key=message_key(idea.id), dedupe=f"idea:{idea.id}:post")
     return Submitted(idea, new=True)
+
+
+def author_of_reacted(user: str | None, item_user: str | None, bot_id: str | None, bot_user: str) -> str | None:
+    """Whose idea a message reacted to with the idea emoji is: its author's; None for teambot's own
+    messages and other apps' (which are not submitted)."""
+    author = user or item_user
+    if author is None or author == bot_user or (bot_id and not user):
+        return None
+    return author
+
+
+def author_of_shortcut(user: str | None, bot_user: str) -> str:
+    """Whose idea a message submitted with the shortcut is; only people's messages can be."""
+    if not user or user == bot_user:
+        raise BadInput("Only people's messages can be submitted as ideas, not teambot's or other apps'.")
+    return user
 
 
 def by_source(session: Session, channel: str, ts: str) -> Idea | None:
     return session.scalar(select(Idea).where(Idea.source_channel == channel, Idea.source_ts == ts))
 
 
-def idea_of_message(session: Session, channel: str, ts: str) -> Idea | None:
-    """The idea whose post in the ideas channel is the message (channel, ts)."""
-    keys = session.scalars(
-        select(SlackMessage.key).where(
-            SlackMessage.ts == ts, SlackMessage.channel == channel, SlackMessage.key.like("idea:%")
-        )
-    ).all()
-    for key in keys:
-        idea_id = parse_id(key.removeprefix("idea:"))
-        if idea_id is not None:
-            return session.get(Idea, idea_id)
-    return None
-
-
 def vote(
     session: Session,
-    outbox: Outbox,
-    config: TeamConfig,
     idea: Idea,
     user: str,
     added: bool,
     now: datetime,
     *,
     reaction: str | None = None,
-) -> bool:
-    """Add or withdraw `user`'s vote; True when the count changed. The author's own vote never
-    counts. `reaction` is the emoji as Slack names it (`+1::skin-tone-3`): a person's variants of
-    the vote emoji are one vote, withdrawn when the last of them is removed."""
+) -> Voted:
+    """Add or withdraw `user`'s vote. The author's own vote never counts. `reaction` is the emoji as
+    Slack names it (`+1::skin-tone-3`): a person's variants of the vote emoji are one vote,
+    withdrawn when the last of them is removed."""
     if user == idea.author:
-        return False
+        return Voted(idea, changed=False)
     # Votes on one idea apply one after the other (the idea row is locked until commit): each
     # message update then counts every earlier vote and is queued after theirs, so the message
     # ends with the true count however many people vote at once. The row is read again under the
@@ -149,12 +207,12 @@ def vote(
         if reaction:
             insert_unless_present(session, IdeaVoteReaction, idea_id=idea.id, user_id=user, reaction=reaction)
         if session.get(IdeaVote, (idea.id, user)) is not None:
-            return False
+            return Voted(idea, changed=False)
         try:
             with session.begin_nested():
                 session.add(IdeaVote(idea_id=idea.id, user_id=user, voted_at=now))
         except IntegrityError:
-            return False
+            return Voted(idea, changed=False)
     else:
         if reaction:
             gone = session.execute(delete(IdeaVoteReaction).where(*mine, IdeaVoteReaction.reaction == reaction))
@@ -163,22 +221,25 @@ def vote(
                 # which migration 0006 marked with "".
                 session.execute(delete(IdeaVoteReaction).where(*mine, IdeaVoteReaction.reaction == ""))
             if session.scalar(select(IdeaVoteReaction.reaction).where(*mine).limit(1)) is not None:
-                return False  # another variant of the vote emoji is still on the message
+                return Voted(idea, changed=False)  # another variant of the vote emoji is still on the message
         result = session.execute(delete(IdeaVote).where(IdeaVote.idea_id == idea.id, IdeaVote.user_id == user))
         if not result.rowcount:
-            return False
-    refresh_message(session, outbox, config, idea)
-    return True
-
-
-def refresh_message(session: Session, outbox: Outbox, config: TeamConfig, idea: Idea) -> None:
-    fallback, blocks = idea_blocks.idea_message(idea, vote_count(session, idea.id), config.ideas.vote_emoji)
-    outbox.update(message_key(idea.id), fallback, blocks)
+            return Voted(idea, changed=False)
+    return Voted(idea, changed=True, votes=vote_count(session, idea.id))
 
 
 def require_curator(session: Session, user: str) -> None:
     if not roles.has_role(session, user, "content_manager"):
         raise NotAllowed("Only content managers accept or decline ideas.")
+
+
+def to_decline(session: Session, idea_id: int, user: str) -> Idea:
+    """The idea `user` is about to decline (the decline form asks for a reason first)."""
+    require_curator(session, user)
+    idea = get(session, idea_id)
+    if idea.status != IdeaStatus.OPEN:
+        raise Conflict(f"Idea #{idea.id} was already {idea.status}.")
+    return idea
 
 
 def _decide(session: Session, idea_id: int, actor: str) -> Idea:
@@ -187,41 +248,32 @@ def _decide(session: Session, idea_id: int, actor: str) -> Idea:
     idea = session.scalar(select(Idea).where(Idea.id == idea_id).with_for_update())
     if idea is None:
         raise NotFound(f"There is no idea #{idea_id}.", "/idea accept 12")
-    if idea.status != "open":
+    if idea.status != IdeaStatus.OPEN:
         raise Conflict(f"Idea #{idea.id} was already {idea.status} by <@{idea.decided_by}>.")
     return idea
 
 
-def accept(session: Session, outbox: Outbox, config: TeamConfig, idea_id: int, actor: str, now: datetime) -> Idea:
+def accept(session: Session, idea_id: int, actor: str, now: datetime) -> Decided:
     idea = _decide(session, idea_id, actor)
-    idea.status, idea.decided_by, idea.decided_at = "accepted", actor, now
-    session.flush()
-    refresh_message(session, outbox, config, idea)
-    _tell_submitter(outbox, idea)
-    return idea
+    idea.status, idea.decided_by, idea.decided_at = IdeaStatus.ACCEPTED, actor, now
+    return _decided(session, idea)
 
 
-def decline(
-    session: Session, outbox: Outbox, config: TeamConfig, idea_id: int, actor: str, reason: str | None, now: datetime
-) -> Idea:
+def decline(session: Session, idea_id: int, actor: str, reason: str | None, now: datetime) -> Decided:
     idea = _decide(session, idea_id, actor)
-    idea.status, idea.decided_by, idea.decided_at = "declined", actor, now
+    idea.status, idea.decided_by, idea.decided_at = IdeaStatus.DECLINED, actor, now
     idea.decline_reason = (reason or "").strip() or None
+    return _decided(session, idea)
+
+
+def _decided(session: Session, idea: Idea) -> Decided:
     session.flush()
-    refresh_message(session, outbox, config, idea)
-    _tell_submitter(outbox, idea)
-    return idea
+    tell = [user for user in dict.fromkeys([idea.submitted_by, idea.author]) if user != idea.decided_by]
+    return Decided(idea, vote_count(session, idea.id), tell)
 
 
-def _tell_submitter(outbox: Outbox, idea: Idea) -> None:
-    text = idea_blocks.decision_notice(idea)
-    for user in dict.fromkeys([idea.submitted_by, idea.author]):
-        if user != idea.decided_by:
-            outbox.dm(user, text, dedupe=f"idea:{idea.id}:{idea.status}:tell:{user}")
-
-
-OPEN = [Idea.status == "open"]
-NOT_DECLINED = [Idea.status != "declined"]
+OPEN = [Idea.status == IdeaStatus.OPEN]
+NOT_DECLINED = [Idea.status != IdeaStatus.DECLINED]
 
 
 def open_ideas(session: Session) -> list[tuple[Idea, int]]:
@@ -247,9 +299,14 @@ def _with_votes(session: Session, where: list[Any], *, by_votes: bool, limit: in
     return [(idea, int(n)) for idea, n in rows]
 
 
-def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.core.export import iso, since_filter
+def full_text(idea: Idea) -> str:
+    """The idea as one stored (escaped) text: title, then details."""
+    if idea.title and idea.text:
+        return f"{idea.title}\n{idea.text}"
+    return idea.title or idea.text
 
+
+def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
     query = (
         select(Idea, func.count(IdeaVote.user_id))
         .outerjoin(IdeaVote, IdeaVote.idea_id == Idea.id)
@@ -262,7 +319,7 @@ def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
             "id": idea.id,
             "author": idea.author,
             "submitted_by": idea.submitted_by,
-            "text": idea_blocks.full_text(idea),
+            "text": full_text(idea),
             "votes": int(votes),
             "status": idea.status,
             "title": idea.title,

@@ -6,26 +6,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.db import transaction
+from bot.features.checklists import notices
+from bot.features.checklists import service as checklists
+from bot.outbox import history
 from bot.outbox.queue import Outbox
 from bot.scheduler import leader
 from bot.scheduler.context import JobContext
 
 
 def post_checklists(ctx: JobContext) -> None:
-    from bot.features.checklists import service as checklists
-
     grace = timedelta(minutes=ctx.config.scheduler.misfire_grace_minutes)
     with transaction(ctx.session_factory) as session:
         since = leader.due_since(session, "checklists", ctx.now, grace)
-        checklists.post_due(session, Outbox(session, ctx.now), ctx.config, ctx.now, since)
+        outbox = Outbox(session, ctx.now)
+        for run in checklists.post_due(session, ctx.config, ctx.now, since):
+            notices.post_scheduled(outbox, ctx.config, run)
         leader.caught_up(session, "checklists", ctx.now)
 
 
 def nudge_checklists(ctx: JobContext) -> None:
-    from bot.features.checklists import service as checklists
-
     with transaction(ctx.session_factory) as session:
-        checklists.nudge_due(session, Outbox(session, ctx.now), ctx.config, ctx.now)
+        outbox = Outbox(session, ctx.now)
+        for nudge in checklists.nudge_due(session, ctx.config, ctx.now, history.posted_messages()):
+            notices.nudge(outbox, nudge)
 
 
 JOBS = (post_checklists, nudge_checklists)

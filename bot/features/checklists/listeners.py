@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.core.errors import BadInput
 from bot.core.text import split_args
-from bot.features.checklists import blocks
+from bot.features.checklists import blocks, notices
 from bot.features.checklists import service as checklists
 from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId
@@ -35,7 +35,8 @@ def checklist_command(ack: Ack, command: dict[str, Any], context: BoltContext) -
     if sub == "post":
         if len(args) != 2:
             raise BadInput("`/checklist post` needs the name of one checklist.", EXAMPLE)
-        run = checklists.post_extra(req.db, req.outbox, req.config, args[1], command["user_id"], req.now)
+        run = checklists.post_extra(req.db, req.config, args[1], command["user_id"], req.now)
+        notices.post_extra(req.outbox, req.config, run)
         ack(**ephemeral(f"Posted the {blocks.title(run).lower()} in <#{run.channel}> (run #{run.id})."))
         return
     raise BadInput(f"`/checklist {args[0]}` is not a /checklist command.", EXAMPLE)
@@ -50,4 +51,5 @@ def item_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         raise BadInput("That checkbox does not belong to a checklist run.")
     run_id, position = parsed
     done = bool(action.get("selected_options"))
-    checklists.toggle(req.db, req.outbox, req.config, run_id, position, body["user"]["id"], done, req.now)
+    run = checklists.toggle(req.db, run_id, position, body["user"]["id"], done, req.now)
+    notices.refresh(req.outbox, req.config, run)

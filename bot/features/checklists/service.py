@@ -3,25 +3,35 @@ demand, ticks recorded per item, and a single nudge for unfinished items."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, select
+from sqlalchemy import String, Subquery, and_, case, cast, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.calendar import Due, latest_due, next_due
 from bot.core.config import Checklist, TeamConfig
 from bot.core.errors import NotFound
+from bot.core.export import iso, since_filter
 from bot.core.text import escape_raw, names_list
-from bot.features.checklists import blocks as checklist_blocks
 from bot.features.checklists.models import ChecklistItem, ChecklistRun
-from bot.outbox.models import OutboxMessage, SlackMessage
-from bot.outbox.queue import Outbox
+
+RUN_KEY_PREFIX = "checklist_run:"
 
 
 def run_key(run_id: int) -> str:
-    return f"checklist_run:{run_id}"
+    """The key of a run's message (its updates and its nudge's thread find it by this key)."""
+    return f"{RUN_KEY_PREFIX}{run_id}"
+
+
+@dataclass
+class Nudge:
+    """A run with unfinished items to nudge about, in the thread of its message."""
+
+    run: ChecklistRun
+    thread_ts: str
 
 
 def find(config: TeamConfig, name: str) -> Checklist:
@@ -46,15 +56,11 @@ def _new_run(
     )
 
 
-def _post(outbox: Outbox, config: TeamConfig, run: ChecklistRun, dedupe: str) -> None:
-    text, blocks = checklist_blocks.run_message(run, config.tz)
-    outbox.post(run.channel, text, blocks, key=run_key(run.id), dedupe=dedupe)
-
-
 def post_scheduled(
-    session: Session, outbox: Outbox, config: TeamConfig, checklist: Checklist, due: Due, now: datetime
+    session: Session, config: TeamConfig, checklist: Checklist, due: Due, now: datetime
 ) -> ChecklistRun | None:
-    """Post the run due at `due`, unless it exists already (unique per checklist and wall time)."""
+    """The run due at `due`, to be posted; None when it exists already (unique per checklist and
+    wall time)."""
     taken = select(ChecklistRun.id).where(ChecklistRun.checklist == checklist.name, ChecklistRun.due_wall == due.key)
     if session.scalar(taken) is not None:
         return None
@@ -65,50 +71,50 @@ def post_scheduled(
     except IntegrityError:
         # Another scheduler process posted it at the same moment.
         return None
-    _post(outbox, config, run, dedupe=f"checklist:{checklist.name}:{due.key}")
     return run
 
 
-def post_extra(session: Session, outbox: Outbox, config: TeamConfig, name: str, by: str, now: datetime) -> ChecklistRun:
+def post_extra(session: Session, config: TeamConfig, name: str, by: str, now: datetime) -> ChecklistRun:
     """`/checklist post NAME`: an extra run now; scheduled runs are unaffected."""
     checklist = find(config, name)
     run = _new_run(config, checklist, None, now, now, by)
     session.add(run)
     session.flush()
-    _post(outbox, config, run, dedupe=f"{run_key(run.id)}:post")
     return run
 
 
-def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime, since: datetime) -> int:
-    """Post every checklist whose latest due time is in (since, now]: the scheduler's window, at most
+def post_due(session: Session, config: TeamConfig, now: datetime, since: datetime) -> list[ChecklistRun]:
+    """The runs to post: every checklist whose latest due time is in (since, now]: the scheduler's window, at most
     the misfire grace back (see `leader.due_since`). Runs missed by more than the grace are skipped;
     of several missed runs of one checklist only the latest is posted."""
-    posted = 0
+    posted = []
     for checklist in config.checklists:
         due = latest_due(checklist.cron, config.tz, now, since)
-        if due is not None and post_scheduled(session, outbox, config, checklist, due, now) is not None:
-            posted += 1
+        run = post_scheduled(session, config, checklist, due, now) if due is not None else None
+        if run is not None:
+            posted.append(run)
     return posted
 
 
-def nudge_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime) -> int:
-    """Nudge, once, runs with unfinished items `nudge_after_minutes` after their post reached Slack
-    (in the run's thread). Counting from when Slack took the post, a checklist held back by a Slack
-    outage is still nudged; a nudge more than the misfire grace late (the bot was down) is skipped."""
+def nudge_due(session: Session, config: TeamConfig, now: datetime, posted: Subquery) -> list[Nudge]:
+    """Runs to nudge, once, about their unfinished items `nudge_after_minutes` after their post
+    reached Slack (in the run's thread); each is marked nudged. `posted` is the messages teambot
+    posted (`key`, `ts`, and `sent_at`, when it reached Slack). Counting from when Slack took the
+    post, a checklist held back by a Slack outage is still nudged; a nudge more than the misfire
+    grace late (the bot was down) is skipped."""
     grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
     unfinished = exists().where(ChecklistItem.run_id == ChecklistRun.id, ChecklistItem.done_by.is_(None))
-    nudged = 0
+    nudges = []
     for checklist in config.checklists:
         if not checklist.nudge_after_minutes:
             continue
         cutoff = now - timedelta(minutes=checklist.nudge_after_minutes)
-        key = literal("checklist_run:") + cast(ChecklistRun.id, String)
-        # When the post went out; the outbox row is gone after 30 days, then the queue time stands in.
-        went_out = func.coalesce(OutboxMessage.sent_at, ChecklistRun.posted_at)
+        key = literal(RUN_KEY_PREFIX) + cast(ChecklistRun.id, String)
+        # When the post went out; once that is forgotten (30 days on) the queue time stands in.
+        went_out = func.coalesce(posted.c.sent_at, ChecklistRun.posted_at)
         rows = session.execute(
-            select(ChecklistRun, SlackMessage.ts)
-            .join(SlackMessage, SlackMessage.key == key)
-            .outerjoin(OutboxMessage, and_(OutboxMessage.message_key == key, OutboxMessage.status == "sent"))
+            select(ChecklistRun, posted.c.ts)
+            .join(posted, posted.c.key == key)
             .where(
                 ChecklistRun.checklist == checklist.name,
                 ChecklistRun.nudged_at.is_(None),
@@ -120,17 +126,12 @@ def nudge_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetim
         ).all()
         for run, ts in rows:
             run.nudged_at = now
-            outbox.post(
-                run.channel, checklist_blocks.nudge_message(run), thread_ts=ts, dedupe=f"{run_key(run.id)}:nudge"
-            )
-            nudged += 1
-    return nudged
+            nudges.append(Nudge(run, ts))
+    return nudges
 
 
 def toggle(
     session: Session,
-    outbox: Outbox,
-    config: TeamConfig,
     run_id: int,
     position: int,
     user: str,
@@ -153,8 +154,6 @@ def toggle(
         item.changed_by, item.changed_at = user, now
     session.flush()
     session.refresh(run, ["items"])
-    text, blocks = checklist_blocks.run_message(run, config.tz)
-    outbox.update(run_key(run.id), text, blocks)
     return run
 
 
@@ -187,8 +186,6 @@ def overview(
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.core.export import iso, since_filter
-
     query = select(ChecklistRun).options(selectinload(ChecklistRun.items)).order_by(ChecklistRun.id)
     query = since_filter(query, ChecklistRun.due_at, since)
     return [

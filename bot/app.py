@@ -31,6 +31,7 @@ from bot.features.checklists import models as checklists_models
 from bot.features.checklists import service as checklists_service
 from bot.features.digest import jobs as digest_jobs
 from bot.features.digest import models as digest_models
+from bot.features.digest import notices as digest_notices
 from bot.features.digest import service as digest_service
 from bot.features.escalations import jobs as escalations_jobs
 from bot.features.escalations import listeners as escalations_listeners
@@ -136,7 +137,7 @@ FEATURES: tuple[Feature, ...] = (
         None,
         digest_jobs.JOBS,
         {"digests": digest_service.export},
-        kept_outbox_keys=(digest_service.OUTBOX_KEYS,),
+        kept_outbox_keys=(digest_notices.OUTBOX_KEYS,),
     ),
     # Beyond the documented minimum of the export, so a backup holds everything the team entered.
     Feature(

@@ -13,6 +13,7 @@ from bot.app import export_all, run_jobs
 from bot.cli import reports as digest_cli
 from bot.features.approvals.models import DraftReaction
 from bot.features.checklists.models import ChecklistItem, ChecklistRun
+from bot.features.digest import notices as digest_notices
 from bot.features.digest import service as digest
 from bot.features.digest.models import DigestRecord
 from bot.features.escalations.models import Escalation
@@ -386,7 +387,9 @@ def test_cli_says_what_is_left_waiting_for_slack_and_what_was_refused(runtime, s
         leader = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "U0CEO"))
         leader.status, leader.last_error = "failed", "user_not_found"
     with runtime.session_factory() as session:
-        assert digest.delivery(session, "2026-04") == digest.Delivery(sent=2, refused={"U0CEO": "user_not_found"})
+        assert digest_notices.delivery(session, "2026-04") == digest_notices.Delivery(
+            sent=2, refused={"U0CEO": "user_not_found"}
+        )
 
 
 def test_cli_stops_before_using_the_month_when_the_token_is_refused(runtime, settings, config, slack, capsys):

@@ -17,6 +17,7 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
     """Build the digest of `month` (default: the last complete month, team time). With `dry_run`
     print it; else post it through the outbox (once per month, ever) and send the outbox."""
     from bot.core.db import NO_DATABASE, database_file_missing, open_database, transaction
+    from bot.features.digest import notices as digest_notices
     from bot.features.digest import service as digest
     from bot.features.digest.blocks import dry_run_text
     from bot.outbox.queue import Outbox
@@ -47,21 +48,23 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
     runtime = Runtime.build(settings, config, engine)
     runtime.check_token()  # a refused token stops here, before the month is used up
     with transaction(runtime.session_factory) as session:
-        if digest.delivery(session, key).staff_refused:
-            digest.release(session, key)  # an earlier attempt that Slack refused does not count
+        if digest_notices.delivery(session, key).staff_refused:
+            digest_notices.release(session, key)  # an earlier attempt that Slack refused does not count
         previous = digest.already_posted(session, key)
-        posted = previous is None and digest.post(session, Outbox(session, now), config, key, now)
-    if not posted:
+        data = digest.post(session, config, key, now) if previous is None else None
+        if data is not None:
+            digest_notices.post(Outbox(session, now), config, data)
+    if data is None:
         when = f" on {previous.posted_at.astimezone(config.tz):%Y-%m-%d %H:%M}" if previous else ""
         print(f"teambot: the digest for {key} was already posted{when}; use --dry-run to see it", file=sys.stderr)
         return 1
     OutboxSender(runtime.session_factory, runtime.client).drain()
     with transaction(runtime.session_factory) as session:
-        delivery = digest.delivery(session, key)
+        delivery = digest_notices.delivery(session, key)
         if delivery.staff_refused:
             # Slack refused the staff post itself (e.g. teambot is not in the channel): the month
             # is not used up, so the digest can be posted once the cause is fixed.
-            digest.release(session, key)
+            digest_notices.release(session, key)
     where = f"in {config.channels.digest} and to {len(config.digest.leaders)} leader(s)"
     if delivery.staff_refused:
         print(

@@ -1,4 +1,4 @@
-"""Block Kit for the monthly digest, its leadership summary, and /metrics replies."""
+"""Block Kit for the monthly digest and its leadership summary."""
 
 from __future__ import annotations
 
@@ -6,23 +6,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.core.text import for_display, in_code_block, truncate
-from bot.slack.blocks import Block, context, divider, help_text, list_sections, section
+from bot.features.metrics.blocks import percent
+from bot.slack.blocks import Block, context, divider, list_sections, section
 
 if TYPE_CHECKING:
-    from bot.features.approvals.models import Draft
     from bot.features.digest.service import DigestData, IdeaLine, TopPost
-    from bot.features.metrics.models import PostMetric
-
-METRICS_HELP = help_text(
-    "/metrics",
-    "record a published post's figures (a newer figure replaces the older one). The draft is its id or its "
-    "Slack link; `url=` records where it was published, so `teambot import-metrics` can match exported rows.",
-    [
-        "/metrics 12 impressions=5400 engagements=310 clicks=42",
-        "/metrics #12 impressions=5400 engagements=310 url=https://www.instagram.com/p/abc",
-        "/metrics https://acme.slack.com/archives/C0DRAFTS/p1700000000000100 impressions=900 engagements=40",
-    ],
-)
 
 SAMPLE_LIMIT = 2500
 
@@ -38,19 +26,6 @@ def duration(value: timedelta | None) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-def percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
-
-
-def metrics_recorded(draft: Draft, metric: PostMetric) -> str:
-    parts = [f"impressions {metric.impressions:,}", f"engagements {metric.engagements:,}"]
-    if metric.clicks is not None:
-        parts.append(f"clicks {metric.clicks:,}")
-    rate = metric.engagements / metric.impressions if metric.impressions else None
-    where = f", published at <{draft.published_url}>" if draft.published_url else ""
-    return f"Recorded for draft #{draft.id}: {', '.join(parts)} (engagement rate {percent(rate)}){where}."
 
 
 def _post_line(rank: int, post: TopPost) -> str:

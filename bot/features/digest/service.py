@@ -18,15 +18,14 @@ from sqlalchemy.orm import Session
 
 from bot.core.calendar import latest_due
 from bot.core.config import TeamConfig
+from bot.core.export import iso, since_filter
 from bot.features.approvals.models import Draft, DraftReaction
 from bot.features.checklists.models import ChecklistItem, ChecklistRun
 from bot.features.digest.models import DigestRecord
 from bot.features.escalations.models import Escalation
 from bot.features.handoffs.models import Handoff
-from bot.features.ideas.models import Idea, IdeaVote
+from bot.features.ideas.models import Idea, IdeaStatus, IdeaVote
 from bot.features.metrics.models import PostMetric
-from bot.outbox.models import OutboxMessage
-from bot.outbox.queue import Outbox
 
 IDEAS_LISTED = 5
 ACCEPTED_LISTED = 20
@@ -225,7 +224,7 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     vote_count = select(func.count()).where(IdeaVote.idea_id == Idea.id).correlate(Idea).scalar_subquery()
     idea_columns = (Idea.id, Idea.author, Idea.submitted_by, Idea.title, Idea.text, vote_count, Idea.status)
     created_in_month = (Idea.created_at >= start, Idea.created_at < end)
-    accepted_in_month = and_(Idea.status == "accepted", Idea.decided_at >= start, Idea.decided_at < end)
+    accepted_in_month = and_(Idea.status == IdeaStatus.ACCEPTED, Idea.decided_at >= start, Idea.decided_at < end)
     submitted, accepted = session.execute(
         select(
             func.sum(case((and_(*created_in_month), 1), else_=0)),
@@ -235,7 +234,7 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     data.ideas_submitted, data.ideas_accepted = int(submitted or 0), int(accepted or 0)
     rows = session.execute(
         select(*idea_columns)
-        .where(*created_in_month, Idea.status != "declined", vote_count > 0)
+        .where(*created_in_month, Idea.status != IdeaStatus.DECLINED, vote_count > 0)
         .order_by(vote_count.desc(), Idea.id)
         .limit(IDEAS_LISTED)
     ).all()
@@ -252,75 +251,25 @@ def already_posted(session: Session, month: str) -> DigestRecord | None:
     return session.scalar(select(DigestRecord).where(DigestRecord.month == month))
 
 
-def post(session: Session, outbox: Outbox, config: TeamConfig, month: str, now: datetime) -> bool:
-    """Post `month`'s digest and DM the leaders, once ever per month (unique month row and Outbox
-    dedupe keys); False when it was posted before."""
-    from bot.features.digest import blocks as digest_blocks
-
+def post(session: Session, config: TeamConfig, month: str, now: datetime) -> DigestData | None:
+    """Record `month`'s digest as posted and build it, once ever per month (unique month row); None
+    when it was posted before."""
     if already_posted(session, month) is not None:
-        return False
+        return None
     try:
         with session.begin_nested():
             session.add(DigestRecord(month=month, posted_at=now))
     except IntegrityError:
-        return False
-    data = build(session, config, month)
-    text, blocks = digest_blocks.staff_digest(data)
-    outbox.post(config.channels.digest, text, blocks, dedupe=_outbox_key(month, "staff"))
-    summary = digest_blocks.leadership_summary(data)
-    for leader in config.digest.leaders:
-        outbox.dm(leader, summary, dedupe=_outbox_key(month, f"leader:{leader}"))
-    return True
-
-
-def _outbox_key(month: str, to: str) -> str:
-    return f"digest:{month}:{to}"
-
-
-OUTBOX_KEYS = _outbox_key("%", "%")  # a LIKE pattern for every digest's outbox rows
-
-
-@dataclass
-class Delivery:
-    """What became of a month's digest messages in the outbox."""
-
-    sent: int = 0
-    waiting: int = 0
-    staff_refused: str | None = None  # Slack's error for the staff post
-    refused: dict[str, str] = field(default_factory=dict)  # leader: Slack's error for their message
-
-
-def delivery(session: Session, month: str) -> Delivery:
-    result = Delivery()
-    rows = session.execute(
-        select(OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.last_error).where(
-            OutboxMessage.dedupe_key.like(_outbox_key(month, "%"))
-        )
-    )
-    for dedupe_key, status, error in rows:
-        if status == "sent":
-            result.sent += 1
-        elif status != "failed":
-            result.waiting += 1
-        elif dedupe_key == _outbox_key(month, "staff"):
-            result.staff_refused = error or "refused"
-        else:
-            result.refused[dedupe_key.rsplit(":", 1)[-1]] = error or "refused"
-    return result
+        return None
+    return build(session, config, month)
 
 
 def release(session: Session, month: str) -> None:
-    """Forget that `month`'s digest was posted, and its refused messages, so it can be posted again.
-    Messages already sent (a leader's summary) keep their rows, so posting again never repeats them."""
+    """Forget that `month`'s digest was posted, so it can be posted again."""
     session.execute(delete(DigestRecord).where(DigestRecord.month == month))
-    session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.dedupe_key.like(_outbox_key(month, "%")), OutboxMessage.status == "failed"
-        )
-    )
 
 
-def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime, first_start: datetime) -> bool:
+def post_due(session: Session, config: TeamConfig, now: datetime, first_start: datetime) -> DigestData | None:
     """Post the digest due by `[digest].cron` (for the month before the one it falls due in). A
     missed digest is posted any time within the month it fell due in, never for a due time
     before the scheduler's very first start."""
@@ -329,12 +278,10 @@ def post_due(session: Session, outbox: Outbox, config: TeamConfig, now: datetime
     not_before = max(first_start, month_start) - timedelta(microseconds=1)
     due = latest_due(config.digest.cron, config.tz, now, not_before)
     if due is None:
-        return False
-    return post(session, outbox, config, previous_month(due.wall.date()), now)
+        return None
+    return post(session, config, previous_month(due.wall.date()), now)
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.core.export import iso, since_filter
-
     query = since_filter(select(DigestRecord).order_by(DigestRecord.month), DigestRecord.posted_at, since)
     return [{"month": row.month, "posted_at": iso(row.posted_at)} for row in session.scalars(query)]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.errors import BadInput, Conflict, NotFound
+from bot.core.export import iso, since_filter
 from bot.core.text import escape_raw, parse_permalink, unwrap_link
 from bot.features.approvals.models import Draft
 from bot.features.metrics import service
@@ -23,7 +24,7 @@ from bot.features.metrics.addresses import looks_like_address, post_key
 from bot.features.metrics.importers.numbers import BadNumber, is_blank, parse_count, parse_day, parse_rate
 from bot.features.metrics.importers.reading import RowsStop, Table, Unreadable, describe, open_table
 from bot.features.metrics.importers.tools import TEAMBOT, AccountLayout, Layout
-from bot.features.metrics.models import AccountDay, PostMetric
+from bot.features.metrics.models import AccountDay, MetricSource, PostMetric
 
 MAX_ACCOUNT = AccountDay.__table__.c.account.type.length
 SKIPPED_LINES_KEPT = 20  # the output names the first few; the count covers them all
@@ -147,7 +148,7 @@ def _record_all(
         for draft in session.scalars(select(Draft).where(Draft.id.in_(with_url))) if with_url else ():
             line, figures = pending[draft.id]
             try:
-                service.record(session, draft, figures, now, by=None, source="import")
+                service.record(session, draft, figures, now, by=None, source=MetricSource.IMPORT)
             except Conflict as exc:
                 outcome.errors.append(f"line {line}: draft #{draft.id}: {exc.message}")
         plain = [i for i in chunk if pending[i][1].url is None]
@@ -165,7 +166,7 @@ def _record_all(
                 figures.engagements,
                 figures.clicks,
             )
-            metric.recorded_at, metric.recorded_by, metric.source = now, None, "import"
+            metric.recorded_at, metric.recorded_by, metric.source = now, None, MetricSource.IMPORT
         try:
             with session.begin_nested():
                 session.flush()
@@ -259,15 +260,13 @@ def _import_account_days(session: Session, table: Table, layout: AccountLayout, 
             # A day imported from two tools (followers from one, mentions from another) keeps both.
             found.followers = followers if followers is not None else found.followers
             found.mentions = mentions if mentions is not None else found.mentions
-            found.recorded_at, found.source = now, "import"
+            found.recorded_at, found.source = now, MetricSource.IMPORT
         session.flush()
     outcome.accounts = {account for _, account in keys}
     return outcome
 
 
 def export_account_days(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.core.export import iso, since_filter
-
     query = since_filter(select(AccountDay).order_by(AccountDay.day, AccountDay.account), AccountDay.recorded_at, since)
     return [
         {

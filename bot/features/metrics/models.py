@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.orm import Base
+
+
+class MetricSource(StrEnum):
+    """Where figures came from; the values are what the database and the export hold."""
+
+    COMMAND = "command"  # /metrics
+    IMPORT = "import"  # teambot import-metrics
 
 
 class PostMetric(Base):

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from bot.core.db import lock_name
 from bot.core.errors import BadInput, Conflict, NotFound
+from bot.core.export import iso, since_filter
 from bot.core.text import escape_raw, parse_id, parse_permalink, unwrap_link
 from bot.features.approvals.models import Draft
 from bot.features.metrics.addresses import post_key
-from bot.features.metrics.models import PostMetric
+from bot.features.metrics.models import MetricSource, PostMetric
 
 METRICS_EXAMPLE = "/metrics 12 impressions=5400 engagements=310 clicks=42 url=https://www.instagram.com/p/abc"
 _URL = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
@@ -131,7 +132,7 @@ def parse_command(args: list[str]) -> tuple[str, Figures]:
 
 
 def record(
-    session: Session, draft: Draft, figures: Figures, now: datetime, *, by: str | None, source: str
+    session: Session, draft: Draft, figures: Figures, now: datetime, *, by: str | None, source: MetricSource
 ) -> PostMetric:
     """Store the draft's figures (replacing older ones) and, with a URL, where it was published."""
     if figures.url is not None and figures.url != draft.published_url:
@@ -161,8 +162,6 @@ def rate(impressions: int, engagements: int) -> float | None:
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
-    from bot.core.export import iso, since_filter
-
     query = since_filter(select(PostMetric).order_by(PostMetric.draft_id), PostMetric.recorded_at, since)
     return [
         {

@@ -42,6 +42,9 @@ from bot.features.handoffs import jobs as handoffs_jobs
 from bot.features.handoffs import listeners as handoffs_listeners
 from bot.features.handoffs import models as handoffs_models
 from bot.features.handoffs import service as handoffs_service
+from bot.features.home import jobs as home_jobs
+from bot.features.home import listeners as home_listeners
+from bot.features.home import models as home_models
 from bot.features.ideas import listeners as ideas_listeners
 from bot.features.ideas import models as ideas_models
 from bot.features.ideas import service as ideas_service
@@ -160,6 +163,8 @@ FEATURES: tuple[Feature, ...] = (
         {"calendar_notes": calendar_service.export_notes},
     ),
     Feature("report", report_models, report_listeners.register, report_jobs.JOBS, {"reports": report_service.export}),
+    # Last: its job republishes Home tabs after what the other jobs changed in the same tick.
+    Feature("home", home_models, home_listeners.register, home_jobs.JOBS),
 )
 
 # The calendar plans drafts, holds the chain role `client` and adds to their status and export.

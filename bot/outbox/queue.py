@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -175,6 +175,28 @@ class Outbox:
             "content_base64": base64.b64encode(content).decode("ascii"),
         }
         return self._add(UPLOAD, channel, payload, dedupe=dedupe)
+
+    def publish_view(self, user: str, view: dict[str, Any]) -> None:
+        """Publish `user`'s Home tab (views.publish). Each person's publishes go out in order on
+        their own outbox channel, and a publish still waiting there is replaced rather than
+        followed: only the newest view is worth sending."""
+        channel = f"home:{user}"
+        payload = {"user_id": user, "view": view}
+        replaced = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.status == "pending",
+                OutboxMessage.attempted_at.is_(None),
+                OutboxMessage.lease_until.is_(None),
+            )
+            .values(payload=payload)
+            .execution_options(synchronize_session=False)
+        )
+        if not replaced.rowcount:  # type: ignore[attr-defined]
+            self._add("views.publish", channel, payload)
+        else:
+            self.session.info["outbox_dirty"] = True
 
     def posted(self, key: str) -> SlackMessage | None:
         """Where the message posted under `key` is, once Slack has taken it."""

@@ -206,7 +206,7 @@ class OutboxSender:
         self._record_sent(
             row_id,
             claimed.message_key,
-            {"channel": response.get("channel") or payload["channel"], "ts": response.get("ts")},
+            {"channel": response.get("channel") or payload.get("channel"), "ts": response.get("ts")},
             now,
         )
 

@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.clock import utcnow
@@ -76,6 +78,7 @@ _HEADS = (
         _OUTBOX.c.attempted_at,
         _OUTBOX.c.not_before,
         _OUTBOX.c.lease_until,
+        _OUTBOX.c.lease_owner,
         _MESSAGES.c.channel.label("target_channel"),
         _MESSAGES.c.ts.label("target_ts"),
     )
@@ -96,7 +99,13 @@ _CLAIM = (
         _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
         _OUTBOX.c.status == "pending",
         _OUTBOX.c.not_before <= bindparam("now", type_=_WHEN),
-        or_(_OUTBOX.c.lease_until.is_(None), _OUTBOX.c.lease_until < bindparam("now", type_=_WHEN)),
+        or_(
+            _OUTBOX.c.lease_until.is_(None),
+            _OUTBOX.c.lease_until < bindparam("now", type_=_WHEN),
+            # This sender's own lease (its outcome could not be recorded, or the claim's commit
+            # was never confirmed): it knows nobody else is sending the row.
+            _OUTBOX.c.lease_owner == bindparam("owner"),
+        ),
     )
     .values(
         lease_owner=bindparam("owner"),
@@ -127,10 +136,15 @@ class OutboxSender:
         self.owner = owner or worker_id()
         # When the earliest pending row that could not be sent at the last look becomes due.
         self.earliest_held: datetime | None = None
+        # Outcomes of calls made whose recording failed (the database went away meanwhile), by
+        # row: written first when the database answers again, which also ends the row's lease,
+        # so the channel goes on at once instead of waiting for the lease to run out.
+        self._unrecorded: dict[int, Callable[[Session], None]] = {}
 
     def drain(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
         """Send everything that is due; returns how many calls were made. Each round sends the
         head of every channel, so channels do not wait for each other."""
+        self._record_unrecorded()
         sent = 0
         for _ in range(max_rounds):
             heads = self._claim_heads(now or utcnow())
@@ -147,9 +161,12 @@ class OutboxSender:
         dies before it learns the answer, the next sender checks before posting again."""
         with transaction(self.session_factory) as session:
             heads = session.execute(_HEADS).all()
-            due = [h for h in heads if h.not_before <= now and (h.lease_until is None or h.lease_until < now)]
+            due = [h for h in heads if h.not_before <= now and self._lease_free(h, now)]
             # A head waits for its not_before (a 429 or a backoff) or for another sender's lease.
-            held = [max(h.not_before, h.lease_until or h.not_before) for h in heads]
+            held = [
+                max(h.not_before, h.lease_until or h.not_before) if h.lease_owner != self.owner else h.not_before
+                for h in heads
+            ]
             self.earliest_held = min((when for when in held if when > now), default=None)
             if not due:
                 return []
@@ -169,6 +186,9 @@ class OutboxSender:
                     Claimed(head.id, head.method, payload, head.message_key, head.attempted_at, head.attempts)
                 )
             return claimed
+
+    def _lease_free(self, head: Any, now: datetime) -> bool:
+        return head.lease_until is None or head.lease_until < now or head.lease_owner == self.owner
 
     def next_due(self) -> datetime | None:
         with self.session_factory() as session:
@@ -221,11 +241,24 @@ class OutboxSender:
             request_file_info=False,
         )
 
-    def _record_sent(self, row_id: int, message_key: str | None, posted: dict[str, Any], now: datetime) -> None:
+    def _record(self, row_id: int, write: Callable[[Session], None]) -> None:
+        """Record a row's outcome; if the database fails, keep it to record at the next drain."""
+        self._unrecorded[row_id] = write
         with transaction(self.session_factory) as session:
+            write(session)
+        del self._unrecorded[row_id]
+
+    def _record_unrecorded(self) -> None:
+        for row_id, write in list(self._unrecorded.items()):
+            self._record(row_id, write)
+
+    def _record_sent(self, row_id: int, message_key: str | None, posted: dict[str, Any], now: datetime) -> None:
+        def write(session: Session) -> None:
             if message_key and posted.get("ts"):
                 upsert(session, SlackMessage, key=message_key, channel=posted["channel"], ts=posted["ts"])
             self._mark(session, row_id, "sent", now=now)
+
+        self._record(row_id, write)
 
     def _find_posted(self, row_id: int, payload: dict[str, Any], attempted_at: datetime) -> dict[str, Any] | None:
         """Look in the channel (or thread) for a message carrying this row's id in its metadata."""
@@ -281,12 +314,14 @@ class OutboxSender:
         }
         if not keep_attempt:
             values["attempted_at"] = None
-        with transaction(self.session_factory) as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+        self._record(
+            row_id,
+            lambda session: session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)),
+        )
 
     def _finish(self, row_id: int, status: str, error: str | None = None) -> None:
-        with transaction(self.session_factory) as session:
-            self._mark(session, row_id, status, now=utcnow(), error=error)
+        finished_at = utcnow()
+        self._record(row_id, lambda session: self._mark(session, row_id, status, now=finished_at, error=error))
 
     @staticmethod
     def _mark(session: Session, row_id: int, status: str, now: datetime, error: str | None = None) -> None:
@@ -304,34 +339,92 @@ class OutboxSender:
 
 
 class OutboxWorker(threading.Thread):
-    """Background thread: drains the outbox when woken by a commit, or when a held row is due."""
+    """Background thread: drains the outbox when woken by a commit, or when a held row is due.
+    While draining fails (the database is down), it waits longer each time, up to
+    MAX_FAILING_WAIT, and says so once when it starts failing, once a minute while it goes on,
+    and once when it works again."""
 
     def __init__(self, sender: OutboxSender):
         super().__init__(name="teambot-outbox", daemon=True)
         self.sender = sender
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self.health = DrainHealth()
         outbox.on_enqueue(self._wake.set)
 
     def run(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.sender.drain()
-                timeout = IDLE_POLL_SECONDS
-                due = self.sender.earliest_held
-                if due is not None:
-                    timeout = min(max((due - utcnow()).total_seconds(), 0.05), IDLE_POLL_SECONDS)
-            except Exception:
-                # The worker must outlive a database blip; the rows stay pending and are retried.
-                log.exception("outbox worker: drain failed")
-                timeout = IDLE_POLL_SECONDS
+            timeout = self.drain_once()
             self._wake.wait(timeout)
             self._wake.clear()
+
+    def drain_once(self) -> float:
+        """One drain; returns how long to wait before the next (unless a commit wakes it)."""
+        try:
+            self.sender.drain()
+        except Exception as exc:
+            # The worker must outlive a database outage; the rows stay pending and are retried.
+            return self.health.failed(exc, utcnow())
+        self.health.succeeded(utcnow())
+        timeout = IDLE_POLL_SECONDS
+        due = self.sender.earliest_held
+        if due is not None:
+            timeout = min(max((due - utcnow()).total_seconds(), 0.05), IDLE_POLL_SECONDS)
+        return timeout
 
     def stop(self) -> None:
         outbox.remove_listener(self._wake.set)
         self._stop.set()
         self._wake.set()
+
+
+# While draining fails, the wait between tries doubles from IDLE_POLL_SECONDS up to this; low
+# enough that posts resume within seconds of the database's return.
+MAX_FAILING_WAIT = 4.0
+STILL_FAILING_EVERY = timedelta(minutes=1)
+
+
+class DrainHealth:
+    """Whether the sender's drains fail, for one log line per change of state (not a traceback per
+    try), and the back-off between tries while they do."""
+
+    def __init__(self) -> None:
+        self.failing_since: datetime | None = None
+        self.last_said: datetime | None = None
+        self.wait = IDLE_POLL_SECONDS
+
+    def failed(self, exc: Exception, now: datetime) -> float:
+        reason = _reason(exc)
+        if self.failing_since is None:
+            self.failing_since = self.last_said = now
+            self.wait = IDLE_POLL_SECONDS
+            if isinstance(exc, DBAPIError):
+                log.error("outbox: the database cannot be reached (%s); posts wait and are retried", reason)
+            else:
+                # Not an outage but a defect: its traceback is needed, once.
+                log.error("outbox: sending failed (%s); retrying with back-off", reason, exc_info=exc)
+            return self.wait
+        self.wait = min(self.wait * 2, MAX_FAILING_WAIT)
+        if self.last_said is not None and now - self.last_said >= STILL_FAILING_EVERY:
+            self.last_said = now
+            log.error(
+                "outbox: still failing after %d s (%s); posts wait and are retried",
+                (now - self.failing_since).total_seconds(),
+                reason,
+            )
+        return self.wait
+
+    def succeeded(self, now: datetime) -> None:
+        if self.failing_since is not None:
+            log.warning("outbox: working again after %d s; sending resumes", (now - self.failing_since).total_seconds())
+        self.failing_since = self.last_said = None
+        self.wait = IDLE_POLL_SECONDS
+
+
+def _reason(exc: Exception) -> str:
+    """One line naming what failed, never a URL with its password (the driver's message is shown)."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {detail[0]}" if detail else exc.__class__.__name__
 
 
 __all__ = ["OutboxSender", "OutboxWorker"]

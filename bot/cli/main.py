@@ -155,7 +155,8 @@ def _prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[n
     return runtime
 
 
-def _wait_for_signal(stop: Callable[[], None]) -> None:
+def _stop_on_signal() -> threading.Event:
+    """An event set by SIGTERM or SIGINT."""
     done = threading.Event()
 
     def _handler(signum: int, _frame: object) -> None:
@@ -164,7 +165,11 @@ def _wait_for_signal(stop: Callable[[], None]) -> None:
 
     signal.signal(signal.SIGTERM, _handler)
     signal.signal(signal.SIGINT, _handler)
-    done.wait()
+    return done
+
+
+def _wait_for_signal(stop: Callable[[], None]) -> None:
+    _stop_on_signal().wait()
     stop()
 
 
@@ -190,10 +195,6 @@ def _start_background(runtime, *, with_scheduler: bool, with_sender: bool = True
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from slack_sdk.errors import SlackApiError
-
-    from bot.outbox.webapi import slack_error
-
     settings, config = _settings_and_config(need_slack=True, receives_requests=True)
     runtime = _prepared_runtime(settings, config)
     runtime.check_token()
@@ -215,16 +216,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         if server is None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+            from bot.slack.socket_mode import connect_with_retry
+
             assert settings.slack_app_token is not None
             handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-            try:
-                handler.connect()
-            except SlackApiError as exc:
-                raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({slack_error(exc)})") from None
+            stopping = _stop_on_signal()
             stop_health = slack_http.serve_in_background(health) if health is not None else lambda: None
-            log.info("teambot running in Socket Mode%s", f" (GET /healthz on port {args.port})" if health else "")
-            _wait_for_signal(handler.close)
-            stop_health()
+            try:
+                if connect_with_retry(handler.connect, stopping.wait):
+                    log.info(
+                        "teambot running in Socket Mode%s", f" (GET /healthz on port {args.port})" if health else ""
+                    )
+                    stopping.wait()
+                    handler.close()
+            finally:
+                stop_health()
         else:
             slack_http.serve(server, args.host, port)
     finally:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -18,9 +21,12 @@ from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core import deadline
+
+log = logging.getLogger("teambot")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -39,8 +45,76 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             **pool,
         )
         _configure_sqlite(engine, in_memory=in_memory)
+        if not in_memory:
+            _refuse_a_vanished_file(engine, str(_sqlite_file(parsed)))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args=POSTGRES_CONNECT_ARGS,
+    )
+    _bound_postgres_waits(engine)
+    return engine
+
+
+# A server that does not answer: a new connection gives up after CONNECT_TIMEOUT_SECONDS (libpq's
+# smallest useful value), a request waits at most POOL_TIMEOUT_SECONDS for a pooled connection,
+# and an open connection whose peer vanished (a partition: nothing acknowledges what is sent) is
+# dropped by TCP after about 30 s, so the outbox sender and jobs are not stuck for TCP's default
+# quarter of an hour. Requests are bounded tighter by `bot.core.deadline`.
+CONNECT_TIMEOUT_SECONDS = 2
+POOL_TIMEOUT_SECONDS = 2.0
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+
+
+def _bound_postgres_waits(engine: Engine) -> None:
+    """Pooled connections are checked before use (as `pool_pre_ping` would) and watched for the
+    deadline of the thread that holds them (`bot.core.deadline`); a new connection is only opened
+    when it can still be made before that deadline."""
+    watchdog = deadline.Watchdog()
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_in_time(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
+        left = deadline.remaining()
+        if left is not None and left < CONNECT_TIMEOUT_SECONDS:
+            import psycopg
+
+            raise psycopg.OperationalError(
+                f"no new database connection: {max(left, 0):.1f} s left of the request's time"
+            )
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info["teambot_fresh"] = True
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        watchdog.checked_out(dbapi_connection)
+        if record.info.pop("teambot_fresh", False):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            watchdog.released(dbapi_connection)
+            # The pool replaces the connection and tries once more.
+            raise DisconnectionError(f"pooled connection lost: {exc.__class__.__name__}") from exc
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_connection: Any, _record: Any) -> None:
+        watchdog.released(dbapi_connection)
+
+    @event.listens_for(engine, "invalidate")
+    def _invalidated(dbapi_connection: Any, _record: Any, _exception: Any) -> None:
+        watchdog.released(dbapi_connection)
 
 
 def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
@@ -61,6 +135,44 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         # Every transaction takes SQLite's write lock up front: a read-then-write transaction can
         # then never fail half-way because another writer committed in between.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _refuse_a_vanished_file(engine: Engine, path: str) -> None:
+    """A SQLite file deleted (or replaced) under a running teambot: SQLite goes on writing to the
+    deleted file, so everything would be acknowledged and then lost at the next start. Every
+    transaction first checks that the file is still the one opened; if not, it is refused (and
+    said loudly, at most once a minute) until teambot is restarted with the file restored."""
+    opened: dict[str, tuple[int, int]] = {}
+    said = [0.0]
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _remember(_dbapi_connection: Any, _record: Any) -> None:
+        identity = _file_identity(path)
+        if identity is not None:
+            opened.setdefault("file", identity)
+
+    @event.listens_for(engine, "begin", insert=True)
+    def _still_there(_connection: Any) -> None:
+        if "file" in opened and _file_identity(path) != opened["file"]:
+            import sqlite3
+
+            problem = f"the database file {path} was deleted or replaced while teambot was running"
+            if time.monotonic() - said[0] >= 60 or not said[0]:
+                said[0] = time.monotonic()
+                log.critical(
+                    "%s: nothing can be saved; restore the file (or restart teambot on it) now, "
+                    "everything saved since it was deleted is in the deleted file only",
+                    problem,
+                )
+            raise OperationalError("BEGIN", None, sqlite3.OperationalError(problem))
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def open_database(url: str) -> Engine:

@@ -12,7 +12,8 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.core.errors import DomainError, InvalidFields
 from bot.outbox.queue import Outbox
-from bot.slack.middleware import SessionPerRequestApp, claim_event, deduplicate_events
+from bot.slack import outage
+from bot.slack.middleware import DATABASE_FAILED, SessionPerRequestApp, claim_event, deduplicate_events
 from bot.slack.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,15 @@ def handle_error(error: Exception, body: dict[str, Any], context: BoltContext) -
     """The one place listener errors become a message to the person who acted.
 
     Domain errors say what was wrong; anything else is logged and answered with an apology. The
-    request's transaction is rolled back either way, and Slack always gets a 200 (a 5xx would
-    show "dispatch_failed" or make Slack retry the event)."""
+    request's transaction is rolled back either way, and Slack gets a 200 (a 5xx would show
+    "dispatch_failed" or make Slack retry the event) unless the database could not save the
+    request: see `bot.slack.outage`."""
     session = context.get("db")
     body = body if isinstance(body, dict) else {}
+    if outage.is_database_failure(error):
+        # Nothing more is asked of the database: the answer says nothing was saved.
+        context[DATABASE_FAILED] = error
+        return outage.could_not_save(body, error)
     if session is not None:
         session.rollback()
         # The rollback took the event's claim with it: claim it again with this answer, so a

@@ -18,6 +18,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 
+from bot.core import deadline
+from bot.core.db import CONNECT_TIMEOUT_SECONDS
 from bot.slack import shape, signature
 
 EVENTS_PATH = "/slack/events"
@@ -51,10 +53,11 @@ def wsgi_app(app: App, engine: Engine, signing_secret: str, calendar: CalendarFe
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(signing_secret)
     mismatches = signature.MismatchWarning()
+    probe = HealthProbe(engine)
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if _is_health_check(environ):
-            return _health(engine, start_response)
+            return _health(probe, start_response)
         if environ.get("PATH_INFO") == CALENDAR_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             return _calendar(calendar, environ, start_response)
         if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
@@ -140,13 +143,53 @@ def _signed_by_slack(verifier: SignatureVerifier, body: str, environ: dict[str, 
     return signature.timestamp_is_a_number(timestamp) and verifier.is_valid(body, timestamp, signed)
 
 
-def _health(engine: Engine, start_response: Any) -> Iterable[bytes]:
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+# A load balancer or an orchestrator asks often and gives up after a second or two: the answer
+# leaves within this, a database that does not answer in time is "not healthy".
+HEALTH_TIMEOUT_SECONDS = 0.9
+
+
+class HealthProbe:
+    """Asks the database in a thread of its own, one question at a time: a health check waits at
+    most HEALTH_TIMEOUT_SECONDS, and while an earlier question is still unanswered (a frozen
+    database) the next check is answered 503 at once instead of piling up threads."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._pending: threading.Thread | None = None
+        self._result: str | None = None
+
+    def problem(self) -> str | None:
+        """None when the database answers in time; else what went wrong, in a word."""
+        with self._lock:
+            if self._pending is None or not self._pending.is_alive():
+                self._result = "timeout"
+                self._pending = threading.Thread(target=self._ask, name="teambot-health-probe", daemon=True)
+                self._pending.start()
+            pending = self._pending
+        pending.join(HEALTH_TIMEOUT_SECONDS)
+        with self._lock:
+            return "timeout" if pending.is_alive() else self._result
+
+    def _ask(self) -> None:
+        result: str | None
+        try:
+            # Given more time than the answer waits, so that a slow first connection is still
+            # made and the next check finds it.
+            with deadline.within(CONNECT_TIMEOUT_SECONDS + 0.5), self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            result = None
+        except Exception as exc:  # any database failure means "not healthy", whatever its type
+            result = type(exc).__name__
+        with self._lock:
+            self._result = result
+
+
+def _health(probe: HealthProbe, start_response: Any) -> Iterable[bytes]:
+    problem = probe.problem()
+    if problem is None:
         return _json(start_response, "200 OK", {"status": "ok"})
-    except Exception as exc:  # any database failure means "not healthy", whatever its type
-        return _json(start_response, "503 Service Unavailable", {"status": "error", "database": type(exc).__name__})
+    return _json(start_response, "503 Service Unavailable", {"status": "error", "database": problem})
 
 
 def _empty_ok(start_response: Any) -> Iterable[bytes]:
@@ -203,9 +246,11 @@ def listen_for_health(engine: Engine, host: str, port: int) -> Any:
         def log_message(self, format: str, *args: Any) -> None:  # one line per probe is noise
             pass
 
+    probe = HealthProbe(engine)
+
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if _is_health_check(environ):
-            return _health(engine, start_response)
+            return _health(probe, start_response)
         return _json(start_response, "404 Not Found", {"error": "Socket Mode: only GET /healthz is served here"})
 
     try:

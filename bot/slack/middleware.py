@@ -5,6 +5,7 @@ wrap the rest), so the session is opened and closed around `App.dispatch` itself
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -14,14 +15,16 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core import deadline
 from bot.core.clock import utcnow
 from bot.core.config import TeamConfig
 from bot.core.db import insert_unless_present
 from bot.core.text import escape_raw, without_nul
 from bot.outbox.queue import Outbox
+from bot.slack import outage
 from bot.slack.models import ProcessedEvent
 from bot.slack.signature import timestamp_is_a_number
 
@@ -48,13 +51,19 @@ class SessionPerRequestApp(App):
         if any(marker in req.raw_body for marker in NUL_MARKERS):
             req.body = without_nul(req.body)  # type: ignore[assignment]
         now = utcnow()
-        with self._session_factory() as session:
-            req.context["arrived"] = time.monotonic()
+        arrived = time.monotonic()
+        # The database work must be done, or given up, in time for Slack's 3-second budget.
+        with self._session_factory() as session, deadline.within(REQUEST_DATABASE_SECONDS, start=arrived):
+            req.context["arrived"] = arrived
             req.context["db"] = session
             req.context["now"] = now
             req.context["outbox"] = Outbox(session, now)
             req.context["config"] = self._team_config
             response = super().dispatch(req)
+            failure = req.context.get(DATABASE_FAILED)
+            if failure is not None:
+                _roll_back_quietly(session)
+                return response
             if session.in_transaction():
                 try:
                     session.commit()
@@ -66,9 +75,26 @@ class SessionPerRequestApp(App):
                         raise
                     log.info("dropped a concurrent duplicate delivery of %s", req.body.get("event_id"))
                     return BoltResponse(status=200, body="")
+                except DBAPIError as error:
+                    if not outage.is_database_failure(error):
+                        raise
+                    _roll_back_quietly(session)
+                    return outage.could_not_save(req.body, error)
             if response.status == 404:
                 return _not_ours(req)
             return response
+
+
+# Of Slack's 3 seconds, what the database may take; the rest is for the network and Bolt.
+REQUEST_DATABASE_SECONDS = 2.5
+# Set in the request's context by the error handler when the database failed the request.
+DATABASE_FAILED = "database_failed"
+
+
+def _roll_back_quietly(session: Session) -> None:
+    """End a transaction the database already failed (the connection may be gone: nothing to say)."""
+    with contextlib.suppress(DBAPIError):
+        session.rollback()
 
 
 def _not_ours(req: BoltRequest) -> BoltResponse:

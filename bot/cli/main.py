@@ -145,11 +145,13 @@ def _settings_and_config(*, need_slack: bool, receives_requests: bool = False) -
 def _prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[no-untyped-def]
     from bot.core.db import open_database, transaction
     from bot.features.roles import service as roles
+    from bot.slack.config_check import roles_to_seed
     from bot.slack.runtime import Runtime
 
     runtime = Runtime.build(settings, config, open_database(settings.database_url))
+    seeded = roles_to_seed(runtime.client, config.roles)
     with transaction(runtime.session_factory) as session:
-        added = roles.seed(session, config.roles, datetime.now(UTC))
+        added = roles.seed(session, seeded, datetime.now(UTC))
     if added:
         log.info("added %d role member(s) from the config", added)
     return runtime
@@ -174,9 +176,15 @@ def _wait_for_signal(stop: Callable[[], None]) -> None:
 
 
 def _start_background(runtime, *, with_scheduler: bool, with_sender: bool = True):  # type: ignore[no-untyped-def]
+    from bot.core.config import keys_naming
     from bot.outbox.sender import OutboxSender, OutboxWorker
+    from bot.slack.config_check import check_config_in_background
 
-    worker = OutboxWorker(OutboxSender(runtime.session_factory, runtime.client)) if with_sender else None
+    check_config_in_background(runtime.client, runtime.config)
+    sender = OutboxSender(
+        runtime.session_factory, runtime.client, config_keys=lambda channel: keys_naming(runtime.config, channel)
+    )
+    worker = OutboxWorker(sender) if with_sender else None
     if worker is not None:
         worker.start()
     else:

@@ -513,3 +513,37 @@ def load_config(path: Path, timezone_override: str | None = None) -> TeamConfig:
         return TeamConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, str(path), raw)) from None
+
+
+# The people of the shipped example (config/teambot.toml): placeholders, not anyone's real id.
+EXAMPLE_PLACEHOLDER_USERS = frozenset(
+    {"U0STRAT", "U0CONTENT", "U0COMMUNITY", "U0LEAD", "U0ANNA", "U0BEN", "U0PRLEAD", "U0PAT", "U0LEGAL", "U0CEO"}
+)
+
+
+def slack_ids(config: TeamConfig) -> list[tuple[str, str, str]]:
+    """Every Slack id the config names, as (config key, "channel" or "user", id), in file order."""
+    found: list[tuple[str, str, str]] = [
+        (f"channels.{name}", "channel", channel) for name, channel in config.channels.model_dump().items()
+    ]
+    found += [(f"roles.{role}", "user", user) for role in ROLES for user in getattr(config.roles, role)]
+    for name, team in config.teams.items():
+        if team.lead:
+            found.append((f"teams.{name}.lead", "user", team.lead))
+        found += [(f"teams.{name}.members", "user", user) for user in team.members]
+        if team.channel:
+            found.append((f"teams.{name}.channel", "channel", team.channel))
+    for shift in config.shifts:
+        found += [(f"shifts.{shift.team}.{shift.name}.members", "user", user) for user in shift.members]
+    found += [
+        (f"checklists.{checklist.name}.channel", "channel", checklist.channel)
+        for checklist in config.checklists
+        if checklist.channel
+    ]
+    found += [("digest.leaders", "user", user) for user in config.digest.leaders]
+    return found
+
+
+def keys_naming(config: TeamConfig, slack_id: str) -> list[str]:
+    """The config keys that name this channel or person (none for an id the config does not hold)."""
+    return list(dict.fromkeys(key for key, _kind, named in slack_ids(config) if named == slack_id))

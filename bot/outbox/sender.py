@@ -130,10 +130,18 @@ _FINISH = (
 
 
 class OutboxSender:
-    def __init__(self, session_factory: sessionmaker[Session], client: WebClient, owner: str | None = None):
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client: WebClient,
+        owner: str | None = None,
+        config_keys: Callable[[str], list[str]] | None = None,
+    ):
         self.session_factory = session_factory
         self.client = client
         self.owner = owner or worker_id()
+        # The config keys naming a channel, for the log line of a channel Slack does not know.
+        self.config_keys = config_keys or (lambda channel: [])
         # When the earliest pending row that could not be sent at the last look becomes due.
         self.earliest_held: datetime | None = None
         # Outcomes of calls made whose recording failed (the database went away meanwhile), by
@@ -214,7 +222,7 @@ class OutboxSender:
                 return
             response = self.client.api_call(claimed.method, json=payload)
         except SlackApiError as exc:
-            self._handle_error(row_id, exc, now, claimed.attempts)
+            self._handle_error(row_id, exc, now, claimed.attempts, payload.get("channel"))
             return
         except OSError as exc:
             # Connection errors were already retried by slack-sdk; the post may or may not have
@@ -284,7 +292,9 @@ class OutboxSender:
                 return {"channel": channel, "ts": message.get("ts")}
         return None
 
-    def _handle_error(self, row_id: int, exc: SlackApiError, now: datetime, attempts: int) -> None:
+    def _handle_error(
+        self, row_id: int, exc: SlackApiError, now: datetime, attempts: int, channel: str | None = None
+    ) -> None:
         status = exc.response.status_code
         error = slack_error(exc)
         if status == 429:
@@ -301,7 +311,18 @@ class OutboxSender:
             # A server error leaves it open whether the post went through: keep the attempt.
             self._retry_later(row_id, now + backoff, f"{status} {error}", keep_attempt=True)
         else:
-            log.warning("outbox: %s failed permanently: %s", row_id, error)
+            if error in ("channel_not_found", "not_in_channel", "is_archived") and channel:
+                keys = self.config_keys(channel)
+                where = f"set as {', '.join(keys)} in the config" if keys else "not a channel of the config"
+                log.error(
+                    "outbox: row %s to %s failed permanently: %s (%s); fix the channel id or invite teambot",
+                    row_id,
+                    channel,
+                    error,
+                    where,
+                )
+            else:
+                log.warning("outbox: %s failed permanently: %s", row_id, error)
             self._finish(row_id, "failed", error=error)
 
     def _retry_later(self, row_id: int, when: datetime, error: str, *, keep_attempt: bool = True) -> None:

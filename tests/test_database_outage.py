@@ -72,7 +72,7 @@ def test_a_channel_whose_post_was_in_flight_resumes_as_soon_as_the_database_is_b
 def test_a_sender_takes_back_its_own_lease_whose_claim_it_never_saw_confirmed(runtime, slack):
     _enqueue(runtime, "only")
     sender = OutboxSender(runtime.session_factory, runtime.client, owner="web-1")
-    assert sender._claim_heads(utcnow())  # committed, but the answer was lost with the connection
+    assert sender._claim_heads_once(utcnow())  # committed, but the answer was lost with the connection
     assert sender.drain(now=utcnow() + timedelta(seconds=2)) == 1
     assert [c.text for c in slack.posts()] == ["only"]
     other = OutboxSender(runtime.session_factory, runtime.client, owner="web-2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -77,20 +78,12 @@ POSTGRES_CONNECT_ARGS = {
 
 
 def _bound_postgres_waits(engine: Engine) -> None:
-    """Pooled connections are checked before use (as `pool_pre_ping` would) and watched for the
-    deadline of the thread that holds them (`bot.core.deadline`); a new connection is only opened
-    when it can still be made before that deadline."""
+    """Pooled connections are checked before use (as `pool_pre_ping` would), and every wait on the
+    server is watched against the bound of the thread waiting (`bot.core.deadline`)."""
     watchdog = deadline.Watchdog()
 
-    @event.listens_for(engine, "do_connect")
-    def _connect_in_time(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
-        left = deadline.remaining()
-        if left is not None and left < CONNECT_TIMEOUT_SECONDS:
-            import psycopg
-
-            raise psycopg.OperationalError(
-                f"no new database connection: {max(left, 0):.1f} s left of the request's time"
-            )
+    def dbapi(connection: Any) -> Any:
+        return connection.connection.dbapi_connection
 
     @event.listens_for(engine, "connect")
     def _fresh(_dbapi_connection: Any, record: Any) -> None:
@@ -98,23 +91,48 @@ def _bound_postgres_waits(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        watchdog.checked_out(dbapi_connection)
         if record.info.pop("teambot_fresh", False):
             return
+        watchdog.waiting(dbapi_connection)
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
-            watchdog.released(dbapi_connection)
-            # The pool replaces the connection and tries once more.
+            if watchdog.done(dbapi_connection):
+                # The server does not answer: no new connection is tried within this request.
+                raise OperationalError("SELECT 1", None, exc) from exc
+            # A connection the server closed (a restart): the pool replaces it and tries again.
             raise DisconnectionError(f"pooled connection lost: {exc.__class__.__name__}") from exc
+        watchdog.done(dbapi_connection)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(connection: Any, *_args: Any) -> None:
+        watchdog.waiting(dbapi(connection))
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _statement_done(connection: Any, *_args: Any) -> None:
+        watchdog.done(dbapi(connection))
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ending(connection: Any) -> None:
+        watchdog.waiting(dbapi(connection))
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context: Any) -> None:
+        if context.connection is not None and context.connection.connection is not None:
+            with contextlib.suppress(Exception):
+                watchdog.done(dbapi(context.connection))
 
     @event.listens_for(engine, "checkin")
-    def _checkin(dbapi_connection: Any, _record: Any) -> None:
-        watchdog.released(dbapi_connection)
+    @event.listens_for(engine, "reset")
+    def _returned(dbapi_connection: Any, *_args: Any) -> None:
+        if dbapi_connection is not None:
+            watchdog.done(dbapi_connection)
 
     @event.listens_for(engine, "invalidate")
     def _invalidated(dbapi_connection: Any, _record: Any, _exception: Any) -> None:
-        watchdog.released(dbapi_connection)
+        if dbapi_connection is not None:
+            watchdog.done(dbapi_connection)
 
 
 def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:

@@ -1,13 +1,14 @@
-"""Deadlines for PostgreSQL work done on behalf of a Slack request, which must be answered within
+"""Bounds on waiting for PostgreSQL on behalf of a Slack request, which must be answered within
 3 seconds. A server that stops answering (a network partition, a frozen host) would otherwise
 hold the request thread until TCP gives up, minutes later.
 
-A thread sets its deadline with `within(seconds)`. While it holds a pooled connection past the
-deadline, a watchdog thread shuts the connection's socket down: the statement in progress fails
-at once with a connection error (the pool then replaces that connection). A new connection is
-only opened when the connect timeout still fits before the deadline. Threads without a deadline
-(the outbox sender, scheduled jobs, the command line) are not watched: they wait for the server,
-bounded by TCP keepalives (see `make_engine`)."""
+A thread declares its bound with `within(seconds)`: while it waits on the server (a statement,
+a commit or rollback, the check of a pooled connection) for longer than that, a watchdog thread
+shuts the connection's socket down, and the wait fails at once with a connection error (the pool
+then replaces that connection). Time the thread spends between statements (its own work, a call
+to Slack, a busy CPU) does not count. Threads without a bound (the outbox sender, scheduled jobs,
+the command line) are not watched: they wait for the server, bounded by TCP keepalives (see
+`make_engine`)."""
 
 from __future__ import annotations
 
@@ -21,57 +22,62 @@ from typing import Any
 _local = threading.local()
 
 
-def remaining() -> float | None:
-    """Seconds left before this thread's deadline; None without one."""
-    deadline = getattr(_local, "deadline", None)
-    return None if deadline is None else deadline - time.monotonic()
+def bound() -> float | None:
+    """How long this thread may wait on the server at a time; None without a bound."""
+    return getattr(_local, "bound", None)
 
 
 @contextmanager
-def within(seconds: float, *, start: float | None = None) -> Iterator[None]:
-    """Database work in this block must end `seconds` after `start` (default: now)."""
-    previous = getattr(_local, "deadline", None)
-    deadline = (time.monotonic() if start is None else start) + seconds
-    _local.deadline = deadline if previous is None else min(previous, deadline)
+def within(seconds: float) -> Iterator[None]:
+    """In this block, no single wait on the database may last longer than `seconds`."""
+    previous = bound()
+    _local.bound = seconds if previous is None else min(previous, seconds)
     try:
         yield
     finally:
-        _local.deadline = previous
+        _local.bound = previous
 
 
 class Watchdog:
-    """Knows which thread holds which connection; ends the connections of threads whose deadline
-    passed. One per engine; its thread starts with the first watched connection."""
+    """Ends the connections that have been waited on for longer than their thread's bound. One
+    per engine; its thread starts with the first watched wait."""
 
     def __init__(self) -> None:
-        self._held: dict[int, tuple[Any, threading.Thread, float]] = {}
+        self._waits: dict[int, tuple[Any, float]] = {}
         self._lock = threading.Condition()
         self._thread: threading.Thread | None = None
+        self.cut: set[int] = set()  # ids of connections ended by the watchdog, until released
 
-    def checked_out(self, dbapi_connection: Any) -> None:
-        deadline = getattr(_local, "deadline", None)
-        if deadline is None:
+    def waiting(self, dbapi_connection: Any) -> None:
+        """The calling thread starts waiting on this connection."""
+        seconds = bound()
+        if seconds is None:
             return
         with self._lock:
-            self._held[id(dbapi_connection)] = (dbapi_connection, threading.current_thread(), deadline)
+            self._waits[id(dbapi_connection)] = (dbapi_connection, time.monotonic() + seconds)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="teambot-db-watchdog", daemon=True)
                 self._thread.start()
             self._lock.notify()
 
-    def released(self, dbapi_connection: Any) -> None:
+    def done(self, dbapi_connection: Any) -> bool:
+        """The wait is over; True if the watchdog had ended the connection."""
         with self._lock:
-            self._held.pop(id(dbapi_connection), None)
+            self._waits.pop(id(dbapi_connection), None)
+            was_cut = id(dbapi_connection) in self.cut
+            self.cut.discard(id(dbapi_connection))
+            return was_cut
 
     def _run(self) -> None:
         with self._lock:
             while True:
                 now = time.monotonic()
-                for key, (connection, _thread, deadline) in list(self._held.items()):
+                for key, (connection, deadline) in list(self._waits.items()):
                     if deadline <= now:
-                        del self._held[key]
+                        del self._waits[key]
+                        self.cut.add(key)
                         _shut_down(connection)
-                soonest = min((deadline for _c, _t, deadline in self._held.values()), default=None)
+                soonest = min((deadline for _c, deadline in self._waits.values()), default=None)
                 self._lock.wait(None if soonest is None else max(soonest - now, 0.005))
 
 

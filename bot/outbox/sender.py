@@ -148,6 +148,9 @@ class OutboxSender:
         # row: written first when the database answers again, which also ends the row's lease,
         # so the channel goes on at once instead of waiting for the lease to run out.
         self._unrecorded: dict[int, Callable[[Session], None]] = {}
+        # Rows a thread of this sender has claimed and not finished with.
+        self._in_flight: set[int] = set()
+        self._claiming = threading.Lock()
 
     def drain(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
         """Send everything that is due; returns how many calls were made. Each round sends the
@@ -159,7 +162,11 @@ class OutboxSender:
             if not heads:
                 break
             for claimed in heads:
-                self._send(claimed, now or utcnow())
+                try:
+                    self._send(claimed, now or utcnow())
+                finally:
+                    with self._claiming:
+                        self._in_flight.discard(claimed.row_id)
                 sent += 1
         return sent
 
@@ -167,6 +174,14 @@ class OutboxSender:
         """Lease the oldest pending row of every channel that is due, and record the attempt, in
         one transaction: the attempt is on record before any call is made, so if this process
         dies before it learns the answer, the next sender checks before posting again."""
+        # Claims of this sender's threads take turns, so that a row one of them is sending is
+        # never taken back by another (its own lease would otherwise let it).
+        with self._claiming:
+            claimed = self._claim_heads_once(now)
+            self._in_flight.update(c.row_id for c in claimed)
+        return claimed
+
+    def _claim_heads_once(self, now: datetime) -> list[Claimed]:
         with transaction(self.session_factory) as session:
             heads = session.execute(_HEADS).all()
             due = [h for h in heads if h.not_before <= now and self._lease_free(h, now)]
@@ -196,7 +211,9 @@ class OutboxSender:
             return claimed
 
     def _lease_free(self, head: Any, now: datetime) -> bool:
-        return head.lease_until is None or head.lease_until < now or head.lease_owner == self.owner
+        if head.lease_until is None or head.lease_until < now:
+            return True
+        return head.lease_owner == self.owner and head.id not in self._in_flight
 
     def next_due(self) -> datetime | None:
         with self.session_factory() as session:
@@ -254,7 +271,7 @@ class OutboxSender:
         self._unrecorded[row_id] = write
         with transaction(self.session_factory) as session:
             write(session)
-        del self._unrecorded[row_id]
+        self._unrecorded.pop(row_id, None)
 
     def _record_unrecorded(self) -> None:
         for row_id, write in list(self._unrecorded.items()):

@@ -25,7 +25,8 @@ def unknown(slack):
     original = slack._answer
 
     def answer(method, params):
-        ASKED.append(params.get("channel") or params.get("user"))
+        if method in ("conversations.info", "users.info"):
+            ASKED.append(params.get("channel") or params.get("user"))
         if method == "conversations.info" and params.get("channel") in ids:
             return 200, {"ok": False, "error": "channel_not_found"}, {}
         if method == "users.info" and params.get("user") in ids:

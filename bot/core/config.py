@@ -524,7 +524,9 @@ EXAMPLE_PLACEHOLDER_USERS = frozenset(
 def slack_ids(config: TeamConfig) -> list[tuple[str, str, str]]:
     """Every Slack id the config names, as (config key, "channel" or "user", id), in file order."""
     found: list[tuple[str, str, str]] = [
-        (f"channels.{name}", "channel", channel) for name, channel in config.channels.model_dump().items()
+        (f"channels.{name}", "channel", channel)
+        for name, channel in config.channels.model_dump().items()
+        if isinstance(channel, str)  # optional channels left out are None
     ]
     found += [(f"roles.{role}", "user", user) for role in ROLES for user in getattr(config.roles, role)]
     for name, team in config.teams.items():

@@ -31,6 +31,9 @@ def config():
     return make_config(
         digest={"leaders": ["U0CEO", "U0COO"], "top": 3, "samples": 1},
         checklists=[{"name": "daily", "cron": "0 9 * * mon-fri", "items": ["Check for a brewing crisis"]}],
+        # The weekly report (also due on a Monday at 09:00) goes to a channel of its own here, so the
+        # staff channel holds only what these tests are about: the digest.
+        report={"channel": "C0REPORTS"},
     )
 
 

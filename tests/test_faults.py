@@ -45,6 +45,9 @@ def config():
                 "items": ["Check for a brewing crisis", "Compare mentions with a typical day"],
             }
         ],
+        # The weekly report, also due at 09:00 on this Monday, posts in a channel of its own: the
+        # staff channel holds the digest alone.
+        report={"channel": "C0REPORTS"},
     )
 
 

@@ -62,6 +62,7 @@ from bot.features.report import service as report_service
 from bot.features.roles import listeners as roles_listeners
 from bot.features.roles import models as roles_models
 from bot.features.roles import service as roles_service
+from bot.features.shifts import jobs as shifts_jobs
 from bot.features.shifts import listeners as shifts_listeners
 from bot.features.shifts import models as shifts_models
 from bot.features.shifts import service as shifts_service
@@ -151,7 +152,17 @@ FEATURES: tuple[Feature, ...] = (
         {"post_metrics": metrics_service.export, "account_days": metrics_imports.export_account_days},
     ),
     Feature("roles", roles_models, roles_listeners.register, (), {"roles": roles_service.export}),
-    Feature("shifts", shifts_models, shifts_listeners.register, (), {"shift_notes": shifts_service.export_notes}),
+    Feature(
+        "shifts",
+        shifts_models,
+        shifts_listeners.register,
+        shifts_jobs.JOBS,
+        {
+            "shift_notes": shifts_service.export_notes,
+            "shift_overrides": shifts_service.export_overrides,
+            "shift_absences": shifts_service.export_absences,
+        },
+    ),
     Feature("alerts", None, on_message=alerts_listeners.on_message),
     Feature("guide", None, guide_listeners.register),
     Feature("meeting", meeting_models, meeting_listeners.register, meeting_jobs.JOBS),

@@ -300,7 +300,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-
     def _upload(self) -> None:
         """The file upload step: raw bytes (or a multipart form) to the upload URL."""
         length = int(self.headers.get("Content-Length") or 0)

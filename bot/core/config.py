@@ -58,6 +58,12 @@ def _check_channel_id(value: str) -> str:
     return value
 
 
+def _check_usergroup_id(value: str) -> str:
+    if not re.fullmatch(r"S[A-Z0-9]{2,}", value):
+        raise ValueError(f"{value!r} is not a Slack user group id (like S0123ABCD)")
+    return value
+
+
 def _check_cron(value: str) -> str:
     try:
         trigger = cron_trigger(value, UTC)
@@ -87,6 +93,9 @@ UserId = Annotated[str, AfterValidator(_check_user_id)]
 
 
 ChannelId = Annotated[str, AfterValidator(_check_channel_id)]
+
+
+UsergroupId = Annotated[str, AfterValidator(_check_usergroup_id)]
 
 
 Cron = Annotated[str, AfterValidator(_check_cron)]
@@ -146,6 +155,8 @@ class Team(_Section):
     lead: UserId | None = None
     members: list[UserId] = []
     channel: ChannelId | None = None
+    # A Slack user group (e.g. @support-on-shift) kept to whoever is on the team's shift.
+    usergroup: UsergroupId | None = None
 
 
 class Shift(_Section):
@@ -169,6 +180,12 @@ class Shift(_Section):
 
 class HandoffSettings(_Section):
     ack_remind_after_minutes: Minutes = 30
+
+
+class ShiftsReminder(_Section):
+    """Each person is told by DM this many days before a shift of theirs starts; 0 turns it off."""
+
+    days_before: int = Field(default=2, ge=0, le=14)
 
 
 class Scheduler(_Section):
@@ -362,6 +379,7 @@ class TeamConfig(_Section):
     teams: dict[str, Team] = {}
     shifts: list[Shift] = []
     handoff: HandoffSettings = HandoffSettings()
+    shifts_reminder: ShiftsReminder = ShiftsReminder()
     scheduler: Scheduler = Scheduler()
     ideas: Ideas = Ideas()
     checklists: list[Checklist] = DEFAULT_CHECKLISTS

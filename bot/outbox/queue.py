@@ -202,5 +202,11 @@ class Outbox:
         """Where the message posted under `key` is, once Slack has taken it."""
         return self.session.get(SlackMessage, key)
 
+    def call(self, method: str, payload: dict[str, Any], *, lane: str, dedupe: str | None = None) -> bool:
+        """Any other Web API call. `lane` plays the channel's part: calls in one lane are sent in
+        the order they were queued (so the last of several updates to one thing is the one that
+        stays)."""
+        return self._add(method, lane, payload, dedupe=dedupe)
+
     def _channel_of_pending(self, key: str) -> str | None:
         return self.session.scalar(select(OutboxMessage.channel).where(OutboxMessage.message_key == key).limit(1))

@@ -14,6 +14,7 @@ class ActionId(StrEnum):
     ESCALATION_RESOLVE = "escalation_resolve"
     ESCALATION_REASSIGN = "escalation_reassign"
     HANDOFF_ACK = "handoff_ack"
+    SHIFT_SWAP_TAKE = "shift_swap_take"
     # Ideas
     IDEA_ACCEPT = "idea_accept"
     IDEA_DECLINE = "idea_decline"

@@ -142,8 +142,16 @@ def level_people(session: Session, config: TeamConfig, team: str, level: str, no
         return [current.user] if current else []
     if level == "lead":
         lead = config.team(team).lead
-        return [lead] if lead else []
-    return roles.holders(session, "strategist")
+        people = [lead] if lead else []
+    else:
+        people = roles.holders(session, "strategist")
+    return _not_away(session, config, people, now)
+
+
+def _not_away(session: Session, config: TeamConfig, people: list[str], now: datetime) -> list[str]:
+    """`people` less whoever is away today (`/shift away`, team time)."""
+    away = shifts.away_on(session, people, now.astimezone(config.tz).date())
+    return [p for p in people if p not in away]
 
 
 def default_assignee(session: Session, config: TeamConfig, team: str, now: datetime) -> str | None:
@@ -151,10 +159,9 @@ def default_assignee(session: Session, config: TeamConfig, team: str, now: datet
     current = shifts.on_shift(session, config, team, now)
     if current is not None:
         return current.user
-    if config.team(team).lead:
-        return config.team(team).lead
-    strategists = roles.holders(session, "strategist")
-    return strategists[0] if strategists else None
+    fallback = _not_away(session, config, [config.team(team).lead or "", *roles.holders(session, "strategist")], now)
+    fallback = [p for p in fallback if p]
+    return fallback[0] if fallback else None
 
 
 def first_staffed_level(session: Session, config: TeamConfig, team: str, now: datetime) -> tuple[int, list[str]]:

@@ -13,6 +13,7 @@ from bot.core.db import transaction
 from bot.features.handoffs import notices
 from bot.features.handoffs import service as handoffs
 from bot.features.handoffs.models import HandoffKind
+from bot.features.shifts import notices as shift_notices
 from bot.features.shifts import service as shifts
 from bot.outbox.queue import Outbox
 from bot.scheduler import leader
@@ -33,12 +34,14 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
         grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
         after = leader.due_since(session, "shift_changes", now, grace)
         outbox = Outbox(session, now)
+        changed = False
         for shift in config.shifts:
             for due in due_between(shift_cron(shift), config.tz, after, now):
                 key = handoffs.boundary_key(shift.team, shift.name, due.wall)
                 if handoffs.shift_handed_over_on(session, shift.team, shift.name, due.wall.date()):
                     continue
-                incoming = shifts.occurrence_of(config, shift, due.wall.date()).person
+                rota = shifts.occurrence_of(config, shift, due.wall.date())
+                incoming = shifts.holder_of(session, config, rota).person
                 outgoing = shifts.person_before(session, config, shift.team, due.at)
                 if outgoing == incoming:
                     continue
@@ -54,8 +57,11 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
                     boundary_key=key,
                 )
                 if written is not None:
+                    changed = True
                     notices.announce(session, config, outbox, written)
                     log.info("shift change %s: handoff #%s", key, written.handoff.id)
+        if changed:
+            shift_notices.sync_usergroups(session, config, outbox, now)
         leader.caught_up(session, "shift_changes", now)
 
 

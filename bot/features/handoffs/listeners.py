@@ -12,6 +12,7 @@ from bot.features.handoffs import notices
 from bot.features.handoffs import service as handoffs
 from bot.features.handoffs.blocks import HANDOFF_HELP
 from bot.features.handoffs.service import HANDOFF_EXAMPLE
+from bot.features.shifts import notices as shift_notices
 from bot.features.shifts import service as shifts
 from bot.slack.context import Req, check_person, ephemeral, wants_help
 from bot.slack.ids import ActionId
@@ -40,6 +41,7 @@ def handoff_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
     notes = rest_after(text, 1) or None
     outcome = handoffs.manual(req.db, req.config, actor=actor, to_user=to_user, notes=notes, now=req.now)
     notices.announce(req.db, req.config, req.outbox, outcome)
+    shift_notices.sync_usergroups(req.db, req.config, req.outbox, req.now)
     handoff = outcome.handoff
     carried = len(handoff.escalation_ids or [])
     current = shifts.on_shift(req.db, req.config, handoff.team, req.now)

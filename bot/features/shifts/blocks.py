@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.features.shifts.service import OnShift, ShiftSource, TeamStatus
-from bot.slack.blocks import Block, help_text, list_sections, mention
+from bot.features.shifts.models import ShiftOverride
+from bot.features.shifts.service import Occurrence, OnShift, ShiftSource, TeamStatus
+from bot.slack.blocks import Block, actions, button, context, help_text, list_sections, mention, section
+from bot.slack.ids import ActionId
 
 SHIFT_HELP = help_text(
     "/shift",
@@ -18,6 +20,9 @@ SHIFT_HELP = help_text(
         "/shift start support",
         "/shift end",
         "/shift note Waiting for the customer's reply in the refund thread",
+        "/shift swap 2026-03-02  (asks the team for cover of your shift that starts that day)",
+        "/shift swap 2026-03-02 @ben  (asks one person)",
+        "/shift away 2026-03-02..2026-03-06  (the rota skips you those days; one day: /shift away 2026-03-02)",
     ],
 )
 
@@ -45,3 +50,23 @@ def shift_status(statuses: list[TeamStatus], tz: ZoneInfo) -> list[Block]:
             upcoming = "no rota"
         lines.append(f"*{status.team}* — on shift: {now} · next: {upcoming}")
     return list_sections(f"*Shifts* (team time, {tz.key})", lines, "No teams are configured.")
+
+
+def occurrence_label(occurrence: Occurrence, tz: ZoneInfo) -> str:
+    """E.g. "support weekday shift, Mon 02 Mar 09:00 – Mon 02 Mar 17:00"."""
+    return (
+        f"{occurrence.team} {occurrence.shift} shift, "
+        f"{local_time(occurrence.start, tz)} – {local_time(occurrence.end, tz)}"
+    )
+
+
+def swap_message(swap: ShiftOverride, occurrence: Occurrence, tz: ZoneInfo) -> tuple[str, list[Block]]:
+    """The request for cover; the button is gone once someone took it."""
+    label = occurrence_label(occurrence, tz)
+    if swap.to_user is None:
+        who = f"{mention(swap.asked_user)}, can you" if swap.asked_user else "Can anyone"
+        text = f"{who} cover {mention(swap.from_user)}'s {label}? (swap #{swap.id})"
+        take = button("Take shift", ActionId.SHIFT_SWAP_TAKE.value, str(swap.id), style="primary")
+        return text, [section(text), actions(take)]
+    text = f"{mention(swap.to_user)} took {mention(swap.from_user)}'s {label} (swap #{swap.id})."
+    return text, [section(text), context("Taken: the rota, escalations and handoffs follow.")]

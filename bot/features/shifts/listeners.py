@@ -7,16 +7,23 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core.errors import BadInput
-from bot.core.text import rest_after, split_args
+from bot.core.text import parse_id, parse_user, rest_after, split_args
+from bot.features.handoffs import notices as handoff_notices
+from bot.features.handoffs import service as handoffs
+from bot.features.handoffs.models import HandoffKind
+from bot.features.shifts import notices
 from bot.features.shifts import service as shifts
-from bot.features.shifts.blocks import SHIFT_HELP, local_time, shift_status
-from bot.slack.context import Req, ephemeral, wants_help
+from bot.features.shifts.blocks import SHIFT_HELP, local_time, occurrence_label, shift_status
+from bot.slack.context import Req, check_person, ephemeral, wants_help
+from bot.slack.ids import ActionId
 
 SHIFT_EXAMPLE = "/shift who"
+SWAP_ASK_EXAMPLE = "/shift swap 2026-03-02 @ben"
 
 
 def register(app: App) -> None:
     app.command("/shift")(shift_command)
+    app.action(ActionId.SHIFT_SWAP_TAKE.value)(take_swap_clicked)
 
 
 # -- /shift -------------------------------------------------------------------------------------
@@ -38,14 +45,26 @@ def shift_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> No
             )
         )
     elif sub == "start":
-        ack(**ephemeral(start_shift(req, actor, args[1:])))
+        reply = start_shift(req, actor, args[1:])
+        notices.sync_usergroups(req.db, req.config, req.outbox, req.now)
+        ack(**ephemeral(reply))
     elif sub == "end":
         if len(args) > 1:
             raise BadInput("`/shift end` takes no arguments; it ends your shift.", "/shift end")
         teams = shifts.end(req.db, req.config, actor, req.now)
+        notices.sync_usergroups(req.db, req.config, req.outbox, req.now)
         ack(**ephemeral(f"Your shift for {', '.join(teams)} has ended. Hand open work over with `/handoff @next`."))
     elif sub == "note":
         ack(**ephemeral(add_note(req, actor, text)))
+    elif sub == "swap":
+        ack(**ephemeral(ask_swap(req, actor, args[1:])))
+    elif sub == "away":
+        if len(args) != 2:
+            raise BadInput("`/shift away` takes one day or a range FROM..TO.", shifts.AWAY_EXAMPLE)
+        noted = shifts.away(req.db, req.config, actor, args[1], req.now)
+        notices.away_noted(req.config, req.outbox, noted)
+        notices.sync_usergroups(req.db, req.config, req.outbox, req.now)
+        ack(**ephemeral(notices.away_summary(req.config, noted)))
     else:
         raise BadInput(f"`/shift {args[0]}` is not a /shift command.", SHIFT_EXAMPLE)
 
@@ -66,3 +85,48 @@ def add_note(req: Req, actor: str, text: str) -> str:
     added = shifts.note(req.db, req.config, actor, team, rest_after(text, 2 if team else 1), req.now)
     count = added.pending
     return f"Noted for the {added.team} shift ({count} note{'s' if count != 1 else ''}); it goes with the next handoff."
+
+
+def ask_swap(req: Req, actor: str, rest: list[str]) -> str:
+    if not rest or len(rest) > 2:
+        raise BadInput("`/shift swap` takes the day your shift starts, and optionally who to ask.", shifts.SWAP_EXAMPLE)
+    asked = None
+    if len(rest) == 2:
+        asked = parse_user(rest[1])
+        if asked is None:
+            raise BadInput(f"`{rest[1]}` is not a Slack user; mention who to ask with @.", SWAP_ASK_EXAMPLE)
+        check_person(req, asked, SWAP_ASK_EXAMPLE, not_the_bot="teambot cannot cover a shift")
+    outcome = shifts.ask_swap(req.db, req.config, actor, rest[0], asked, req.now)
+    notices.ask_swap(req.config, req.outbox, outcome)
+    where = f"<@{asked}> is asked" if asked else f"the {outcome.occurrence.team} channel is asked"
+    return (
+        f"Swap #{outcome.override.id}: {where} to cover your "
+        f"{occurrence_label(outcome.occurrence, req.config.tz)}. It stays yours until someone takes it."
+    )
+
+
+def take_swap_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    req = Req.of(context)
+    number = parse_id((body.get("actions") or [{}])[0].get("value") or "")
+    if number is None:
+        raise BadInput("That button does not name a swap.")
+    taker = body["user"]["id"]
+    taken = shifts.take_swap(req.db, req.config, number, taker, req.now)
+    notices.swap_taken(req.config, req.outbox, taken)
+    if taken.running:
+        # The shift is under way: it changes hands now, with the giver's open work.
+        handed = handoffs.write(
+            req.db,
+            req.config,
+            team=taken.occurrence.team,
+            from_user=taken.override.from_user,
+            to_user=taker,
+            now=req.now,
+            kind=HandoffKind.MANUAL,
+            notes=f"Swap #{taken.override.id}: <@{taker}> took the rest of the shift.",
+            shift_name=taken.occurrence.shift,
+        )
+        if handed is not None:
+            handoff_notices.announce(req.db, req.config, req.outbox, handed)
+        notices.sync_usergroups(req.db, req.config, req.outbox, req.now)
+    ack()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -51,3 +52,30 @@ class ShiftNote(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
+
+
+class OverrideKind(StrEnum):
+    SWAP = "swap"  # `/shift swap DATE`: one occurrence, held by whoever takes it
+    AWAY = "away"  # `/shift away FROM..TO`: the rota skips the person on those days
+
+
+class ShiftOverride(Base):
+    """A change to the rota. A swap names one occurrence (team, shift, the day it starts) and has no
+    `to_user` until someone takes it; an away names a person and a range of days (no team or shift:
+    it applies to every rota the person is on, and to escalation assignment)."""
+
+    __tablename__ = "shift_overrides"
+    __table_args__ = (Index("ix_shift_overrides_days", "first_day", "last_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    team: Mapped[str | None] = mapped_column(String(64))
+    shift: Mapped[str | None] = mapped_column(String(64))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    from_user: Mapped[str] = mapped_column(String(32), index=True)
+    to_user: Mapped[str | None] = mapped_column(String(32))
+    # A swap offered to one person (`/shift swap DATE @person`): only they may take it.
+    asked_user: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    taken_at: Mapped[datetime | None]

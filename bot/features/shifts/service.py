@@ -9,8 +9,9 @@ that clocks skip over is right after the gap; one that happens twice is the firs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,10 +21,10 @@ from sqlalchemy.orm import Session
 from bot.core.calendar import to_instant
 from bot.core.config import WEEKDAYS, Shift, TeamConfig
 from bot.core.db import insert_unless_present
-from bot.core.errors import BadInput, Conflict
+from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.core.export import iso, since_filter
 from bot.core.text import names_list
-from bot.features.shifts.models import ShiftEarlyEnd, ShiftNote, ShiftSession
+from bot.features.shifts.models import OverrideKind, ShiftEarlyEnd, ShiftNote, ShiftOverride, ShiftSession
 
 START_EXAMPLE = "/shift start support"
 NOTE_EXAMPLE = "/shift note Waiting for @maria's reply on the refund thread"
@@ -39,7 +40,12 @@ class Occurrence:
     wall_start: datetime  # naive, team time
     start: datetime  # aware UTC
     end: datetime  # aware UTC
-    person: str
+    person: str  # who holds it: the rota's person unless a swap or time away says otherwise
+    covers_for: str | None = None  # the rota's person, when someone else holds it
+
+    @property
+    def day(self) -> date:
+        return self.wall_start.date()
 
     @property
     def key(self) -> str:
@@ -85,8 +91,14 @@ def team_shifts(config: TeamConfig, team: str) -> list[Shift]:
     return [s for s in config.shifts if s.team == team]
 
 
-def occurrences(config: TeamConfig, team: str, start: datetime, end: datetime) -> list[Occurrence]:
-    """The team's rota occurrences that overlap [start, end), in start order."""
+def occurrences(session: Session, config: TeamConfig, team: str, start: datetime, end: datetime) -> list[Occurrence]:
+    """The team's occurrences that overlap [start, end), in start order, held by whoever the
+    overrides (swaps taken, time away) say."""
+    return with_overrides(session, config, rota_occurrences(config, team, start, end))
+
+
+def rota_occurrences(config: TeamConfig, team: str, start: datetime, end: datetime) -> list[Occurrence]:
+    """The team's rota occurrences that overlap [start, end), in start order, as the rota has them."""
     tz = config.tz
     first = start.astimezone(tz).date() - timedelta(days=2)
     last = end.astimezone(tz).date() + timedelta(days=1)
@@ -102,9 +114,9 @@ def occurrences(config: TeamConfig, team: str, start: datetime, end: datetime) -
     return sorted(result, key=lambda o: (o.start, o.shift))
 
 
-def next_occurrence(config: TeamConfig, team: str, now: datetime) -> Occurrence | None:
+def next_occurrence(session: Session, config: TeamConfig, team: str, now: datetime) -> Occurrence | None:
     """The team's next rota shift to start after `now`."""
-    upcoming = [o for o in occurrences(config, team, now, now + timedelta(days=8)) if o.start > now]
+    upcoming = [o for o in occurrences(session, config, team, now, now + timedelta(days=8)) if o.start > now]
     return upcoming[0] if upcoming else None
 
 
@@ -124,7 +136,7 @@ def _active_sessions(session: Session, team: str, now: datetime) -> list[ShiftSe
 
 
 def rota_on_shift(session: Session, config: TeamConfig, team: str, now: datetime) -> Occurrence | None:
-    running = [o for o in occurrences(config, team, now, now + _TICK) if o.start <= now < o.end]
+    running = [o for o in occurrences(session, config, team, now, now + _TICK) if o.start <= now < o.end]
     if not running:
         return None
     ended = set(
@@ -162,7 +174,7 @@ def person_before(session: Session, config: TeamConfig, team: str, at: datetime)
     manual = _active_sessions(session, team, at - _TICK)
     if manual:
         return manual[0].user_id
-    earlier = [o for o in occurrences(config, team, at - timedelta(days=8), at) if o.start < at]
+    earlier = [o for o in occurrences(session, config, team, at - timedelta(days=8), at) if o.start < at]
     if not earlier:
         return None
     previous = earlier[-1]
@@ -241,11 +253,11 @@ def take_over(
         insert_unless_present(
             session, ShiftEarlyEnd, team=team, occurrence=replaced.key, user_id=replaced.person, ended_at=now
         )
-    running = [o for o in occurrences(config, team, now, now + _TICK) if o.start <= now < o.end]
+    running = [o for o in occurrences(session, config, team, now, now + _TICK) if o.start <= now < o.end]
     if running:
         until: datetime | None = running[-1].end
     else:
-        upcoming = next_occurrence(config, team, now)
+        upcoming = next_occurrence(session, config, team, now)
         until = upcoming.start if upcoming else None
     session.add(ShiftSession(team=team, user_id=user, started_at=now, ends_at=until))
     session.flush()
@@ -283,7 +295,7 @@ class TeamStatus:
 def team_statuses(session: Session, config: TeamConfig, now: datetime) -> list[TeamStatus]:
     """Who is on shift for each team, and who is next."""
     return [
-        TeamStatus(team, on_shift(session, config, team, now), next_occurrence(config, team, now))
+        TeamStatus(team, on_shift(session, config, team, now), next_occurrence(session, config, team, now))
         for team in config.team_names()
     ]
 
@@ -362,4 +374,326 @@ def export_notes(session: Session, since: datetime | None) -> list[dict[str, Any
             "handoff_id": n.handoff_id,
         }
         for n in session.scalars(query)
+    ]
+
+
+# -- overrides: swaps and time away -------------------------------------------------------------
+SWAP_EXAMPLE = "/shift swap 2026-03-02"
+AWAY_EXAMPLE = "/shift away 2026-03-02..2026-03-06"
+MAX_AWAY_DAYS = 366
+
+
+def _overrides_between(session: Session, first: date, last: date) -> list[ShiftOverride]:
+    return list(
+        session.scalars(
+            select(ShiftOverride)
+            .where(ShiftOverride.first_day <= last, ShiftOverride.last_day >= first)
+            .order_by(ShiftOverride.id)
+        )
+    )
+
+
+def _is_away(ranges: list[ShiftOverride], user: str, day: date) -> bool:
+    return any(a.from_user == user and a.first_day <= day <= a.last_day for a in ranges)
+
+
+def _absences(rows: list[ShiftOverride]) -> list[ShiftOverride]:
+    return [r for r in rows if r.kind == OverrideKind.AWAY and r.team is None]
+
+
+def _cover(config: TeamConfig, occurrence: Occurrence, ranges: list[ShiftOverride]) -> str | None:
+    """The next member of the shift's rotation after its holder who is not away that day."""
+    members = next(s.members for s in team_shifts(config, occurrence.team) if s.name == occurrence.shift)
+    start = members.index(occurrence.person) if occurrence.person in members else -1
+    for step in range(1, len(members) + 1):
+        candidate = members[(start + step) % len(members)]
+        if candidate != occurrence.person and not _is_away(ranges, candidate, occurrence.day):
+            return candidate
+    return None
+
+
+def with_overrides(session: Session, config: TeamConfig, found: list[Occurrence]) -> list[Occurrence]:
+    """Who holds each occurrence: the one the latest override of it names (a swap's taker, or who
+    covers for a person away), else its rota person."""
+    if not found:
+        return found
+    rows = _overrides_between(session, min(o.day for o in found), max(o.day for o in found))
+    holders = {(r.team, r.shift, r.first_day): r.to_user for r in rows if r.team is not None and r.to_user is not None}
+    if not holders:
+        return found
+    result = []
+    for occurrence in found:
+        holder = holders.get((occurrence.team, occurrence.shift, occurrence.day), occurrence.person)
+        if holder != occurrence.person:
+            occurrence = replace(occurrence, person=holder, covers_for=occurrence.person)
+        result.append(occurrence)
+    return result
+
+
+def holder_of(session: Session, config: TeamConfig, occurrence: Occurrence) -> Occurrence:
+    return with_overrides(session, config, [occurrence])[0]
+
+
+def away_on(session: Session, users: list[str], day: date) -> set[str]:
+    """Which of `users` are away (`/shift away`) on `day`."""
+    if not users:
+        return set()
+    return set(
+        session.scalars(
+            select(ShiftOverride.from_user).where(
+                ShiftOverride.kind == OverrideKind.AWAY,
+                ShiftOverride.from_user.in_(users),
+                ShiftOverride.first_day <= day,
+                ShiftOverride.last_day >= day,
+            )
+        )
+    )
+
+
+def parse_day(word: str, example: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+        raise BadInput(f"`{word}` is not a date; write it as YYYY-MM-DD.", example)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise BadInput(f"`{word}` is not a day of the calendar; write it as YYYY-MM-DD.", example) from None
+
+
+def _held_on(session: Session, config: TeamConfig, user: str, day: date) -> list[Occurrence]:
+    """The occurrences starting on `day` (team time) that `user` holds, in start order."""
+    start = to_instant(datetime.combine(day, time()), config.tz)
+    end = to_instant(datetime.combine(day + timedelta(days=1), time()), config.tz)
+    held = [
+        o
+        for team in config.team_names()
+        for o in occurrences(session, config, team, start, end)
+        if o.day == day and o.person == user
+    ]
+    return sorted(held, key=lambda o: (o.start, o.team, o.shift))
+
+
+@dataclass(frozen=True)
+class SwapAsked:
+    override: ShiftOverride
+    occurrence: Occurrence
+
+
+def ask_swap(
+    session: Session, config: TeamConfig, user: str, day_word: str, asked: str | None, now: datetime
+) -> SwapAsked:
+    """`/shift swap DATE [@person]`: asks for cover of the user's shift that starts that day."""
+    day = parse_day(day_word, SWAP_EXAMPLE)
+    if asked == user:
+        raise BadInput("You cannot ask yourself to cover your shift; name someone else, or nobody.", SWAP_EXAMPLE)
+    held = [o for o in _held_on(session, config, user, day) if o.end > now]
+    if not held:
+        upcoming = next_shift_of(session, config, user, now)
+        hint = f"/shift swap {upcoming.day.isoformat()}" if upcoming else SWAP_EXAMPLE
+        raise BadInput(f"You do not hold a shift that starts on {day.isoformat()}.", hint)
+    occurrence = held[0]
+    open_swap = session.scalar(
+        select(ShiftOverride.id).where(
+            ShiftOverride.kind == OverrideKind.SWAP,
+            ShiftOverride.team == occurrence.team,
+            ShiftOverride.shift == occurrence.shift,
+            ShiftOverride.first_day == day,
+            ShiftOverride.from_user == user,
+            ShiftOverride.to_user.is_(None),
+        )
+    )
+    if open_swap is not None:
+        raise Conflict(f"You already asked for cover of that shift (swap #{open_swap}); wait for a taker.")
+    override = ShiftOverride(
+        kind=OverrideKind.SWAP,
+        team=occurrence.team,
+        shift=occurrence.shift,
+        first_day=day,
+        last_day=day,
+        from_user=user,
+        asked_user=asked,
+        created_at=now,
+    )
+    session.add(override)
+    session.flush()
+    return SwapAsked(override, occurrence)
+
+
+@dataclass(frozen=True)
+class SwapTaken:
+    override: ShiftOverride
+    occurrence: Occurrence  # as held now, by the taker
+    running: bool  # the shift is in progress: it changes hands now
+
+
+def take_swap(session: Session, config: TeamConfig, number: int, user: str, now: datetime) -> SwapTaken:
+    """The **Take shift** button: one taker, however many click at once (the row is locked, and
+    the update only applies while nobody has taken it)."""
+    override = session.get(ShiftOverride, number, with_for_update=True)
+    if override is None or override.kind != OverrideKind.SWAP:
+        raise NotFound(f"There is no swap #{number}.")
+    if override.from_user == user:
+        raise BadInput("This is your own swap; someone else takes it.")
+    if override.to_user is not None:
+        raise Conflict(f"<@{override.to_user}> already took this shift.")
+    if override.asked_user is not None and override.asked_user != user:
+        raise NotAllowed(f"This swap asks <@{override.asked_user}> to cover; only they may take it.")
+    occurrence = _occurrence_of_swap(session, config, override)
+    if occurrence is None or occurrence.end <= now:
+        raise Conflict("This shift is over; there is nothing left to take.")
+    won = session.execute(
+        update(ShiftOverride)
+        .where(ShiftOverride.id == number, ShiftOverride.to_user.is_(None))
+        .values(to_user=user, taken_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:
+        raise Conflict("Someone else took this shift a moment ago.")
+    session.refresh(override)
+    held = _occurrence_of_swap(session, config, override)
+    assert held is not None
+    return SwapTaken(override, held, held.start <= now < held.end)
+
+
+def _occurrence_of_swap(session: Session, config: TeamConfig, override: ShiftOverride) -> Occurrence | None:
+    assert override.team is not None
+    shift = next((s for s in team_shifts(config, override.team) if s.name == override.shift), None)
+    if shift is None:
+        return None
+    return holder_of(session, config, occurrence_of(config, shift, override.first_day))
+
+
+@dataclass(frozen=True)
+class AwayNoted:
+    absence: ShiftOverride
+    covered: list[Occurrence]  # the person's shifts on those days, now held by others
+    uncovered: list[Occurrence]  # theirs still: every other member of the rotation is away too
+
+
+def away(session: Session, config: TeamConfig, user: str, range_word: str, now: datetime) -> AwayNoted:
+    """`/shift away FROM[..TO]` (days, team time, both included). The absence keeps escalations
+    from being assigned to the person and rotations from choosing them as cover; each of their
+    shifts on those days goes to the next member of its rotation who is not away, recorded as an
+    override of that occurrence (as a swap taken would be)."""
+    first_word, _, last_word = range_word.partition("..")
+    first = parse_day(first_word, AWAY_EXAMPLE)
+    last = parse_day(last_word, AWAY_EXAMPLE) if last_word else first
+    if last < first:
+        raise BadInput(f"The range ends ({last}) before it starts ({first}); put the earlier day first.", AWAY_EXAMPLE)
+    if last < now.astimezone(config.tz).date():
+        raise BadInput(f"{last} is in the past; name days to come.", AWAY_EXAMPLE)
+    if (last - first).days >= MAX_AWAY_DAYS:
+        raise BadInput(f"That is more than {MAX_AWAY_DAYS} days; name a shorter range.", AWAY_EXAMPLE)
+    absence = ShiftOverride(kind=OverrideKind.AWAY, first_day=first, last_day=last, from_user=user, created_at=now)
+    session.add(absence)
+    session.flush()
+    ranges = _absences(_overrides_between(session, first, last))
+    covered, uncovered = [], []
+    for occurrence in _all_occurrences(session, config, first, last):
+        if occurrence.person != user or occurrence.end <= now:
+            continue
+        cover = _cover(config, occurrence, ranges)
+        if cover is None:
+            uncovered.append(occurrence)
+            continue
+        session.add(
+            ShiftOverride(
+                kind=OverrideKind.AWAY,
+                team=occurrence.team,
+                shift=occurrence.shift,
+                first_day=occurrence.day,
+                last_day=occurrence.day,
+                from_user=user,
+                to_user=cover,
+                created_at=now,
+                taken_at=now,
+            )
+        )
+        covered.append(replace(occurrence, person=cover, covers_for=user))
+    session.flush()
+    return AwayNoted(absence, covered, uncovered)
+
+
+def _all_occurrences(session: Session, config: TeamConfig, first: date, last: date) -> list[Occurrence]:
+    start = to_instant(datetime.combine(first, time()), config.tz)
+    end = to_instant(datetime.combine(last + timedelta(days=1), time()), config.tz)
+    return [
+        o
+        for team in config.team_names()
+        for o in occurrences(session, config, team, start, end)
+        if first <= o.day <= last
+    ]
+
+
+def next_shift_of(session: Session, config: TeamConfig, user: str, now: datetime) -> Occurrence | None:
+    """The person's next shift to start (within five weeks)."""
+    mine = [
+        o
+        for team in config.team_names()
+        for o in occurrences(session, config, team, now, now + timedelta(days=35))
+        if o.person == user and o.start > now
+    ]
+    return min(mine, key=lambda o: o.start) if mine else None
+
+
+# -- reminders ----------------------------------------------------------------------------------
+def shifts_to_remind(session: Session, config: TeamConfig, now: datetime) -> list[Occurrence]:
+    """Every occurrence starting within `days_before` days of `now`, held by whoever holds it now.
+    The selection is pure: each (occurrence, person) is told once by the outbox's dedupe key, so a
+    restart, a second scheduler or a missed tick neither repeats nor loses a reminder, and whoever
+    takes a swap inside the window is told too."""
+    days = config.shifts_reminder.days_before
+    if days <= 0:
+        return []
+    window_end = now + timedelta(days=days)
+    return [
+        o
+        for team in config.team_names()
+        for o in occurrences(session, config, team, now, window_end)
+        if now < o.start <= window_end
+    ]
+
+
+# -- export -------------------------------------------------------------------------------------
+def export_overrides(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    """One row per occurrence that changed hands or is asked to: swaps (`to_user` empty until
+    taken) and the shifts of people away, with who covers."""
+    query = since_filter(
+        select(ShiftOverride).where(ShiftOverride.team.is_not(None)).order_by(ShiftOverride.id),
+        ShiftOverride.created_at,
+        since,
+    )
+    return [
+        {
+            "id": row.id,
+            "team": row.team,
+            "shift": row.shift,
+            "date": row.first_day.isoformat(),
+            "from_user": row.from_user,
+            "to_user": row.to_user,
+            "kind": row.kind,
+            "created_at": iso(row.created_at),
+            "taken_at": iso(row.taken_at),
+        }
+        for row in session.scalars(query)
+    ]
+
+
+def export_absences(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    """`/shift away` ranges, as entered."""
+    query = since_filter(
+        select(ShiftOverride)
+        .where(ShiftOverride.kind == OverrideKind.AWAY, ShiftOverride.team.is_(None))
+        .order_by(ShiftOverride.id),
+        ShiftOverride.created_at,
+        since,
+    )
+    return [
+        {
+            "id": row.id,
+            "user": row.from_user,
+            "first_day": row.first_day.isoformat(),
+            "last_day": row.last_day.isoformat(),
+            "created_at": iso(row.created_at),
+        }
+        for row in session.scalars(query)
     ]

@@ -1,0 +1,279 @@
+"""Shifts that take care of themselves: reminders before a shift, the on-shift user group, and
+`/shift swap` / `/shift away` with the **Take shift** button, through the real Bolt app."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import export_all, run_jobs
+from bot.core.export import to_csv
+from bot.features.escalations.models import Escalation
+from bot.features.handoffs.models import Handoff
+from bot.features.shifts import service as shifts
+from bot.slack.ids import ActionId
+from tests.conftest import BASE_CONFIG, make_config
+from tests.driver import signed_headers
+from tests.helpers import MONDAY_10, local, sqlite_only, tick
+from tests.test_races import _click_body
+
+# MONDAY_10 is in week 9 of the rota: Ben holds the weekday shift all week; Anna the week after.
+TEAMS = {**BASE_CONFIG["teams"]}  # type: ignore[dict-item]
+TEAMS["support"] = {**TEAMS["support"], "usergroup": "S0ONSHIFT"}  # type: ignore[dict-item]
+
+
+@pytest.fixture
+def config():
+    return make_config(teams=TEAMS)
+
+
+@pytest.fixture
+def frozen(frozen, runtime):
+    run_jobs(runtime, MONDAY_10)  # the scheduler has started
+    return frozen
+
+
+def who(runtime, at) -> str | None:
+    with runtime.session_factory() as session:
+        current = shifts.on_shift(session, runtime.config, "support", at)
+        return current.user if current else None
+
+
+def reminders(slack, user: str) -> list[str]:
+    return [c.text for c in slack.posts(user) if c.text.startswith("Heads-up")]
+
+
+def group_members(slack) -> list[str]:
+    return [c.params["users"] for c in slack.of("usergroups.users.update")]
+
+
+def overrides(runtime) -> list[dict]:
+    with runtime.session_factory() as session:
+        return export_all(session)["shift_overrides"]
+
+
+def swap_button_value(slack, channel: str) -> str:
+    (post,) = [c for c in slack.posts(channel) if "cover" in c.text]
+    (element,) = [e for b in post.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert element["action_id"] == ActionId.SHIFT_SWAP_TAKE
+    return element["value"]
+
+
+# -- reminders ----------------------------------------------------------------------------------
+def test_each_shift_is_reminded_once_days_before_even_across_restarts(runtime, sender, slack, frozen):
+    tick(runtime, sender, MONDAY_10)
+    # Within two days: Tuesday's and Wednesday's 09:00 shifts (Ben's week).
+    sent = reminders(slack, "U0BEN")
+    assert len(sent) == 2 and "Tue 05 Mar 09:00" in sent[0] and "Wed 06 Mar 09:00" in sent[1]
+    assert "/shift swap 2024-03-05" in sent[0]
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=1), clock=frozen)  # another tick, a restart
+    assert len(reminders(slack, "U0BEN")) == 2
+    tick(runtime, sender, MONDAY_10 + timedelta(days=1), clock=frozen)
+    assert len(reminders(slack, "U0BEN")) == 3  # Thursday's now
+    assert reminders(slack, "U0ANNA") == []
+
+
+def test_days_before_zero_turns_reminders_off(runtime):
+    quiet = make_config(teams=TEAMS, shifts_reminder={"days_before": 0})
+    with runtime.session_factory() as session:
+        assert shifts.shifts_to_remind(session, quiet, MONDAY_10) == []
+        assert len(shifts.shifts_to_remind(session, runtime.config, MONDAY_10)) == 2
+
+
+def test_reminder_days_are_checked_at_start_up():
+    with pytest.raises(ValueError, match="days_before"):
+        make_config(shifts_reminder={"days_before": -1})
+    with pytest.raises(ValueError, match="user group id"):
+        make_config(teams={**TEAMS, "support": {**TEAMS["support"], "usergroup": "support-on-shift"}})
+    assert make_config().shifts_reminder.days_before == 2
+
+
+# -- the on-shift user group ----------------------------------------------------------------------
+def test_the_user_group_follows_every_shift_change(driver, runtime, sender, slack, frozen):
+    driver.command("/shift", "start support", user="U0ANNA")
+    assert group_members(slack) == ["U0ANNA"]
+    assert slack.of("usergroups.users.update")[0].params["usergroup"] == "S0ONSHIFT"
+    driver.command("/handoff", "<@U0BEN> back to you", user="U0ANNA")
+    assert group_members(slack) == ["U0ANNA", "U0BEN"]
+    # The scheduled change to next week's person.
+    tick(runtime, sender, local(2024, 3, 11, 9, 0), clock=frozen)
+    assert group_members(slack)[-1] == "U0ANNA"
+
+
+def test_a_failing_user_group_update_is_retried_and_never_blocks_the_handoff(driver, runtime, sender, slack, frozen):
+    slack.fail("usergroups.users.update", 500, times=1)
+    reply = driver.command("/handoff", "<@U0ANNA> going home", user="U0BEN")
+    assert "Handoff #1" in reply.text
+    assert who(runtime, MONDAY_10) == "U0ANNA"
+    assert slack.of("usergroups.users.update") == []  # answered 500: not applied
+    sender.drain(MONDAY_10 + timedelta(minutes=5))
+    assert len(slack.of("usergroups.users.update")) == 1
+    assert slack.of("usergroups.users.update")[-1].params["users"] == "U0ANNA"
+
+
+# -- /shift swap ----------------------------------------------------------------------------------
+def test_a_swap_taken_moves_the_shift_and_its_handoff(driver, runtime, sender, slack, frozen):
+    reply = driver.command("/shift", "swap 2024-03-05", user="U0BEN")
+    assert "Swap #" in reply.text and "stays yours" in reply.text
+    value = swap_button_value(slack, "C0SUPPORT")
+    assert "Can anyone cover <@U0BEN>'s support weekday shift, Tue 05 Mar 09:00" in slack.posts("C0SUPPORT")[-1].text
+    assert overrides(runtime)[0] | {"to_user": None} == overrides(runtime)[0]  # asked, not taken yet
+
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0ANNA", channel="C0SUPPORT")
+    (row,) = overrides(runtime)
+    assert {k: row[k] for k in ("team", "shift", "date", "from_user", "to_user", "kind")} == {
+        "team": "support",
+        "shift": "weekday",
+        "date": "2024-03-05",
+        "from_user": "U0BEN",
+        "to_user": "U0ANNA",
+        "kind": "swap",
+    }
+    assert any("<@U0ANNA> takes your support weekday shift" in c.text for c in slack.posts("U0BEN"))
+    assert any("You hold <@U0BEN>'s support weekday shift" in c.text for c in slack.posts("U0ANNA"))
+    assert any("<@U0ANNA> took" in c.text for c in slack.of("chat.update"))
+    # Tuesday is Anna's, Wednesday Ben's again; the scheduled handoffs follow.
+    assert who(runtime, local(2024, 3, 5, 10, 0)) == "U0ANNA"
+    assert who(runtime, local(2024, 3, 6, 10, 0)) == "U0BEN"
+    tick(runtime, sender, local(2024, 3, 5, 9, 0), clock=frozen)
+    tick(runtime, sender, local(2024, 3, 6, 9, 0), clock=frozen)
+    with runtime.session_factory() as session:
+        handed = [(h.from_user, h.to_user) for h in session.scalars(select(Handoff).order_by(Handoff.id))]
+    assert handed == [("U0BEN", "U0ANNA"), ("U0ANNA", "U0BEN")]
+    csv = to_csv({"shift_overrides": overrides(runtime)})
+    assert "shift_override,1,support,weekday,2024-03-05,U0BEN,U0ANNA,swap" in csv
+
+
+def test_taking_a_shift_under_way_hands_it_over_now(driver, runtime, slack, frozen):
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Ben, on shift
+    driver.command("/shift", "swap 2024-03-04 <@U0ANNA>", user="U0BEN")
+    value = swap_button_value(slack, "U0ANNA")  # asked by DM
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0ANNA", channel="D0ANNA")
+    assert who(runtime, MONDAY_10) == "U0ANNA"
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Escalation.assignee)).all() == ["U0ANNA"]
+        (handoff,) = session.scalars(select(Handoff)).all()
+    assert (handoff.from_user, handoff.to_user) == ("U0BEN", "U0ANNA")
+    assert group_members(slack)[-1] == "U0ANNA"
+
+
+def test_a_swap_cannot_be_taken_by_its_asker_twice_or_by_someone_not_asked(driver, runtime, slack, frozen):
+    driver.command("/shift", "swap 2024-03-05 <@U0ANNA>", user="U0BEN")
+    value = swap_button_value(slack, "U0ANNA")
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0BEN", channel="D0BEN")
+    assert "your own swap" in slack.ephemerals("U0BEN")[-1].text
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0LEAD", channel="D0LEAD")
+    assert "only they may take it" in slack.ephemerals("U0LEAD")[-1].text
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0ANNA", channel="D0ANNA")
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0ANNA", channel="D0ANNA")
+    assert "<@U0ANNA> already took this shift" in slack.ephemerals("U0ANNA")[-1].text
+    assert [r["to_user"] for r in overrides(runtime)] == ["U0ANNA"]
+
+
+def test_two_people_taking_one_swap_at_once_give_one_taker(driver, runtime, slack):
+    # On the real clock: request signatures checked in other threads read it.
+    with runtime.session_factory() as session:
+        coming = shifts.next_occurrence(session, runtime.config, "support", datetime.now(UTC) + timedelta(days=1))
+    assert coming is not None
+    asker = coming.person
+    driver.command("/shift", f"swap {coming.day.isoformat()}", user=asker)
+    value = swap_button_value(slack, "C0SUPPORT")
+    takers = [u for u in ("U0ANNA", "U0BEN", "U0LEAD", "U0PAT", "U0STRAT") if u != asker]
+    start = threading.Barrier(len(takers))
+    statuses: list[int] = []
+
+    def take(user: str) -> None:
+        body = _click_body(ActionId.SHIFT_SWAP_TAKE, value, user, "C0SUPPORT")
+        headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+        start.wait(timeout=30)
+        statuses.append(driver.send(body, headers, drain=False).status)
+
+    threads = [threading.Thread(target=take, args=(u,)) for u in takers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    driver.sender.drain()
+    assert statuses == [200] * len(takers)
+    (row,) = overrides(runtime)
+    assert row["to_user"] in takers
+    losers = [u for u in takers if u != row["to_user"]]
+    for user in losers:
+        assert "already took this shift" in slack.ephemerals(user)[-1].text
+    thanked = [u for u in takers if any(f"You hold <@{asker}>'s" in c.text for c in slack.posts(u))]
+    assert thanked == [row["to_user"]]
+
+
+# -- /shift away ----------------------------------------------------------------------------------
+def test_away_days_go_to_the_next_member_and_escalations_skip_them(driver, runtime, slack, frozen):
+    reply = driver.command("/shift", "away 2024-03-04..2024-03-05", user="U0BEN")
+    assert "You are away 2024-03-04 to 2024-03-05" in reply.text
+    assert "<@U0ANNA> covers the support weekday shift, Mon 04 Mar 09:00" in reply.text
+    assert who(runtime, MONDAY_10) == "U0ANNA"
+    assert who(runtime, local(2024, 3, 5, 10, 0)) == "U0ANNA"
+    assert who(runtime, local(2024, 3, 6, 10, 0)) == "U0BEN"
+    assert any("<@U0BEN> is away: you cover" in c.text for c in slack.posts("U0ANNA"))
+    rows = [(r["date"], r["from_user"], r["to_user"], r["kind"]) for r in overrides(runtime)]
+    assert rows == [("2024-03-04", "U0BEN", "U0ANNA", "away"), ("2024-03-05", "U0BEN", "U0ANNA", "away")]
+    with runtime.session_factory() as session:
+        assert export_all(session)["shift_absences"][0]["last_day"] == "2024-03-05"
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Escalation.assignee)).all() == ["U0ANNA"]
+
+
+def test_when_everyone_is_away_the_lead_gets_escalations_only_if_not_away(driver, runtime, frozen):
+    driver.command("/shift", "away 2024-03-04", user="U0ANNA")
+    reply = driver.command("/shift", "away 2024-03-04", user="U0BEN")
+    assert "Nobody else in the rotation is free" in reply.text
+    driver.command("/shift", "end", user="U0BEN")
+    driver.command("/shift", "away 2024-03-04", user="U0LEAD")
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Escalation.assignee)).all() == ["U0STRAT"]
+
+
+# -- bad input ----------------------------------------------------------------------------------
+@sqlite_only
+@pytest.mark.parametrize(
+    ("text", "user", "says", "example"),
+    [
+        ("swap nonsense", "U0BEN", "`nonsense` is not a date", "/shift swap 2026-03-02"),
+        ("swap", "U0BEN", "takes the day your shift starts", "/shift swap 2026-03-02"),
+        ("swap 2024-03-05 ben", "U0BEN", "`ben` is not a Slack user", "/shift swap 2026-03-02 @ben"),
+        ("swap 2024-03-05 <@U0BEN>", "U0BEN", "cannot ask yourself", "/shift swap 2026-03-02"),
+        ("swap 2024-03-05", "U0ANNA", "do not hold a shift that starts on 2024-03-05", "/shift swap 2024-03-11"),
+        ("swap 2024-03-02", "U0BEN", "do not hold a shift", "/shift swap"),
+        ("away 2026-13-40", "U0BEN", "`2026-13-40` is not a day of the calendar", "/shift away 2026-03-02..2026-03-06"),
+        ("away 2024-03-08..2024-03-05", "U0BEN", "ends (2024-03-05) before it starts (2024-03-08)", "/shift away"),
+        ("away 2024-03-01", "U0BEN", "is in the past", "/shift away"),
+        ("away", "U0BEN", "one day or a range", "/shift away"),
+        ("away 2024-03-05 2024-03-06", "U0BEN", "one day or a range", "/shift away"),
+    ],
+)
+def test_bad_swaps_and_aways_get_one_clear_answer_with_an_example(driver, slack, frozen, text, user, says, example):
+    reply = driver.command("/shift", text, user=user)
+    assert says in reply.text and example in reply.text
+    assert slack.posts("C0SUPPORT") == []
+
+
+@sqlite_only
+def test_asking_twice_for_the_same_shift_is_refused(driver, frozen):
+    driver.command("/shift", "swap 2024-03-05", user="U0BEN")
+    assert "already asked for cover" in driver.command("/shift", "swap 2024-03-05", user="U0BEN").text
+
+
+@sqlite_only
+def test_help_shows_swap_and_away(driver):
+    reply = driver.command("/shift", "help")
+    assert "/shift swap 2026-03-02" in reply.text and "/shift away 2026-03-02..2026-03-06" in reply.text
+
+
+@sqlite_only
+def test_forged_mentions_in_a_swap_are_not_echoed(driver, slack, frozen):
+    reply = driver.command("/shift", "swap <!channel>", user="U0BEN")
+    assert "<!channel>" not in reply.text
+    assert slack.posts("C0SUPPORT") == []

@@ -69,6 +69,9 @@ BASE_CONFIG = {
         },
     ],
     "digest": {"leaders": ["U0CEO"]},
+    # Reminders before each shift (on by default) would add DMs to every test that counts a
+    # person's messages; tests/test_shift_care.py turns them on.
+    "shifts_reminder": {"days_before": 0},
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import export_all, run_jobs
+from bot.core.config import TeamConfig
 from bot.core.export import to_csv
 from bot.features.escalations.models import Escalation
 from bot.features.handoffs.models import Handoff
@@ -27,7 +28,7 @@ TEAMS["support"] = {**TEAMS["support"], "usergroup": "S0ONSHIFT"}  # type: ignor
 
 @pytest.fixture
 def config():
-    return make_config(teams=TEAMS)
+    return make_config(teams=TEAMS, shifts_reminder={"days_before": 2})
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_reminder_days_are_checked_at_start_up():
         make_config(shifts_reminder={"days_before": -1})
     with pytest.raises(ValueError, match="user group id"):
         make_config(teams={**TEAMS, "support": {**TEAMS["support"], "usergroup": "support-on-shift"}})
-    assert make_config().shifts_reminder.days_before == 2
+    assert TeamConfig.model_validate({"channels": BASE_CONFIG["channels"]}).shifts_reminder.days_before == 2
 
 
 # -- the on-shift user group ----------------------------------------------------------------------

@@ -206,7 +206,7 @@ def gather(session: Session, config: TeamConfig, user: str, now: datetime) -> Ho
         checklist_items=_cut(session, _checklist_query(config, today)),
         to_publish=_to_publish(session, config, user, mine, now, today),
         team_shifts=[_team_shift(session, config, team, now) for team in config.team_names()],
-        own_next_shift=own_next_shift(config, user, now),
+        own_next_shift=own_next_shift(session, config, user, now),
         week=calendar.week(session, config, calendar.week_start(today)),
         ideas=_cut(
             session,
@@ -284,17 +284,18 @@ def _team_shift(session: Session, config: TeamConfig, team: str, now: datetime) 
         team=team,
         now=current.user if current else None,
         until=current.until if current else None,
-        next=shifts.next_occurrence(config, team, now),
+        next=shifts.next_occurrence(session, config, team, now),
     )
 
 
-def own_next_shift(config: TeamConfig, user: str, now: datetime) -> shifts.Occurrence | None:
-    """The person's next rota shift to start after `now`, in any team (computed from the rota)."""
+def own_next_shift(session: Session, config: TeamConfig, user: str, now: datetime) -> shifts.Occurrence | None:
+    """The person's next shift to start after `now`, in any team (the rota with its swaps and
+    time away)."""
     found: list[shifts.Occurrence] = []
     for team in config.team_names():
-        if not any(user in s.members for s in shifts.team_shifts(config, team)):
+        if not shifts.team_shifts(config, team):
             continue
-        for occurrence in shifts.occurrences(config, team, now, now + OWN_SHIFT_HORIZON):
+        for occurrence in shifts.occurrences(session, config, team, now, now + OWN_SHIFT_HORIZON):
             if occurrence.start > now and occurrence.person == user:
                 found.append(occurrence)
                 break

@@ -62,6 +62,9 @@ from bot.features.report import service as report_service
 from bot.features.roles import listeners as roles_listeners
 from bot.features.roles import models as roles_models
 from bot.features.roles import service as roles_service
+from bot.features.settings import listeners as settings_listeners
+from bot.features.settings import models as settings_models
+from bot.features.settings import service as settings_service
 from bot.features.shifts import jobs as shifts_jobs
 from bot.features.shifts import listeners as shifts_listeners
 from bot.features.shifts import models as shifts_models
@@ -174,12 +177,21 @@ FEATURES: tuple[Feature, ...] = (
         {"calendar_notes": calendar_service.export_notes},
     ),
     Feature("report", report_models, report_listeners.register, report_jobs.JOBS, {"reports": report_service.export}),
+    Feature(
+        "settings",
+        settings_models,
+        settings_listeners.register,
+        (),
+        {"settings_changes": settings_service.export},
+    ),
     # Last: its job republishes Home tabs after what the other jobs changed in the same tick.
     Feature("home", home_models, home_listeners.register, home_jobs.JOBS),
 )
 
 # The calendar plans drafts, holds the chain role `client` and adds to their status and export.
 approvals_extensions.install(calendar_listeners.CalendarDrafts())
+# `/team settings` opens the settings chosen in Slack (also the Home tab's Settings button).
+roles_listeners.add_subcommand("settings", settings_listeners.settings_command)
 
 # Tables that belong to no feature; with the features' models, importing this module registers
 # every table on `Base.metadata` (Alembic and the tests rely on that).
@@ -208,18 +220,27 @@ def register_features(app: App) -> None:
             feature.register(app)
 
 
+def follow_settings(runtime: Runtime) -> Runtime:
+    """Make the runtime use the configuration in force: the config file with the settings chosen in
+    Slack laid over it, looked up again every few seconds (so a change made in any process is in
+    force in this one without a restart)."""
+    if runtime.config_source is None:
+        runtime.config_source = settings_service.LiveConfig(runtime.config, runtime.session_factory)
+    return runtime
+
+
 def create_app(runtime: Runtime) -> App:
     """The Bolt app serving every feature."""
-    return slack_app.create_app(runtime, register_features)
+    return slack_app.create_app(follow_settings(runtime), register_features)
 
 
 def run_jobs(runtime: Runtime, now: datetime) -> None:
     """Every scheduled job once for `now` (what each scheduler tick does; tests call it with frozen time)."""
-    runner.run_jobs(runtime, now, JOBS)
+    runner.run_jobs(follow_settings(runtime), now, JOBS)
 
 
 def scheduler(runtime: Runtime) -> runner.SchedulerService:
-    return runner.SchedulerService(runtime, JOBS)
+    return runner.SchedulerService(follow_settings(runtime), JOBS)
 
 
 def export_all(session: Session, since: datetime | None = None) -> dict[str, list[dict[str, Any]]]:

@@ -25,7 +25,7 @@ TICK_SECONDS = 5
 
 def run_jobs(runtime: Runtime, now: datetime, jobs: Sequence[Job]) -> None:
     """Run every job once for `now` (also the entry point tests use with frozen time)."""
-    ctx = JobContext(runtime.config, runtime.session_factory, now)
+    ctx = JobContext(runtime.current_config(now), runtime.session_factory, now)
     with transaction(ctx.session_factory) as session:
         leader.first_started_at(session, now)
     for job in jobs:

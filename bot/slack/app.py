@@ -40,7 +40,7 @@ def create_app(runtime: Runtime, register: Callable[[App], None]) -> App:
     bolt_logger.setLevel(logging.ERROR)
     app = SessionPerRequestApp(
         session_factory=runtime.session_factory,
-        config=runtime.config,
+        config=runtime.current_config,
         client=runtime.client,
         signing_secret=secret.get_secret_value() if secret else "",
         # Listeners run inside the request, in its database session; they only touch the database

@@ -27,6 +27,8 @@ class ActionId(StrEnum):
     CALENDAR_MARK_PUBLISHED = "calendar_mark_published"
     # The weekly report
     REPORT_EXPLAIN = "report_explain"
+    # Settings chosen in Slack (the button on the Home tab of strategists and admins)
+    SETTINGS_OPEN = "settings_open"
 
 
 class ViewId(StrEnum):
@@ -39,6 +41,7 @@ class ViewId(StrEnum):
     CALENDAR_PLAN = "calendar_plan_modal"
     CALENDAR_PUBLISHED = "calendar_published_modal"
     REPORT_EXPLANATION = "report_explanation_modal"
+    SETTINGS = "settings_modal"
 
 
 class ShortcutId(StrEnum):

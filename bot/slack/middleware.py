@@ -37,9 +37,16 @@ class SessionPerRequestApp(App):
     """A Bolt app that gives every request its own session (in `context["db"]`), committed after
     the listener and the error handler ran; the session only connects when first used."""
 
-    def __init__(self, *, session_factory: sessionmaker[Session], config: TeamConfig, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        config: Callable[[datetime], TeamConfig],
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self._session_factory = session_factory
+        # The configuration in force when a request arrives (settings changed in Slack included).
         self._team_config = config
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
@@ -58,7 +65,7 @@ class SessionPerRequestApp(App):
             req.context["db"] = session
             req.context["now"] = now
             req.context["outbox"] = Outbox(session, now)
-            req.context["config"] = self._team_config
+            req.context["config"] = self._team_config(now)
             response = super().dispatch(req)
             failure = req.context.get(DATABASE_FAILED)
             if failure is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler
@@ -27,10 +29,16 @@ class Runtime:
     client: WebClient
     # Learned by check_token at start-up, or in the background (never inside a request).
     identity: BotIdentity = field(default=None)  # type: ignore[assignment]
+    # The configuration in force at a moment (the file with what was set in Slack); without one,
+    # the file's `config`.
+    config_source: Callable[[datetime], TeamConfig] | None = None
 
     def __post_init__(self) -> None:
         if self.identity is None:
             self.identity = BotIdentity(self.client)
+
+    def current_config(self, now: datetime) -> TeamConfig:
+        return self.config if self.config_source is None else self.config_source(now)
 
     @classmethod
     def build(cls, settings: Settings, config: TeamConfig, engine: Engine | None = None) -> Runtime:

@@ -5,8 +5,9 @@ from bot.slack.blocks import Block, help_text, list_sections, mentions
 
 TEAM_HELP = help_text(
     "/team",
-    "who holds which role on the social team. Strategists and workspace admins may change roles.",
-    ["/team", "/team add @maria content_manager", "/team remove @maria content_manager"],
+    "who holds which role on the social team. Strategists and workspace admins may change roles, and "
+    "choose channels, roles, the approval chain and checklists with `/team settings`.",
+    ["/team", "/team add @maria content_manager", "/team remove @maria content_manager", "/team settings"],
 )
 
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.core.errors import BadInput, NotAllowed
+from bot.core.errors import BadInput
 from bot.core.text import parse_user, split_args
 from bot.features.roles import service as roles
 from bot.features.roles.blocks import TEAM_HELP, roles_list
+from bot.features.roles.permissions import require_strategist_or_admin
 from bot.slack.context import Req, check_person, ephemeral, wants_help
-from bot.slack.lookup import NoSuchUser
 
 EXAMPLE = "/team add @maria content_manager"
+
+# Sub-commands other features add to /team (`/team settings`), installed by the composition root.
+SubCommand = Callable[[Ack, dict[str, Any], BoltContext], None]
+_EXTRA: dict[str, SubCommand] = {}
+
+
+def add_subcommand(word: str, handler: SubCommand) -> None:
+    _EXTRA[word] = handler
 
 
 def register(app: App) -> None:
@@ -28,6 +37,9 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
         ack(**ephemeral(TEAM_HELP))
         return
     sub = args[0].lower() if args else "list"
+    if sub in _EXTRA:
+        _EXTRA[sub](ack, command, context)
+        return
     if sub == "list" and len(args) <= 1:
         ack(**ephemeral("Roles on the social team", roles_list(roles.members_by_role(req.db))))
         return
@@ -41,7 +53,7 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     if user is None:
         raise BadInput(f"`{args[1]}` is not a Slack user; mention them with @.", EXAMPLE)
     role = roles.parse_role(args[2])
-    _require_role_admin(req, actor)
+    require_strategist_or_admin(req, actor, "change roles")
     if sub == "add":
         check_person(req, user, EXAMPLE, not_the_bot="teambot cannot hold a role")
         roles.add(req.db, user, role, by=actor, now=req.now)
@@ -53,20 +65,3 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
 
 def _article(role: str) -> str:
     return "an" if role[0] in "aeiou" else "a"
-
-
-def _require_role_admin(req: Req, actor: str) -> None:
-    """Strategists, or workspace admins/owners by a fresh users.info; if Slack cannot say, refuse."""
-    if roles.has_role(req.db, actor, "strategist"):
-        return
-    try:
-        user = req.lookup.user(actor)
-    except NoSuchUser:
-        user = {}
-    if user is None:
-        raise NotAllowed(
-            "Only a strategist or a workspace admin may change roles, and Slack could not confirm that you are "
-            "an admin right now. Try again later."
-        )
-    if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
-        raise NotAllowed("Only a strategist or a workspace admin may change roles.")

@@ -1,0 +1,279 @@
+"""Settings chosen in Slack: who may open and save them, what a bad form gets, the history, and a
+change made in one process in force in another after its refresh interval."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.core.db import make_session_factory
+from bot.features.roles.models import RoleMember
+from bot.features.settings import service
+from bot.features.settings.blocks import settings_button
+from bot.features.settings.models import Setting
+from bot.outbox.sender import OutboxSender
+from bot.slack.ids import ActionId, ViewId
+from bot.slack.runtime import Runtime, make_client
+from tests.conftest import BOT_TOKEN
+from tests.driver import SlackDriver
+from tests.helpers import exported, sqlite_only
+
+
+def _holders(runtime, role):
+    with runtime.session_factory() as session:
+        return set(session.scalars(select(RoleMember.user_id).where(RoleMember.role == role)))
+
+
+def _channels(**changes):
+    picked = {
+        "drafts": "C0DRAFTS",
+        "escalations": "C0ESCALATE",
+        "ideas": "C0IDEAS",
+        "checklists": "C0CHECKLIST",
+        "digest": "C0STAFF",
+        "alerts": None,
+        **changes,
+    }
+    return {
+        f"channels.{name}": {"value": {"type": "conversations_select", "selected_conversation": channel}}
+        for name, channel in picked.items()
+    }
+
+
+def _people(role, *users):
+    return {f"roles.{role}": {"value": {"type": "multi_users_select", "selected_users": list(users)}}}
+
+
+def _text(block_id, text):
+    return {block_id: {"value": {"type": "plain_text_input", "value": text}}}
+
+
+def _opened_view(slack):
+    calls = slack.of("views.open")
+    assert calls, "no views.open"
+    view = calls[-1].params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def _initial_channel(view, name):
+    block = next(b for b in view["blocks"] if b.get("block_id") == f"channels.{name}")
+    return block["element"].get("initial_conversation")
+
+
+def _changes(runtime):
+    return exported(runtime)["settings_changes"]
+
+
+# -- opening ---------------------------------------------------------------------------------------
+def test_the_settings_button_is_a_pure_block():
+    block = settings_button()
+    assert block["type"] == "actions"
+    assert block["elements"][0]["action_id"] == ActionId.SETTINGS_OPEN
+
+
+def test_a_strategist_opens_the_settings_with_team_settings(driver, slack):
+    reply = driver.command("/team", "settings", user="U0STRAT")
+    assert reply.status == 200
+    view = _opened_view(slack)
+    assert view["callback_id"] == ViewId.SETTINGS
+    assert _initial_channel(view, "drafts") == "C0DRAFTS"
+    people = next(b for b in view["blocks"] if b.get("block_id") == "roles.content_manager")
+    assert people["element"]["type"] == "multi_users_select"
+    assert people["element"]["initial_users"] == ["U0CONTENT"]
+    assert len(view["blocks"]) <= 100
+    assert not slack.of("users.info")  # a strategist is known from the roles store
+
+
+def test_a_workspace_admin_opens_them_with_the_button(driver, slack):
+    slack.users["U0ADMIN"] = {"is_admin": True}
+    driver.click(ActionId.SETTINGS_OPEN, "open", user="U0ADMIN")
+    assert slack.of("users.info")[0].params["user"] == "U0ADMIN"
+    assert _opened_view(slack)["callback_id"] == ViewId.SETTINGS
+
+
+def test_an_owner_opens_them_too(driver, slack):
+    slack.users["U0OWNER"] = {"is_owner": True}
+    driver.command("/team", "settings", user="U0OWNER")
+    assert slack.of("views.open")
+
+
+def test_anyone_else_clicking_settings_is_refused(driver, slack):
+    driver.click(ActionId.SETTINGS_OPEN, "open", user="U0ANNA")
+    assert not slack.of("views.open")
+    assert "Only a strategist or a workspace admin may change teambot's settings" in slack.everything_sent()
+
+
+def test_refused_when_slack_cannot_say_who_is_an_admin(driver, slack):
+    slack.fail("users.info", 500)
+    reply = driver.command("/team", "settings", user="U0ANNA")
+    assert "could not confirm" in reply.text
+    assert not slack.of("views.open")
+
+
+@sqlite_only
+def test_team_settings_takes_nothing_more_and_help_names_it(driver, slack):
+    reply = driver.command("/team", "settings now", user="U0STRAT")
+    assert "`/team settings` takes nothing more." in reply.text and "/team settings" in reply.text
+    assert not slack.of("views.open")
+    assert "/team settings" in driver.command("/team", "help").text
+
+
+def test_slack_refusing_to_open_the_form_is_said(driver, slack):
+    slack.fail("views.open", 500)
+    reply = driver.command("/team", "settings", user="U0STRAT")
+    assert "could not open the settings" in reply.text
+
+
+# -- saving ----------------------------------------------------------------------------------------
+def test_a_strategist_changes_the_channels_in_force_at_once_and_recorded(driver, runtime, slack, frozen):
+    reply = driver.submit_view(ViewId.SETTINGS, _channels(drafts="C0NEWDRAFTS", alerts="C0ALERTS"), user="U0STRAT")
+    assert reply.status == 200 and reply.body == ""
+    frozen.tick(timedelta(seconds=service.REFRESH_SECONDS))
+    config = runtime.current_config(_utc(frozen))
+    assert config.channels.drafts == "C0NEWDRAFTS" and config.channels.alerts == "C0ALERTS"
+    (change,) = _changes(runtime)
+    assert change["key"] == "channels" and change["by"] == "U0STRAT"
+    assert change["old"]["drafts"] == "C0DRAFTS" and change["new"]["drafts"] == "C0NEWDRAFTS"
+    assert "Settings saved" in slack.everything_sent()
+
+
+def test_a_form_that_changes_nothing_records_nothing(driver, runtime):
+    reply = driver.submit_view(ViewId.SETTINGS, _channels(), user="U0STRAT")
+    assert reply.status == 200
+    assert _changes(runtime) == []
+
+
+def test_a_forged_submission_by_someone_else_changes_nothing(driver, runtime, slack):
+    reply = driver.submit_view(ViewId.SETTINGS, _channels(drafts="C0EVIL"), user="U0ANNA")
+    assert reply.json["response_action"] == "errors"
+    assert "Only a strategist or a workspace admin" in json.dumps(reply.json["errors"])
+    assert _changes(runtime) == []
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Setting)).all() == []
+
+
+def test_a_required_channel_left_empty_is_an_error_on_that_field(driver, runtime):
+    reply = driver.submit_view(ViewId.SETTINGS, _channels(drafts=None), user="U0STRAT")
+    assert reply.json["response_action"] == "errors"
+    assert set(reply.json["errors"]) == {"channels.drafts"}
+    assert _changes(runtime) == []
+
+
+def test_a_chain_role_left_without_holders_is_an_error_on_that_field(driver, runtime):
+    reply = driver.submit_view(ViewId.SETTINGS, _people("content_manager"), user="U0STRAT")
+    assert reply.json["response_action"] == "errors"
+    assert "roles.content_manager" in reply.json["errors"]
+    assert _holders(runtime, "content_manager") == {"U0CONTENT"}
+
+
+def test_a_chain_naming_a_role_nobody_holds_is_an_error_on_the_chain(driver, runtime):
+    reply = driver.submit_view(ViewId.SETTINGS, _text("approval.chain", "analyst, strategist"), user="U0STRAT")
+    assert set(reply.json["errors"]) == {"approval.chain"}
+    assert "analyst" in reply.json["errors"]["approval.chain"]
+    assert _changes(runtime) == []
+
+
+def test_a_chain_with_an_unknown_role_or_nothing_is_an_error(driver, runtime):
+    for text in ("content_manager, <!channel>", "", "strategist strategist"):
+        reply = driver.submit_view(ViewId.SETTINGS, _text("approval.chain", text), user="U0STRAT")
+        assert set(reply.json["errors"]) == {"approval.chain"}, text
+    assert _changes(runtime) == []
+
+
+def test_the_chain_order_and_the_people_change_together(driver, runtime, frozen):
+    values = {
+        **_people("analyst", "U0NEW"),
+        **_people("content_manager", "U0CONTENT", "U0MARIA"),
+        **_text("approval.chain", "strategist, analyst"),
+    }
+    reply = driver.submit_view(ViewId.SETTINGS, values, user="U0STRAT")
+    assert reply.status == 200 and reply.body == ""
+    assert _holders(runtime, "analyst") == {"U0NEW"}
+    assert _holders(runtime, "content_manager") == {"U0CONTENT", "U0MARIA"}
+    frozen.tick(timedelta(seconds=service.REFRESH_SECONDS))
+    assert runtime.current_config(_utc(frozen)).approval.chain == ["strategist", "analyst"]
+    keys = [c["key"] for c in _changes(runtime)]
+    assert keys == ["approval.chain", "roles.content_manager", "roles.analyst"]  # roles in their usual order
+    assert exported(runtime)["roles"]  # the roles themselves stay in the roles store
+
+
+def test_a_user_that_is_not_a_slack_user_is_refused(driver, runtime):
+    reply = driver.submit_view(ViewId.SETTINGS, _people("analyst", "<!here>"), user="U0STRAT")
+    assert set(reply.json["errors"]) == {"roles.analyst"}
+    assert _holders(runtime, "analyst") == set()
+
+
+def test_a_checklist_schedule_and_items_change(driver, runtime, frozen):
+    values = {
+        **_text("checklists.daily.cron", "30 8 * * mon-fri"),
+        **_text("checklists.daily.items", "- Check mentions\n\n* Tell <!channel> about it\n"),
+    }
+    reply = driver.submit_view(ViewId.SETTINGS, values, user="U0STRAT")
+    assert reply.status == 200 and reply.body == ""
+    frozen.tick(timedelta(seconds=service.REFRESH_SECONDS))
+    daily = runtime.current_config(_utc(frozen)).checklist("daily")
+    assert daily.cron == "30 8 * * mon-fri"
+    # Stored as typed; the checklist escapes it when it shows it.
+    assert daily.items == ["Check mentions", "Tell <!channel> about it"]
+
+
+def test_a_bad_cron_is_an_error_on_that_field(driver, runtime):
+    values = {**_text("checklists.daily.cron", "every morning"), **_text("checklists.daily.items", "One")}
+    reply = driver.submit_view(ViewId.SETTINGS, values, user="U0STRAT")
+    assert set(reply.json["errors"]) == {"checklists.daily.cron"}
+    assert _changes(runtime) == []
+
+
+def test_a_checklist_without_items_or_unknown_is_an_error(driver, runtime):
+    reply = driver.submit_view(
+        ViewId.SETTINGS,
+        {**_text("checklists.daily.cron", "0 9 * * *"), **_text("checklists.daily.items", "  \n ")},
+        user="U0STRAT",
+    )
+    assert set(reply.json["errors"]) == {"checklists.daily.items"}
+    reply = driver.submit_view(ViewId.SETTINGS, _text("checklists.nope.items", "One"), user="U0STRAT")
+    assert set(reply.json["errors"]) == {"checklists.nope.items"}
+    assert _changes(runtime) == []
+
+
+def test_a_garbled_form_is_answered_and_changes_nothing(driver, runtime):
+    garbage = {
+        "channels.drafts": {"value": "not an element"},
+        "roles.analyst": {"value": {"selected_users": "U0X"}},
+        "approval.chain": [],
+    }
+    reply = driver.submit_view(ViewId.SETTINGS, garbage, user="U0STRAT")
+    assert reply.status == 200
+    assert reply.json["response_action"] == "errors"
+    assert _changes(runtime) == []
+
+
+# -- every process -----------------------------------------------------------------------------------
+def _utc(frozen):
+    from datetime import UTC
+
+    return frozen().replace(tzinfo=UTC)
+
+
+def test_a_change_in_one_instance_reaches_another_after_its_refresh_interval(
+    driver, runtime, settings, config, engine, slack, frozen
+):
+    other_runtime = Runtime(
+        settings, config, engine, make_session_factory(engine), make_client(BOT_TOKEN, settings.slack_api_url)
+    )
+    other = SlackDriver(create_app(other_runtime), OutboxSender(other_runtime.session_factory, other_runtime.client))
+    other.command("/team", "settings", user="U0STRAT")
+    assert _initial_channel(_opened_view(slack), "drafts") == "C0DRAFTS"
+
+    driver.submit_view(ViewId.SETTINGS, _channels(drafts="C0NEWDRAFTS"), user="U0STRAT")
+    frozen.tick(timedelta(seconds=service.REFRESH_SECONDS - 1))
+    other.command("/team", "settings", user="U0STRAT")
+    assert _initial_channel(_opened_view(slack), "drafts") == "C0DRAFTS"  # not looked again yet
+
+    frozen.tick(timedelta(seconds=1))
+    other.command("/team", "settings", user="U0STRAT")
+    assert _initial_channel(_opened_view(slack), "drafts") == "C0NEWDRAFTS"
+    assert other_runtime.current_config(_utc(frozen)).channels.drafts == "C0NEWDRAFTS"

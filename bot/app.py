@@ -225,7 +225,7 @@ def follow_settings(runtime: Runtime) -> Runtime:
     Slack laid over it, looked up again every few seconds (so a change made in any process is in
     force in this one without a restart)."""
     if runtime.config_source is None:
-        runtime.config_source = settings_service.LiveConfig(runtime.config, runtime.session_factory)
+        runtime.config_source = settings_service.LiveConfig(runtime.session_factory)
     return runtime
 
 

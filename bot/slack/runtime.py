@@ -29,16 +29,16 @@ class Runtime:
     client: WebClient
     # Learned by check_token at start-up, or in the background (never inside a request).
     identity: BotIdentity = field(default=None)  # type: ignore[assignment]
-    # The configuration in force at a moment (the file with what was set in Slack); without one,
-    # the file's `config`.
-    config_source: Callable[[datetime], TeamConfig] | None = None
+    # The configuration in force at a moment: given the file's `config` and the time, the file with
+    # what was set in Slack laid over it. Without one, the file's `config`.
+    config_source: Callable[[TeamConfig, datetime], TeamConfig] | None = None
 
     def __post_init__(self) -> None:
         if self.identity is None:
             self.identity = BotIdentity(self.client)
 
     def current_config(self, now: datetime) -> TeamConfig:
-        return self.config if self.config_source is None else self.config_source(now)
+        return self.config if self.config_source is None else self.config_source(self.config, now)
 
     @classmethod
     def build(cls, settings: Settings, config: TeamConfig, engine: Engine | None = None) -> Runtime:

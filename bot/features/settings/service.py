@@ -95,33 +95,34 @@ class LiveConfig:
     """The configuration in force for one process: the config file overlaid with the stored
     settings, rebuilt when the settings' version changed, looked at most every REFRESH_SECONDS."""
 
-    def __init__(
-        self, base: TeamConfig, session_factory: sessionmaker[Session], refresh_seconds: float = REFRESH_SECONDS
-    ):
-        self.base = base
+    def __init__(self, session_factory: sessionmaker[Session], refresh_seconds: float = REFRESH_SECONDS):
         self._session_factory = session_factory
         self._interval = timedelta(seconds=refresh_seconds)
         self._lock = threading.Lock()
-        self._config = base
+        self._base: TeamConfig | None = None
+        self._config: TeamConfig | None = None
         self._version: int | None = None
         self._checked_at: datetime | None = None
 
-    def __call__(self, now: datetime) -> TeamConfig:
+    def __call__(self, base: TeamConfig, now: datetime) -> TeamConfig:
+        """The configuration in force at `now` for the config file `base`."""
         with self._lock:
+            if base is not self._base:  # a new config file (a restart with another file, in tests)
+                self._base, self._config, self._version, self._checked_at = base, base, None, None
             checked = self._checked_at
-            if checked is not None and timedelta(0) <= now - checked < self._interval:
+            if self._config is not None and checked is not None and timedelta(0) <= now - checked < self._interval:
                 return self._config
             self._checked_at = now
             try:
                 with self._session_factory() as session:
                     current = version(session)
                     if current != self._version:
-                        self._config = overlay(self.base, stored(session))
+                        self._config = overlay(base, stored(session))
                         self._version = current
             except SQLAlchemyError as exc:
                 # The last configuration stays in force; the next look is after the interval.
                 log.warning("could not read the settings (%s); keeping the ones in force", exc.__class__.__name__)
-            return self._config
+            return self._config or base
 
 
 # -- changing ------------------------------------------------------------------------------------

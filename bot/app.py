@@ -45,6 +45,7 @@ from bot.features.handoffs import service as handoffs_service
 from bot.features.home import jobs as home_jobs
 from bot.features.home import listeners as home_listeners
 from bot.features.home import models as home_models
+from bot.features.home import notices as home_notices
 from bot.features.ideas import listeners as ideas_listeners
 from bot.features.ideas import models as ideas_models
 from bot.features.ideas import service as ideas_service
@@ -65,6 +66,7 @@ from bot.features.roles import service as roles_service
 from bot.features.settings import listeners as settings_listeners
 from bot.features.settings import models as settings_models
 from bot.features.settings import service as settings_service
+from bot.features.settings.blocks import settings_button
 from bot.features.shifts import jobs as shifts_jobs
 from bot.features.shifts import listeners as shifts_listeners
 from bot.features.shifts import models as shifts_models
@@ -192,6 +194,15 @@ FEATURES: tuple[Feature, ...] = (
 approvals_extensions.install(calendar_listeners.CalendarDrafts())
 # `/team settings` opens the settings chosen in Slack (also the Home tab's Settings button).
 roles_listeners.add_subcommand("settings", settings_listeners.settings_command)
+
+
+def _settings_on_home(session: Session, config: Any, user: str) -> list[dict[str, Any]]:
+    # Strategists see the Settings button on their tab (admins are known only by a users.info,
+    # which a tab's publishing does not wait for: they use `/team settings`).
+    return [settings_button()] if roles_service.has_role(session, user, "strategist") else []
+
+
+home_notices.EXTRAS.append(_settings_on_home)
 
 # Tables that belong to no feature; with the features' models, importing this module registers
 # every table on `Base.metadata` (Alembic and the tests rely on that).

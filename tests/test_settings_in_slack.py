@@ -277,3 +277,19 @@ def test_a_change_in_one_instance_reaches_another_after_its_refresh_interval(
     other.command("/team", "settings", user="U0STRAT")
     assert _initial_channel(_opened_view(slack), "drafts") == "C0NEWDRAFTS"
     assert other_runtime.current_config(_utc(frozen)).channels.drafts == "C0NEWDRAFTS"
+
+
+def test_a_strategists_home_tab_has_the_settings_button_and_others_do_not(runtime):
+    from bot.features.home import notices as home_notices
+
+    with runtime.session_factory() as session:
+        strategist = home_notices.build(session, runtime.config, "U0STRAT", _now())
+        anna = home_notices.build(session, runtime.config, "U0ANNA", _now())
+    assert ActionId.SETTINGS_OPEN in json.dumps(strategist)
+    assert ActionId.SETTINGS_OPEN not in json.dumps(anna)
+
+
+def _now():
+    from bot.core.clock import utcnow
+
+    return utcnow()

@@ -278,3 +278,12 @@ def test_forged_mentions_in_a_swap_are_not_echoed(driver, slack, frozen):
     reply = driver.command("/shift", "swap <!channel>", user="U0BEN")
     assert "<!channel>" not in reply.text
     assert slack.posts("C0SUPPORT") == []
+
+
+def test_a_swap_of_a_shift_given_away_since_cannot_be_taken(driver, runtime, slack, frozen):
+    driver.command("/shift", "swap 2024-03-05", user="U0BEN")
+    value = swap_button_value(slack, "C0SUPPORT")
+    driver.command("/shift", "away 2024-03-05", user="U0BEN")  # Anna covers Tuesday
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0LEAD", channel="C0SUPPORT")
+    assert "<@U0BEN> no longer holds this shift; <@U0ANNA> does." in slack.ephemerals("U0LEAD")[-1].text
+    assert who(runtime, local(2024, 3, 5, 10, 0)) == "U0ANNA"

@@ -540,6 +540,8 @@ def take_swap(session: Session, config: TeamConfig, number: int, user: str, now:
     occurrence = _occurrence_of_swap(session, config, override)
     if occurrence is None or occurrence.end <= now:
         raise Conflict("This shift is over; there is nothing left to take.")
+    if occurrence.person != override.from_user:
+        raise Conflict(f"<@{override.from_user}> no longer holds this shift; <@{occurrence.person}> does.")
     won = session.execute(
         update(ShiftOverride)
         .where(ShiftOverride.id == number, ShiftOverride.to_user.is_(None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.features.approvals.models import Draft
+from bot.features.approvals.models import DECISIONS, Draft, DraftStatus
 from bot.features.approvals.service import StepView
 from bot.slack.blocks import (
     Block,
@@ -34,15 +34,18 @@ APPROVE_HELP = help_text(
     ],
 )
 STATUS_LABEL = {
-    "pending": "waiting for approval",
-    "approved": "approved ✅",
-    "rejected": "rejected ❌",
-    "changes_requested": "changes requested 📝",
-    "withdrawn": "withdrawn",
-    "expired": "expired ⌛ (not approved in time for its slot)",
-    "published": "published 📣",
+    DraftStatus.PENDING: "waiting for approval",
+    DraftStatus.APPROVED: "approved ✅",
+    DraftStatus.REJECTED: "rejected ❌",
+    DraftStatus.CHANGES_REQUESTED: "changes requested 📝",
+    DraftStatus.WITHDRAWN: "withdrawn",
+    DraftStatus.EXPIRED: "expired ⌛ (not approved in time for its slot)",
+    DraftStatus.PUBLISHED: "published 📣",
 }
 REASON_BLOCK = "reason"
+# The reason form opens for a decision (a DraftStatus in DECISIONS) or, after a decision by
+# reaction, to add its reason: the form's kind travels in the view's metadata.
+ADD_REASON_FORM = "reason"
 
 
 def when(moment: datetime | None) -> str:
@@ -72,7 +75,7 @@ def status_message(draft: Draft, steps: list[StepView]) -> tuple[str, list[Block
             lines.append(
                 f"✅ {number} *{step.role}* — approved by {mention(step.approved_by)} {when(step.approved_at)}"
             )
-        elif draft.status == "pending" and step.index == draft.current_step:
+        elif draft.status == DraftStatus.PENDING and step.index == draft.current_step:
             if step.approvers:
                 lines.append(f"⏳ {number} *{step.role}* — waiting for {mentions(step.approvers)}")
             else:
@@ -84,7 +87,7 @@ def status_message(draft: Draft, steps: list[StepView]) -> tuple[str, list[Block
         else:
             lines.append(f"▫️ {number} *{step.role}*")
     blocks: list[Block] = [section(header), section("\n".join(lines))]
-    if draft.status == "pending":
+    if draft.status == DraftStatus.PENDING:
         value = str(draft.id)
         blocks.append(
             actions(
@@ -94,9 +97,9 @@ def status_message(draft: Draft, steps: list[StepView]) -> tuple[str, list[Block
                 block_id=f"draft:{draft.id}",
             )
         )
-    if draft.status == "pending":
+    if draft.status == DraftStatus.PENDING:
         blocks.append(context(f"React with the approve, changes or reject emoji, or use `/approve {draft.id}`."))
-    elif draft.status in ("rejected", "changes_requested"):
+    elif draft.status in DECISIONS:
         blocks.append(context("Edit the draft message to send it through approval again."))
     return f"Draft #{draft.id}: {STATUS_LABEL.get(draft.status, draft.status)}", blocks
 
@@ -115,10 +118,6 @@ def next_step_notice(draft: Draft, by: str, step: int, role: str, approvers: lis
     )
 
 
-def first_step_notice(draft: Draft, role: str, approvers: list[str]) -> str:
-    return f"New draft #{draft.id} needs a *{role}*: {_please_review(approvers, role)}."
-
-
 def approved_notice(draft: Draft, by: str, community_managers: list[str]) -> str:
     who = mentions([u for u in community_managers if u != draft.author])
     return (
@@ -128,7 +127,7 @@ def approved_notice(draft: Draft, by: str, community_managers: list[str]) -> str
 
 
 def decision_notice(draft: Draft, decision: str, by: str, note: str | None) -> str:
-    verb = "rejected ❌" if decision == "rejected" else "sent back for changes 📝"
+    verb = "rejected ❌" if decision == DraftStatus.REJECTED else "sent back for changes 📝"
     text = f"{mention(draft.author)}, {draft_link(draft)} was {verb} by {mention(by)}."
     if note:
         text += f"\nReason:\n{quote(note)}"
@@ -152,7 +151,7 @@ def approval_withdrawn_notice(
     text = f"{mention(by)} took back their approval of step {step + 1} (*{role}*) of {draft_link(draft)}."
     if reset:
         text += f" The later approval(s) by {mentions(reset)} no longer count and are needed again."
-    if draft.status == "pending":
+    if draft.status == DraftStatus.PENDING:
         text += f" Step {step + 1} now waits for {mentions(approvers)}."
     return text
 
@@ -169,18 +168,22 @@ def reminder(draft: Draft, role: str, approvers: list[str], waited_since: dateti
 
 
 def add_reason_prompt(draft: Draft, decision: str) -> tuple[str, list[Block]]:
-    what = "rejection" if decision == "rejected" else "change request"
+    what = "rejection" if decision == DraftStatus.REJECTED else "change request"
     text = f"Your {what} of draft #{draft.id} is recorded. Add a reason so the author knows what to change?"
     return text, [section(text, accessory=button("Add reason", ActionId.ADD_REASON, str(draft.id)))]
 
 
 def reason_modal(draft: Draft, decision: str) -> Block:
-    titles = {"rejected": "Reject draft", "changes_requested": "Request changes", "reason": "Add a reason"}
-    label = "What should change?" if decision == "changes_requested" else "Reason"
+    titles = {
+        DraftStatus.REJECTED: "Reject draft",
+        DraftStatus.CHANGES_REQUESTED: "Request changes",
+        ADD_REASON_FORM: "Add a reason",
+    }
+    label = "What should change?" if decision == DraftStatus.CHANGES_REQUESTED else "Reason"
     metadata = json.dumps({"draft": draft.id, "decision": decision})
     blocks = [
         section(f"Draft #{draft.id} by {mention(draft.author)}"),
-        plain_input(REASON_BLOCK, label, multiline=True, optional=decision != "reason", max_length=1500),
+        plain_input(REASON_BLOCK, label, multiline=True, optional=decision != ADD_REASON_FORM, max_length=1500),
     ]
     return modal(ViewId.DRAFT_REASON, titles.get(decision, "Reason"), blocks, submit="Send", private_metadata=metadata)
 

@@ -8,20 +8,21 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core.errors import BadInput, Conflict
-from bot.core.text import emoji_base, escape_raw, split_args
+from bot.core.text import escape_raw, split_args
 from bot.features.approvals import blocks as ui
 from bot.features.approvals import extensions
 from bot.features.approvals import notices as notify
 from bot.features.approvals import service as approvals
-from bot.features.approvals.service import Decision
+from bot.features.approvals.models import DECISIONS, DraftStatus, Via
+from bot.features.approvals.service import Content
 from bot.slack.blocks import MAX_LIST
 from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId, ViewId
 from bot.slack.views import open_view
 
-DECISION_OF_ACTION: dict[str, Decision] = {
-    ActionId.REJECT: "rejected",
-    ActionId.REQUEST_CHANGES: "changes_requested",
+DECISION_OF_ACTION: dict[str, DraftStatus] = {
+    ActionId.REJECT: DraftStatus.REJECTED,
+    ActionId.REQUEST_CHANGES: DraftStatus.CHANGES_REQUESTED,
 }
 
 
@@ -48,7 +49,7 @@ def approve_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
         return
     draft = approvals.resolve(req.db, args[0])
     note = " ".join(args[1:]) or None
-    outcome = approvals.approve(req.db, draft, by=user, via="command", now=req.now, note=note)
+    outcome = approvals.approve(req.db, draft, by=user, via=Via.COMMAND, now=req.now, note=note)
     notify.announce(req.db, req.outbox, outcome)
     if outcome.duplicate:
         ack(**ephemeral(f"You already approved draft #{draft.id}; nothing changed."))
@@ -70,7 +71,7 @@ def approve_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None
     ack()
     req = Req.of(context)
     draft = approvals.lock(req.db, _draft_id(body))
-    outcome = approvals.approve(req.db, draft, by=body["user"]["id"], via="button", now=req.now)
+    outcome = approvals.approve(req.db, draft, by=body["user"]["id"], via=Via.BUTTON, now=req.now)
     notify.announce(req.db, req.outbox, outcome)
 
 
@@ -80,8 +81,7 @@ def decision_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
     req = Req.of(context)
     decision = DECISION_OF_ACTION[body["actions"][0]["action_id"]]
     draft = approvals.lock(req.db, _draft_id(body))
-    verb = "reject" if decision == "rejected" else "ask for changes to"
-    approvals.check_can_act(req.db, draft, body["user"]["id"], verb=verb)
+    approvals.check_may_decide(req.db, draft, body["user"]["id"], decision)
     _open_modal(req, body["trigger_id"], ui.reason_modal(draft, decision))
 
 
@@ -89,9 +89,8 @@ def add_reason_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
     ack()
     req = Req.of(context)
     draft = approvals.lock(req.db, _draft_id(body))
-    if draft.status not in ("rejected", "changes_requested"):
-        raise Conflict(f"Draft #{draft.id} is {draft.status.replace('_', ' ')} now; a reason no longer applies.")
-    _open_modal(req, body["trigger_id"], ui.reason_modal(draft, "reason"))
+    approvals.check_reason_applies(draft)
+    _open_modal(req, body["trigger_id"], ui.reason_modal(draft, ui.ADD_REASON_FORM))
 
 
 def _open_modal(req: Req, trigger_id: str, view: dict[str, Any]) -> None:
@@ -107,13 +106,12 @@ def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
     raw = (view["state"]["values"].get(ui.REASON_BLOCK, {}).get("value", {}).get("value") or "").strip()
     note = escape_raw(raw) or None
     draft = approvals.lock(req.db, int(metadata["draft"]))
-    decision = metadata.get("decision")
-    if decision == "reason":
-        if note is None:
-            raise BadInput("Write a reason.")
+    form = metadata.get("decision")
+    if form == ui.ADD_REASON_FORM:
         outcome = approvals.add_reason(req.db, draft, by=user, note=note, now=req.now)
-    elif decision in ("rejected", "changes_requested"):
-        outcome = approvals.decide(req.db, draft, decision=decision, by=user, via="button", now=req.now, note=note)
+    elif form in DECISIONS:
+        decision = DraftStatus(form)
+        outcome = approvals.decide(req.db, draft, decision=decision, by=user, via=Via.BUTTON, now=req.now, note=note)
     else:
         raise BadInput("This form is out of date; open it again.")
     notify.announce(req.db, req.outbox, outcome)
@@ -123,6 +121,10 @@ def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
 # -- events --------------------------------------------------------------------------------------
 def _files_signature(message: dict[str, Any]) -> str:
     return ",".join(sorted(f.get("id", "") for f in message.get("files") or []))
+
+
+def _content(message: dict[str, Any]) -> Content:
+    return Content(message.get("text") or "", _files_signature(message))
 
 
 def on_message(req: Req, event: dict[str, Any]) -> None:
@@ -177,11 +179,13 @@ def _changed(req: Req, channel: str, message: dict[str, Any], previous: dict[str
         # The draft had a thread (ours) and was deleted: Slack leaves a tombstone in its place.
         outcome = approvals.withdraw(req.db, draft, by=previous.get("user"), now=req.now)
     else:
-        text, files = message.get("text") or "", _files_signature(message)
-        if text == (previous.get("text") or "") and files == _files_signature(previous):
-            return  # a link preview or metadata update, not an edit
         outcome = approvals.edit(
-            req.db, draft, text=text, files_signature=files, by=message.get("user") or draft.author, now=req.now
+            req.db,
+            draft,
+            content=_content(message),
+            previous=_content(previous),
+            by=message.get("user") or draft.author,
+            now=req.now,
         )
         for extension in extensions.installed:
             extension.on_edited_draft(req, draft)
@@ -193,30 +197,22 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     item = event.get("item") or {}
     if not req.config.is_drafts_channel(item.get("channel")):
         return
-    ts = item.get("ts", "")
-    user, emoji = event["user"], emoji_base(event.get("reaction", ""))
-    if draft := approvals.by_message(req.db, item["channel"], ts, for_update=True):
-        approvals.record_reaction(req.db, draft, user=user, emoji=emoji, added=added, now=req.now)
-    # Approvers also react on the status message in the draft's thread, which asks them to react:
-    # the workflow emoji there act on its draft (other emoji there are not the draft's reactions).
-    elif not (draft := notify.draft_of_status_message(req.db, item["channel"], ts)):
+    ts, user = item.get("ts", ""), event["user"]
+    draft = approvals.by_message(req.db, item["channel"], ts, for_update=True)
+    on_draft = draft is not None
+    # Approvers also react on the status message in the draft's thread, which asks them to react.
+    if draft is None and not (draft := notify.draft_of_status_message(req.db, item["channel"], ts)):
         return
-    settings = req.config.approval
-    if emoji == settings.approve_emoji:
-        none_left = approvals.track_approve_reaction(
-            req.db, draft, user=user, message_ts=ts, reaction=event.get("reaction", ""), added=added
-        )
-        if added:
-            outcome = approvals.approve(req.db, draft, by=user, via="reaction", now=req.now)
-        else:
-            outcome = approvals.withdraw_step(req.db, draft, by=user, now=req.now) if none_left else None
-        if outcome:
-            notify.announce(req.db, req.outbox, outcome)
-    elif added and emoji in (settings.reject_emoji, settings.changes_emoji):
-        decision: Decision = "rejected" if emoji == settings.reject_emoji else "changes_requested"
-        outcome = approvals.decide(req.db, draft, decision=decision, by=user, via="reaction", now=req.now)
+    outcome = approvals.react(
+        req.db,
+        draft,
+        user=user,
+        reaction=event.get("reaction", ""),
+        message_ts=ts,
+        on_draft=on_draft,
+        added=added,
+        emojis=req.config.approval,
+        now=req.now,
+    )
+    if outcome:
         notify.announce(req.db, req.outbox, outcome)
-        if not outcome.duplicate:
-            # A reaction has no trigger_id to open a modal with: offer the reason form as a button.
-            text, blocks = ui.add_reason_prompt(draft, decision)
-            req.outbox.ephemeral(draft.channel, user, text, blocks, thread_ts=draft.ts)

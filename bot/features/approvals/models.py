@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -10,7 +11,45 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.core.orm import Base
 
-DRAFT_STATUSES = ("pending", "approved", "rejected", "changes_requested", "withdrawn", "expired", "published")
+
+class DraftStatus(StrEnum):
+    """Where a draft stands (stored in `drafts.status`)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"  # not finally approved in time for its planned slot
+    PUBLISHED = "published"  # every planned account marked published
+
+
+# The two decisions that stop a draft's walk until it is edited.
+DECISIONS = (DraftStatus.REJECTED, DraftStatus.CHANGES_REQUESTED)
+
+
+class DraftAction(StrEnum):
+    """What happened to a draft, as its history records it (`draft_events.action`)."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    REASON_ADDED = "reason_added"
+    RESET = "reset"
+    WITHDRAWN = "withdrawn"
+    APPROVAL_WITHDRAWN = "approval_withdrawn"
+    APPROVAL_RESET = "approval_reset"
+    REMINDED = "reminded"
+
+
+class Via(StrEnum):
+    """How an action was taken (`approval_steps.via`, `draft_events.via`)."""
+
+    REACTION = "reaction"
+    BUTTON = "button"
+    COMMAND = "command"
+    EDIT = "edit"
+    SCHEDULE = "schedule"
 
 
 def _first_role_of_chain(context: Any) -> str:
@@ -33,7 +72,7 @@ class Draft(Base):
     author: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     files_signature: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[str] = mapped_column(String(24), default="pending")
+    status: Mapped[str] = mapped_column(String(24), default=DraftStatus.PENDING.value)
     # Index into the configured approval chain of the step waiting now, and that step's role
     # (kept beside it so "what waits for me" is one indexed query).
     current_step: Mapped[int] = mapped_column(default=0)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from bot.features.approvals import blocks as ui
 from bot.features.approvals import extensions
 from bot.features.approvals import service as approvals
-from bot.features.approvals.models import Draft
+from bot.features.approvals.models import DECISIONS, Draft, DraftAction
 from bot.features.approvals.service import Outcome
 from bot.features.roles import service as roles
 from bot.outbox.models import SlackMessage
@@ -60,26 +60,29 @@ def announce(session: Session, outbox: Outbox, outcome: Outcome) -> None:
     notice = _notice(session, outcome)
     if notice:
         outbox.post(draft.channel, notice, thread_ts=draft.ts)
+    if outcome.offer_reason and outcome.by:
+        text, blocks = ui.add_reason_prompt(draft, outcome.action)
+        outbox.ephemeral(draft.channel, outcome.by, text, blocks, thread_ts=draft.ts)
 
 
 def _notice(session: Session, outcome: Outcome) -> str | None:
     draft = outcome.draft
     chain = draft.chain_roles()
-    if outcome.action == "approved" and outcome.final:
+    if outcome.action == DraftAction.APPROVED and outcome.final:
         return ui.approved_notice(draft, outcome.by or "", roles.holders(session, "community_manager"))
-    if outcome.action == "approved":
+    if outcome.action == DraftAction.APPROVED:
         return ui.next_step_notice(
             draft, outcome.by or "", outcome.step or 0, chain[draft.current_step], outcome.next_approvers
         )
-    if outcome.action in ("rejected", "changes_requested"):
+    if outcome.action in DECISIONS:
         return ui.decision_notice(draft, outcome.action, outcome.by or "", outcome.note)
-    if outcome.action == "reason_added":
+    if outcome.action == DraftAction.REASON_ADDED:
         return ui.reason_added_notice(draft, outcome.by or "", outcome.note or "")
-    if outcome.action == "reset":
+    if outcome.action == DraftAction.RESET:
         return ui.reset_notice(draft, outcome.next_approvers)
-    if outcome.action == "withdrawn":
+    if outcome.action == DraftAction.WITHDRAWN:
         return ui.withdrawn_notice(draft)
-    if outcome.action == "approval_withdrawn":
+    if outcome.action == DraftAction.APPROVAL_WITHDRAWN:
         return ui.approval_withdrawn_notice(
             draft, outcome.by or "", outcome.step or 0, chain[outcome.step or 0], outcome.next_approvers, outcome.reset
         )

@@ -12,22 +12,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from bot.core.config import Approval
 from bot.core.db import insert_unless_present
 from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.core.export import iso, since_filter
-from bot.core.text import parse_id, parse_permalink, unwrap_link
+from bot.core.text import emoji_base, parse_id, parse_permalink, unwrap_link
 from bot.features.approvals import extensions
-from bot.features.approvals.models import ApprovalStep, ApproveReaction, Draft, DraftEvent, DraftReaction
+from bot.features.approvals.models import (
+    DECISIONS,
+    ApprovalStep,
+    ApproveReaction,
+    Draft,
+    DraftAction,
+    DraftEvent,
+    DraftReaction,
+    DraftStatus,
+    Via,
+)
 from bot.features.roles import service as roles
 from bot.features.roles.models import RoleMember
 
-Via = Literal["reaction", "button", "command", "edit", "schedule"]
-Decision = Literal["rejected", "changes_requested"]
 APPROVE_EXAMPLE = "/approve #12 looks good"
 FALLBACK_ROLE = "strategist"
 MAX_WAITING_SCAN = 500
@@ -49,7 +58,7 @@ class Outcome:
     """What an action did, for the notifications."""
 
     draft: Draft
-    action: str
+    action: DraftAction
     by: str | None
     via: Via
     step: int | None = None  # 0-based index of the step acted on
@@ -59,6 +68,8 @@ class Outcome:
     next_approvers: list[str] = field(default_factory=list)
     # Approvals of later steps taken back with a withdrawn step (their approvers).
     reset: list[str] = field(default_factory=list)
+    # A decision by reaction has no form to give a reason in: offer one to the person who decided.
+    offer_reason: bool = False
 
 
 # -- lookups -------------------------------------------------------------------------------------
@@ -98,7 +109,7 @@ def active_steps(draft: Draft) -> list[ApprovalStep]:
 
 def eligible(session: Session, draft: Draft) -> list[str]:
     """Who may take the draft's current step now."""
-    if draft.status != "pending":
+    if draft.status != DraftStatus.PENDING:
         return []
     taken = {s.approved_by for s in active_steps(draft)} | {draft.author}
     free = [u for u in role_holders(session, draft, draft.chain_roles()[draft.current_step]) if u not in taken]
@@ -115,7 +126,7 @@ def steps_view(session: Session, draft: Draft) -> list[StepView]:
     views = []
     for index, role in enumerate(draft.chain_roles()):
         step = by_index.get(index)
-        if step is not None or draft.status != "pending" or index < draft.current_step:
+        if step is not None or draft.status != DraftStatus.PENDING or index < draft.current_step:
             approvers: list[str] = []
         elif index == draft.current_step:
             approvers = current
@@ -194,7 +205,7 @@ def _may_take_now(session: Session, user: str) -> list[ColumnElement[bool]] | No
     already_took_a_step = exists().where(
         ApprovalStep.draft_id == Draft.id, ApprovalStep.approved_by == user, ApprovalStep.active.is_(True)
     )
-    return [Draft.status == "pending", Draft.author != user, or_(*may_take), ~already_took_a_step]
+    return [Draft.status == DraftStatus.PENDING, Draft.author != user, or_(*may_take), ~already_took_a_step]
 
 
 # -- lifecycle -----------------------------------------------------------------------------------
@@ -218,7 +229,7 @@ def submit(
         author=author,
         text=text,
         files_signature=files_signature,
-        status="pending",
+        status=DraftStatus.PENDING,
         current_step=0,
         current_role=chain[0],
         chain=",".join(chain),
@@ -231,36 +242,50 @@ def submit(
     return draft
 
 
-def edit(session: Session, draft: Draft, *, text: str, files_signature: str, by: str, now: datetime) -> Outcome | None:
-    """A real edit (text or files changed). After any approval or decision it resets the draft to
-    the first step; returns None when nothing needs saying."""
-    if draft.status == "withdrawn" or (draft.text == text and draft.files_signature == files_signature):
+@dataclass(frozen=True)
+class Content:
+    """What a draft message says: its text and its files (their ids, as one signature)."""
+
+    text: str
+    files_signature: str
+
+
+def edit(
+    session: Session, draft: Draft, *, content: Content, previous: Content | None, by: str, now: datetime
+) -> Outcome | None:
+    """The draft message changed. Slack also reports link previews and metadata updates as changes:
+    only new text or files (against the message before and the version on record) make an edit.
+    After any approval or decision an edit resets the draft to the first step; returns None when
+    nothing needs saying."""
+    if content == previous:
+        return None  # a link preview or metadata update, not an edit
+    if draft.status == DraftStatus.WITHDRAWN or content == Content(draft.text, draft.files_signature):
         return None
-    had_progress = bool(active_steps(draft)) or draft.status != "pending"
-    draft.text, draft.files_signature, draft.updated_at = text, files_signature, now
+    had_progress = bool(active_steps(draft)) or draft.status != DraftStatus.PENDING
+    draft.text, draft.files_signature, draft.updated_at = content.text, content.files_signature, now
     if not had_progress:
         return None
     for step in active_steps(draft):
         step.active = False
-    draft.status, draft.decided_at = "pending", None
+    draft.status, draft.decided_at = DraftStatus.PENDING, None
     _start_step(draft, 0, now)
-    _log(session, draft, "reset", by, "edit", now, step=1, note="edited after review")
-    return Outcome(draft, "reset", by, "edit", step=0, next_approvers=eligible(session, draft))
+    _log(session, draft, DraftAction.RESET, by, Via.EDIT, now, step=1, note="edited after review")
+    return Outcome(draft, DraftAction.RESET, by, Via.EDIT, step=0, next_approvers=eligible(session, draft))
 
 
 def withdraw(session: Session, draft: Draft, *, by: str | None, now: datetime) -> Outcome | None:
-    if draft.status == "withdrawn":
+    if draft.status == DraftStatus.WITHDRAWN:
         return None
-    draft.status, draft.updated_at = "withdrawn", now
-    _log(session, draft, "withdrawn", by, "edit", now, step=None, note="the draft message was deleted")
-    return Outcome(draft, "withdrawn", by, "edit")
+    draft.status, draft.updated_at = DraftStatus.WITHDRAWN, now
+    _log(session, draft, DraftAction.WITHDRAWN, by, Via.EDIT, now, step=None, note="the draft message was deleted")
+    return Outcome(draft, DraftAction.WITHDRAWN, by, Via.EDIT)
 
 
 def approve(session: Session, draft: Draft, *, by: str, via: Via, now: datetime, note: str | None = None) -> Outcome:
     """Take the current step. The same person approving again (a retry, a double click, a reaction
     plus a command) is a duplicate that changes nothing."""
     if any(s.approved_by == by for s in active_steps(draft)):
-        return Outcome(draft, "approved", by, via, duplicate=True)
+        return Outcome(draft, DraftAction.APPROVED, by, via, duplicate=True)
     check_can_act(session, draft, by, verb="approve")
     index = draft.current_step
     role = draft.chain_roles()[index]
@@ -269,41 +294,63 @@ def approve(session: Session, draft: Draft, *, by: str, via: Via, now: datetime,
             draft=draft, step_index=index, role=role, approved_by=by, approved_at=now, via=via, note=note, active=True
         )
     )
-    _log(session, draft, "approved", by, via, now, step=index + 1, note=note)
+    _log(session, draft, DraftAction.APPROVED, by, via, now, step=index + 1, note=note)
     draft.updated_at = now
     if index + 1 >= len(draft.chain_roles()):
-        draft.status, draft.decided_at = "approved", now
-        return Outcome(draft, "approved", by, via, step=index, note=note, final=True)
+        draft.status, draft.decided_at = DraftStatus.APPROVED, now
+        return Outcome(draft, DraftAction.APPROVED, by, via, step=index, note=note, final=True)
     _start_step(draft, index + 1, now)
-    return Outcome(draft, "approved", by, via, step=index, note=note, next_approvers=eligible(session, draft))
+    return Outcome(draft, DraftAction.APPROVED, by, via, step=index, note=note, next_approvers=eligible(session, draft))
 
 
 def decide(
-    session: Session, draft: Draft, *, decision: Decision, by: str, via: Via, now: datetime, note: str | None = None
+    session: Session,
+    draft: Draft,
+    *,
+    decision: DraftStatus,
+    by: str,
+    via: Via,
+    now: datetime,
+    note: str | None = None,
 ) -> Outcome:
-    """Reject, or ask for changes, at the current step."""
-    earlier = _last_event(draft, decision, by) if draft.status == decision else None
+    """Reject, or ask for changes, at the current step (`decision` is one of DECISIONS)."""
+    action = DraftAction(decision)
+    earlier = _last_event(draft, action, by) if draft.status == decision else None
     if earlier is not None:
         if note and note != earlier.note:
             # The same decision again, now with a reason (a form sent after the reaction counted):
             # the reason is kept and told, not dropped as a duplicate.
             return add_reason(session, draft, by=by, note=note, now=now)
-        return Outcome(draft, decision, by, via, duplicate=True)
-    check_can_act(session, draft, by, verb="reject" if decision == "rejected" else "ask for changes to")
+        return Outcome(draft, action, by, via, duplicate=True)
+    check_may_decide(session, draft, by, decision)
     index = draft.current_step
-    _log(session, draft, decision, by, via, now, step=index + 1, note=note)
+    _log(session, draft, action, by, via, now, step=index + 1, note=note)
     draft.status, draft.decided_at, draft.updated_at = decision, now, now
-    return Outcome(draft, decision, by, via, step=index, note=note)
+    return Outcome(draft, action, by, via, step=index, note=note)
 
 
-def add_reason(session: Session, draft: Draft, *, by: str, note: str, now: datetime) -> Outcome:
+def check_may_decide(session: Session, draft: Draft, user: str, decision: DraftStatus) -> None:
+    """Raise unless `user` may reject the draft or ask for changes now (also before the form opens)."""
+    verb = "reject" if decision == DraftStatus.REJECTED else "ask for changes to"
+    check_can_act(session, draft, user, verb=verb)
+
+
+def check_reason_applies(draft: Draft) -> None:
+    """Raise unless the draft is rejected or sent back for changes (a reason explains only those)."""
+    if draft.status not in DECISIONS:
+        raise Conflict(f"Draft #{draft.id} is {_said(draft.status)} now; a reason no longer applies.")
+
+
+def add_reason(session: Session, draft: Draft, *, by: str, note: str | None, now: datetime) -> Outcome:
     """Attach a reason to the rejection or change request `by` made (after a reaction)."""
-    event = _last_event(draft, draft.status, by) if draft.status in ("rejected", "changes_requested") else None
+    if not note:
+        raise BadInput("Write a reason.")
+    event = _last_event(draft, DraftAction(draft.status), by) if draft.status in DECISIONS else None
     if event is None:
         raise Conflict(f"Draft #{draft.id} has no rejection or change request of yours to add a reason to.")
     event.note = note
-    _log(session, draft, "reason_added", by, "button", now, step=event.step, note=note)
-    return Outcome(draft, "reason_added", by, "button", step=(event.step or 1) - 1, note=note)
+    _log(session, draft, DraftAction.REASON_ADDED, by, Via.BUTTON, now, step=event.step, note=note)
+    return Outcome(draft, DraftAction.REASON_ADDED, by, Via.BUTTON, step=(event.step or 1) - 1, note=note)
 
 
 def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> Outcome | None:
@@ -312,30 +359,66 @@ def withdraw_step(session: Session, draft: Draft, *, by: str, now: datetime) -> 
     reaction may have been refused, or counted as a duplicate of it, and never gave that step.
     Later steps were given on top of it, so they are taken back too; each is recorded in the
     history and their approvers are named in the notice."""
-    if draft.status not in ("pending", "rejected", "changes_requested"):
+    if draft.status not in (DraftStatus.PENDING, *DECISIONS):
         return None
-    mine = next((s for s in active_steps(draft) if s.approved_by == by and s.via == "reaction"), None)
+    mine = next((s for s in active_steps(draft) if s.approved_by == by and s.via == Via.REACTION), None)
     if mine is None:
         return None
     later = [s for s in active_steps(draft) if s.step_index > mine.step_index]
     for step in (mine, *later):
         step.active = False
     draft.updated_at = now
-    if draft.status == "pending":
+    if draft.status == DraftStatus.PENDING:
         _start_step(draft, mine.step_index, now)
-    _log(session, draft, "approval_withdrawn", by, "reaction", now, step=mine.step_index + 1)
+    _log(session, draft, DraftAction.APPROVAL_WITHDRAWN, by, Via.REACTION, now, step=mine.step_index + 1)
     for step in later:
         note = f"approval by {step.approved_by} no longer counts: step {mine.step_index + 1} was withdrawn"
-        _log(session, draft, "approval_reset", by, "reaction", now, step=step.step_index + 1, note=note)
+        _log(session, draft, DraftAction.APPROVAL_RESET, by, Via.REACTION, now, step=step.step_index + 1, note=note)
     return Outcome(
         draft,
-        "approval_withdrawn",
+        DraftAction.APPROVAL_WITHDRAWN,
         by,
-        "reaction",
+        Via.REACTION,
         step=mine.step_index,
         next_approvers=eligible(session, draft),
         reset=[s.approved_by for s in later],
     )
+
+
+def react(
+    session: Session,
+    draft: Draft,
+    *,
+    user: str,
+    reaction: str,
+    message_ts: str,
+    on_draft: bool,
+    added: bool,
+    emojis: Approval,
+    now: datetime,
+) -> Outcome | None:
+    """A reaction (`reaction` as Slack names it) added to or removed from the draft (`on_draft`) or
+    its status message, which asks approvers to react. The approve emoji takes the current step;
+    removing a person's last approve reaction takes back the step they gave by reaction. The
+    reject and changes emoji decide (the reason can be added afterwards). Reactions on the draft
+    are also recorded for the digest; other emoji on the status message do nothing."""
+    emoji = emoji_base(reaction)
+    if on_draft:
+        record_reaction(session, draft, user=user, emoji=emoji, added=added, now=now)
+    if emoji == emojis.approve_emoji:
+        none_left = track_approve_reaction(
+            session, draft, user=user, message_ts=message_ts, reaction=reaction, added=added
+        )
+        if added:
+            return approve(session, draft, by=user, via=Via.REACTION, now=now)
+        return withdraw_step(session, draft, by=user, now=now) if none_left else None
+    if added and emoji in (emojis.reject_emoji, emojis.changes_emoji):
+        decision = DraftStatus.REJECTED if emoji == emojis.reject_emoji else DraftStatus.CHANGES_REQUESTED
+        outcome = decide(session, draft, decision=decision, by=user, via=Via.REACTION, now=now)
+        # A reaction cannot open a form: the reason is asked for with a button instead.
+        outcome.offer_reason = not outcome.duplicate
+        return outcome
+    return None
 
 
 def track_approve_reaction(
@@ -374,7 +457,7 @@ def due_reminders(session: Session, now: datetime, after: timedelta) -> list[tup
     drafts = session.scalars(
         select(Draft)
         .where(
-            Draft.status == "pending",
+            Draft.status == DraftStatus.PENDING,
             Draft.step_started_at <= now - after,
             or_(Draft.reminded_at.is_(None), Draft.reminded_at < Draft.step_started_at),
         )
@@ -392,7 +475,7 @@ def claim_reminder(session: Session, draft: Draft, now: datetime) -> bool:
         update(Draft)
         .where(
             Draft.id == draft.id,
-            Draft.status == "pending",
+            Draft.status == DraftStatus.PENDING,
             Draft.current_step == draft.current_step,
             Draft.step_started_at == draft.step_started_at,
             or_(Draft.reminded_at.is_(None), Draft.reminded_at < Draft.step_started_at),
@@ -404,13 +487,13 @@ def claim_reminder(session: Session, draft: Draft, now: datetime) -> bool:
 
 
 def log_reminder(session: Session, draft: Draft, now: datetime) -> None:
-    _log(session, draft, "reminded", None, "schedule", now, step=draft.current_step + 1)
+    _log(session, draft, DraftAction.REMINDED, None, Via.SCHEDULE, now, step=draft.current_step + 1)
 
 
 def check_can_act(session: Session, draft: Draft, user: str, *, verb: str) -> None:
     """Raise if `user` may not act on the draft's current step now (also checked before a modal opens)."""
-    if draft.status != "pending":
-        raise Conflict(f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; there is nothing to {verb} now.")
+    if draft.status != DraftStatus.PENDING:
+        raise Conflict(f"Draft #{draft.id} is {_said(draft.status)}; there is nothing to {verb} now.")
     if user == draft.author:
         raise NotAllowed(f"You wrote draft #{draft.id}, so you cannot {verb} it yourself.")
     if any(s.approved_by == user for s in active_steps(draft)):
@@ -423,14 +506,19 @@ def check_can_act(session: Session, draft: Draft, user: str, *, verb: str) -> No
         )
 
 
-def _last_event(draft: Draft, action: str, by: str) -> DraftEvent | None:
+def _said(status: str) -> str:
+    """A status in words (`changes_requested` as "changes requested")."""
+    return status.replace("_", " ")
+
+
+def _last_event(draft: Draft, action: DraftAction, by: str) -> DraftEvent | None:
     return next((e for e in reversed(draft.history) if e.action == action and e.by == by), None)
 
 
 def _log(
     session: Session,
     draft: Draft,
-    action: str,
+    action: DraftAction,
     by: str | None,
     via: Via,
     now: datetime,

@@ -15,8 +15,10 @@ from sqlalchemy import select
 from bot.app import create_app, export_all, run_jobs
 from bot.core.clock import utcnow
 from bot.core.db import transaction
+from bot.core.errors import BadInput, Conflict
 from bot.features.approvals import service as approvals
-from bot.features.approvals.models import Draft, DraftReaction
+from bot.features.approvals.models import Draft, DraftAction, DraftReaction, DraftStatus, Via
+from bot.features.approvals.service import Content
 from bot.features.roles import service as roles
 from bot.slack.ids import ActionId, ViewId
 from bot.slack.runtime import make_client
@@ -691,3 +693,87 @@ def test_waiting_list_leaves_out_drafts_i_already_took_a_step_of(driver, runtime
     driver.command("/approve", "1", user="U0BOTH")
     assert "draft #1" not in driver.command("/approve", "", user="U0BOTH").text
     assert "draft #1" in driver.command("/approve", "", user=STRAT).text
+
+
+# -- the rules of the service, without Slack -------------------------------------------------------
+def _submitted(session, now, text="v1"):
+    return approvals.submit(
+        session,
+        channel=DRAFTS,
+        ts="1700000000.000100",
+        author=AUTHOR,
+        text=text,
+        files_signature="",
+        chain=["content_manager", "strategist"],
+        now=now,
+    )
+
+
+def test_an_edit_is_new_text_or_files_against_the_message_before_and_the_record(runtime):
+    now = utcnow()
+    with transaction(runtime.session_factory) as session:
+        draft = _submitted(session, now)
+        approvals.approve(session, draft, by=CM, via=Via.BUTTON, now=now)
+
+        def edit(text, files, previous):
+            return approvals.edit(session, draft, content=Content(text, files), previous=previous, by=AUTHOR, now=now)
+
+        assert edit("v0", "", previous=Content("v0", "")) is None  # a link preview, whatever the record says
+        assert edit("v1", "", previous=Content("v0", "")) is None  # what is on record already
+        assert draft.current_step == 1 and draft.text == "v1"
+        outcome = edit("v1", "F1", previous=Content("v1", ""))
+        assert outcome is not None and outcome.action == DraftAction.RESET and outcome.via == Via.EDIT
+        assert draft.current_step == 0 and draft.files_signature == "F1" and draft.status == DraftStatus.PENDING
+
+
+def test_the_reaction_policy(runtime):
+    now, emojis = utcnow(), runtime.config.approval
+
+    def react(draft, user, reaction, *, on_draft=False, added=True):
+        return approvals.react(
+            session,
+            draft,
+            user=user,
+            reaction=reaction,
+            message_ts=draft.ts if on_draft else "1700000000.000900",
+            on_draft=on_draft,
+            added=added,
+            emojis=emojis,
+            now=now,
+        )
+
+    with transaction(runtime.session_factory) as session:
+        draft = _submitted(session, now)
+        assert react(draft, CM, "tada") is None  # other emoji on the status message do nothing
+        assert session.scalar(select(DraftReaction)) is None
+        approved = react(draft, CM, f"{emojis.approve_emoji}::skin-tone-2", on_draft=True)
+        assert approved is not None and approved.action == DraftAction.APPROVED and approved.via == Via.REACTION
+        assert not approved.offer_reason and draft.current_step == 1
+        assert session.scalar(select(DraftReaction.emoji)) == emojis.approve_emoji
+        rejected = react(draft, STRAT, emojis.reject_emoji)
+        assert rejected is not None and rejected.action == DraftAction.REJECTED and rejected.offer_reason
+        assert draft.status == DraftStatus.REJECTED
+        again = react(draft, STRAT, emojis.reject_emoji)
+        assert again is not None and again.duplicate and not again.offer_reason
+        assert react(draft, STRAT, emojis.reject_emoji, added=False) is None
+        withdrawn = react(draft, CM, f"{emojis.approve_emoji}::skin-tone-2", on_draft=True, added=False)
+        assert withdrawn is not None and withdrawn.action == DraftAction.APPROVAL_WITHDRAWN
+    assert _exported(runtime)["status"] == "rejected"
+    assert [e["action"] for e in _exported(runtime)["history"]] == ["approved", "rejected", "approval_withdrawn"]
+
+
+def test_a_reason_needs_words_and_a_decision_of_yours_to_explain(runtime):
+    now = utcnow()
+    with transaction(runtime.session_factory) as session:
+        draft = _submitted(session, now)
+        with pytest.raises(Conflict, match="is pending now; a reason no longer applies"):
+            approvals.check_reason_applies(draft)
+        approvals.decide(session, draft, decision=DraftStatus.CHANGES_REQUESTED, by=CM, via=Via.REACTION, now=now)
+        approvals.check_reason_applies(draft)
+        with pytest.raises(BadInput, match="Write a reason"):
+            approvals.add_reason(session, draft, by=CM, note=None, now=now)
+        with pytest.raises(Conflict, match="no rejection or change request of yours"):
+            approvals.add_reason(session, draft, by=STRAT, note="why", now=now)
+        added = approvals.add_reason(session, draft, by=CM, note="shorter, please", now=now)
+        assert added.action == DraftAction.REASON_ADDED and added.step == 0
+    assert _exported(runtime)["history"][0]["note"] == "shorter, please"

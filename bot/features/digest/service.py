@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.core.calendar import latest_due
 from bot.core.config import TeamConfig
 from bot.core.export import iso, since_filter
-from bot.features.approvals.models import Draft, DraftReaction
+from bot.features.approvals.models import Draft, DraftReaction, DraftStatus
 from bot.features.checklists.models import ChecklistItem, ChecklistRun
 from bot.features.digest.models import DigestRecord
 from bot.features.escalations.models import Escalation
@@ -134,7 +134,7 @@ def _median(values: list[timedelta]) -> timedelta | None:
 def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     start, end = month_bounds(month, config.tz)
     data = DigestData(month=month, samples=config.digest.samples)
-    in_month = (Draft.status == "approved", Draft.decided_at >= start, Draft.decided_at < end)
+    in_month = (Draft.status == DraftStatus.APPROVED, Draft.decided_at >= start, Draft.decided_at < end)
 
     # 1. Best approved posts: by engagement rate where there are figures, else by the team's reactions.
     # Correlated counts use the reactions' primary key (draft_id first) for each draft of the month.

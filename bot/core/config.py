@@ -7,7 +7,7 @@ import re
 import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import re2
@@ -25,13 +25,10 @@ from pydantic import (
 from bot.core.cron import cron_trigger, either_day
 from bot.core.errors import ConfigError
 
-ROLES = ("strategist", "content_manager", "community_manager", "analyst", "coordinator")
-
-
 Role = Literal["strategist", "content_manager", "community_manager", "analyst", "coordinator"]
 
 
-Severity = Literal["low", "normal", "high", "crisis"]
+ROLES: tuple[str, ...] = get_args(Role)
 
 
 SEVERITIES: tuple[str, ...] = ("low", "normal", "high", "crisis")
@@ -43,7 +40,7 @@ EscalationLevel = Literal["on_shift", "lead", "strategist"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 
 
 def _check_user_id(value: str) -> str:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from bot.features.approvals.models import DECISIONS, Draft, DraftStatus
-from bot.features.approvals.service import StepView
+from bot.features.approvals.service import Outcome, StepView
 from bot.slack.blocks import (
     Block,
     actions,
@@ -194,3 +194,13 @@ def waiting_list(drafts: list[Draft], total: int) -> list[Block]:
         for d in drafts
     ]
     return list_sections("*Drafts waiting for you*", lines, "Nothing is waiting for you. 🎉", total=total)
+
+
+def approve_reply(outcome: Outcome) -> str:
+    """The answer to /approve for the person who approved."""
+    draft_id = outcome.draft.id
+    if outcome.duplicate:
+        return f"You already approved draft #{draft_id}; nothing changed."
+    if outcome.final:
+        return f"Draft #{draft_id} is approved ✅ — you gave the final approval."
+    return f"You approved step {(outcome.step or 0) + 1} of draft #{draft_id}."

@@ -51,12 +51,7 @@ def approve_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
     note = " ".join(args[1:]) or None
     outcome = approvals.approve(req.db, draft, by=user, via=Via.COMMAND, now=req.now, note=note)
     notify.announce(req.db, req.outbox, outcome)
-    if outcome.duplicate:
-        ack(**ephemeral(f"You already approved draft #{draft.id}; nothing changed."))
-    elif outcome.final:
-        ack(**ephemeral(f"Draft #{draft.id} is approved ✅ — you gave the final approval."))
-    else:
-        ack(**ephemeral(f"You approved step {(outcome.step or 0) + 1} of draft #{draft.id}."))
+    ack(**ephemeral(ui.approve_reply(outcome)))
 
 
 # -- buttons and the reason modal -----------------------------------------------------------------

@@ -404,9 +404,9 @@ def react(
     are also recorded for the digest; other emoji on the status message do nothing."""
     emoji = emoji_base(reaction)
     if on_draft:
-        record_reaction(session, draft, user=user, emoji=emoji, added=added, now=now)
+        _record_reaction(session, draft, user=user, emoji=emoji, added=added, now=now)
     if emoji == emojis.approve_emoji:
-        none_left = track_approve_reaction(
+        none_left = _track_approve_reaction(
             session, draft, user=user, message_ts=message_ts, reaction=reaction, added=added
         )
         if added:
@@ -421,7 +421,7 @@ def react(
     return None
 
 
-def track_approve_reaction(
+def _track_approve_reaction(
     session: Session, draft: Draft, *, user: str, message_ts: str, reaction: str, added: bool
 ) -> bool:
     """Record an approve reaction added or removed (`reaction` as Slack names it). True when the
@@ -441,7 +441,7 @@ def track_approve_reaction(
     return session.scalar(select(ApproveReaction.reaction).where(*mine).limit(1)) is None
 
 
-def record_reaction(session: Session, draft: Draft, *, user: str, emoji: str, added: bool, now: datetime) -> None:
+def _record_reaction(session: Session, draft: Draft, *, user: str, emoji: str, added: bool, now: datetime) -> None:
     if added:
         insert_unless_present(session, DraftReaction, draft_id=draft.id, user_id=user, emoji=emoji, added_at=now)
     else:

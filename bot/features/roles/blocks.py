@@ -1,7 +1,9 @@
+"""/team's help, its list of roles and its replies (pure functions)."""
+
 from __future__ import annotations
 
 from bot.core.config import ROLES
-from bot.slack.blocks import Block, help_text, list_sections, mentions
+from bot.slack.blocks import Block, help_text, list_sections, mention, mentions
 
 TEAM_HELP = help_text(
     "/team",
@@ -14,3 +16,15 @@ TEAM_HELP = help_text(
 def roles_list(members: dict[str, list[str]]) -> list[Block]:
     lines = [f"*{role}*: {mentions(members.get(role, []))}" for role in ROLES]
     return list_sections("*Roles on the social team*", lines, "No roles yet.")
+
+
+def role_added_reply(user: str, role: str) -> str:
+    return f"{mention(user)} is now {_article(role)} {role}."
+
+
+def role_removed_reply(user: str, role: str) -> str:
+    return f"{mention(user)} is no longer {_article(role)} {role}."
+
+
+def _article(role: str) -> str:
+    return "an" if role[0] in "aeiou" else "a"

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core.errors import BadInput
 from bot.core.text import parse_user, split_args
 from bot.features.roles import service as roles
-from bot.features.roles.blocks import TEAM_HELP, roles_list
+from bot.features.roles.blocks import TEAM_HELP, role_added_reply, role_removed_reply, roles_list
 from bot.features.roles.permissions import require_strategist_or_admin
 from bot.slack.context import Req, check_person, ephemeral, wants_help
 
@@ -57,11 +57,7 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     if sub == "add":
         check_person(req, user, EXAMPLE, not_the_bot="teambot cannot hold a role")
         roles.add(req.db, user, role, by=actor, now=req.now)
-        ack(**ephemeral(f"<@{user}> is now {_article(role)} {role}."))
+        ack(**ephemeral(role_added_reply(user, role)))
     else:
         roles.remove(req.db, user, role)
-        ack(**ephemeral(f"<@{user}> is no longer {_article(role)} {role}."))
-
-
-def _article(role: str) -> str:
-    return "an" if role[0] in "aeiou" else "a"
+        ack(**ephemeral(role_removed_reply(user, role)))

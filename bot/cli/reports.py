@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from datetime import date
 from pathlib import Path
 
+from bot.cli.loading import settings_and_config
 from bot.core.clock import utcnow
 from bot.core.config import TeamConfig
-from bot.core.env import Settings
+from bot.core.env import Settings, load_settings
 from bot.core.errors import ConfigError
 from bot.core.text import names_list
 
@@ -125,3 +127,13 @@ def import_metrics(settings: Settings, path: Path) -> int:
         more = f" and {unnamed} more" if unnamed else ""
         print(f"skipped {result.skipped} row(s) whose URL matches no draft published from teambot (line {lines}{more})")
     return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    settings, config = settings_and_config(need_slack=not args.dry_run)
+    return run(settings, config, month=args.month, dry_run=args.dry_run)
+
+
+def cmd_import_metrics(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    return import_metrics(settings, args.file)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
+from bot.cli.loading import settings_and_config
 from bot.core.clock import utcnow
 from bot.core.config import TeamConfig
 from bot.core.db import NO_DATABASE, database_file_missing, make_session_factory, open_database, transaction
@@ -54,3 +56,8 @@ def run(settings: Settings, config: TeamConfig, *, week: str | None, dry_run: bo
     OutboxSender(runtime.session_factory, runtime.client).drain()
     print(f"teambot: the report for {label} was posted")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    settings, config = settings_and_config(need_slack=not args.dry_run, receives_requests=False)
+    return run(settings, config, week=args.week, dry_run=args.dry_run, chart_file=args.chart)

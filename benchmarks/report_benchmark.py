@@ -18,13 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event, insert
 
+from benchmarks.digest_benchmark import postgres_database
 from bot.core.config import TeamConfig
 from bot.core.db import make_engine, make_session_factory, upgrade
 from bot.features.approvals.models import Draft
@@ -175,18 +174,10 @@ def main() -> None:
         upgrade(engine)
         measure(engine, "SQLite")
     if args.postgres:
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        name = f"teambot_report_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            engine = make_engine(make_url(args.postgres).set(database=name).render_as_string(hide_password=False))
-            upgrade(engine)
-            measure(engine, "PostgreSQL")
-            engine.dispose()
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with postgres_database(args.postgres) as engine:
+            if engine is not None:
+                upgrade(engine)
+                measure(engine, "PostgreSQL")
     chart_timing()
     memory()
 

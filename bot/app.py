@@ -261,4 +261,6 @@ def export_all(session: Session, since: datetime | None = None) -> dict[str, lis
 
 def calendar_ics(session: Session) -> bytes:
     """The publishing calendar as an iCalendar file (`teambot export --format ics`, /calendar.ics)."""
-    return calendar_service.to_ical(session)
+    from bot.features.calendar import ics  # icalendar is imported only by whoever asks for the file
+
+    return ics.to_ical(session)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -718,70 +718,3 @@ def missing_accounts(session: Session, draft: Draft) -> list[str]:
 
 def week_posted(session: Session, run: str, now: datetime) -> bool:
     return insert_unless_present(session, WeekPosted, run=run, posted_at=now)
-
-
-# -- iCalendar -----------------------------------------------------------------------------------
-ICS_STATUS = {
-    "pending": "TENTATIVE",
-    "changes_requested": "TENTATIVE",
-    "approved": "CONFIRMED",
-    "published": "CONFIRMED",
-    "withdrawn": "CANCELLED",
-    "rejected": "CANCELLED",
-    "expired": "CANCELLED",
-}
-EVENT_LENGTH = timedelta(minutes=15)
-
-
-def to_ical(session: Session) -> bytes:
-    """Every planned post and account as a 15-minute event (UID `draft-N-ACCOUNT@teambot`, stable
-    across exports; start in UTC), and every note as an all-day event (RFC 5545, via icalendar)."""
-    from icalendar import Calendar, Event
-
-    from bot.core.text import as_written
-
-    feed = Calendar()
-    feed.add("prodid", "-//teambot//publishing calendar//EN")
-    feed.add("version", "2.0")
-    feed.add("calscale", "GREGORIAN")
-    feed.add("x-wr-calname", "Publishing calendar")
-    stamp = datetime(2000, 1, 1, tzinfo=UTC)
-    rows = session.execute(
-        select(
-            Plan.draft_id,
-            Plan.slot,
-            Plan.accounts,
-            Plan.summary,
-            Plan.planned_at,
-            Draft.status,
-            Draft.channel,
-            Draft.ts,
-        )
-        .join(Draft, Draft.id == Plan.draft_id)
-        .where(Plan.slot.is_not(None))
-        .order_by(Plan.slot, Plan.draft_id)
-    )
-    for draft_id, slot, accounts, summary, planned_at, status, channel, ts in rows:
-        words = as_written(summary)
-        link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
-        for account in accounts.split(","):
-            event = Event()
-            event.add("uid", f"draft-{draft_id}-{account}@teambot")
-            event.add("dtstamp", planned_at or stamp)
-            event.add("dtstart", slot)
-            event.add("dtend", slot + EVENT_LENGTH)
-            event.add("summary", f"[{account}] #{draft_id} {words}".strip())
-            event.add("status", ICS_STATUS.get(status, "TENTATIVE"))
-            event.add("url", link)
-            feed.add_component(event)
-    for note in session.scalars(select(CalendarNote).order_by(CalendarNote.start, CalendarNote.id)):
-        event = Event()
-        event.add("uid", f"note-{note.id}@teambot")
-        event.add("dtstamp", note.created_at)
-        event.add("dtstart", note.start)
-        event.add("dtend", note.end + timedelta(days=1))
-        prefix = "⛔ Blackout: " if note.blackout else ""
-        event.add("summary", prefix + as_written(note.text))
-        event.add("transp", "TRANSPARENT")
-        feed.add_component(event)
-    return feed.to_ical()

@@ -4,7 +4,14 @@ Fills a fresh database (bulk inserts) with a year of a busy team: 20 accounts, 1
 posts (each on one to three accounts, every status) and 500 notes (one in ten a blackout). Then
 measures, in-process, what `/calendar` does for every week of the year (the week's query and its
 Block Kit), counting SQL statements with a SQLAlchemy event; the collision check of a new plan;
-and the whole year's iCalendar export. Runs on SQLite and, when reachable, PostgreSQL.
+and the whole year's iCalendar export, first with no event serialized yet (as `teambot export
+--format ics` in a new process) and then as the feed answers again (events kept). Runs on SQLite
+and, when reachable, PostgreSQL.
+
+The machine it runs on may be shared and loaded, so each figure is also given as a ratio to a
+baseline measured in the same run on the same database: for `/calendar` and the collision check,
+reading one draft by primary key (the cheapest round trip); for the export, reading the year's
+plan rows alone, without building any event.
 
     python -m benchmarks.calendar_benchmark
     python -m benchmarks.calendar_benchmark --scale 0.1 --skip-postgres
@@ -22,13 +29,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, select, text
 
 from benchmarks.digest_benchmark import _bulk, postgres_database
 from bot.core.config import TeamConfig
 from bot.core.db import make_engine, make_session_factory, upgrade
 from bot.features.approvals.models import Draft
 from bot.features.calendar import blocks as ui
+from bot.features.calendar import ics
 from bot.features.calendar import service as calendar
 from bot.features.calendar.models import CalendarNote, Plan, PlanAccount
 
@@ -142,8 +150,20 @@ class StatementCounter:
         event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
-def _ms(values: list[float]) -> str:
-    return f"median {statistics.median(values) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
+def _ms(values: list[float], baseline: float | None = None) -> str:
+    shown = f"median {statistics.median(values) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
+    if baseline:
+        shown += f" ({statistics.median(values) / baseline:.1f}x baseline)"
+    return shown
+
+
+def _timed(work: Any, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - began)
+    return times
 
 
 def report(name: str, engine: Engine, scale: float) -> None:
@@ -154,6 +174,11 @@ def report(name: str, engine: Engine, scale: float) -> None:
     print("rows: " + ", ".join(f"{table} {n:,}" for table, n in counts.items()))
     print(f"fill: {time.perf_counter() - started:.1f} s (bulk inserts)")
     factory = make_session_factory(engine)
+    with factory() as session:
+        one_row = select(Draft.status).where(Draft.id == 1)
+        session.execute(one_row).one()
+        baseline = statistics.median(_timed(lambda: session.execute(one_row).one(), 200))
+    print(f"baseline, one draft by primary key: median {baseline * 1000:.2f} ms")
     monday = calendar.week_start(date(YEAR, 1, 1))
     week_times, filtered_times, statements, posts_shown = [], [], set(), []
     with factory() as session:
@@ -171,13 +196,15 @@ def report(name: str, engine: Engine, scale: float) -> None:
             ui.week_view(calendar.week(session, CONFIG, day, ACCOUNTS[week % 20]), CONFIG.tz)
             filtered_times.append(time.perf_counter() - began)
     print(
-        f"/calendar, each of 52 weeks ({statistics.median(posts_shown):.0f} posts a week): {_ms(week_times)}; "
+        f"/calendar, each of 52 weeks ({statistics.median(posts_shown):.0f} posts a week): "
+        f"{_ms(week_times, baseline)}; "
         f"SQL statements per week: {sorted(statements)}"
     )
-    print(f"/calendar ACCOUNT, each of 52 weeks: {_ms(filtered_times)}")
+    print(f"/calendar ACCOUNT, each of 52 weeks: {_ms(filtered_times, baseline)}")
     collision_times, collision_statements = [], set()
     rng = random.Random(3)
     with factory() as session:
+        calendar.collisions(session, CONFIG, 0, ACCOUNTS[:1], datetime(YEAR, 6, 1, tzinfo=UTC), [])  # warm, as above
         for _ in range(200):
             slot = datetime(YEAR, 1, 1, tzinfo=UTC) + timedelta(minutes=15 * rng.randrange(365 * 96))
             with StatementCounter(engine) as counter:
@@ -188,15 +215,34 @@ def report(name: str, engine: Engine, scale: float) -> None:
                 collision_times.append(time.perf_counter() - began)
             collision_statements.add(counter.count)
     print(
-        f"collision check of a new plan (200 slots): {_ms(collision_times)}; statements: {sorted(collision_statements)}"
+        f"collision check of a new plan (200 slots): {_ms(collision_times, baseline)}; "
+        f"statements: {sorted(collision_statements)}"
     )
-    ics_times, size = [], 0
     with factory() as session:
-        for _ in range(3):
-            began = time.perf_counter()
-            size = len(calendar.to_ical(session))
-            ics_times.append(time.perf_counter() - began)
-    print(f"the year's ICS export ({size / 1_000_000:.1f} MB): {_ms(ics_times)} over 3 runs")
+        rows = (
+            select(
+                Plan.draft_id,
+                Plan.slot,
+                Plan.accounts,
+                Plan.summary,
+                Plan.planned_at,
+                Draft.status,
+                Draft.channel,
+                Draft.ts,
+            )
+            .join(Draft, Draft.id == Plan.draft_id)
+            .where(Plan.slot.is_not(None))
+            .order_by(Plan.slot, Plan.draft_id)
+        )
+        rows_alone = statistics.median(_timed(lambda: session.execute(rows).all(), 3))
+        print(f"baseline, the year's plan rows read alone: median {rows_alone * 1000:.1f} ms")
+        ics.post_event.cache_clear()
+        ics.note_event.cache_clear()
+        cold = _timed(lambda: ics.to_ical(session), 1)
+        warm = _timed(lambda: ics.to_ical(session), 3)
+        size = len(ics.to_ical(session))
+    print(f"the year's ICS export ({size / 1_000_000:.1f} MB), no event serialized yet: {_ms(cold, rows_alone)}")
+    print(f"the year's ICS export, events kept (the feed asked again): {_ms(warm, rows_alone)} over 3 runs")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,9 @@ MAY_PLAN = ("content_manager", "strategist")
 MAY_MARK = ("community_manager", "strategist")
 MAY_NOTE = ("content_manager", "strategist", "coordinator")
 SUMMARY_WORDS = 12
+# The longest note (in days after its first): a note touching a day starts at most this long
+# before it, which bounds the notes read for a week or a slot by date, not by the calendar's age.
+LONGEST_NOTE_DAYS = 366
 
 _PREFIX = re.compile(r"^\s*\[([^\[\]\n]{1,300})\]")
 _DATE_LIKE = re.compile(r"^\d{1,4}-\d{1,2}-\d{1,2}$")
@@ -299,25 +302,35 @@ def _restart_with_chain(session: Session, draft: Draft, chain: list[str], by: st
 def collisions(
     session: Session, config: TeamConfig, draft_id: int, accounts: list[str], slot: datetime, links: list[str]
 ) -> list[Collision]:
-    """What a post on `accounts` at `slot` collides with (two indexed queries, whatever the size of
-    the calendar): posts on the same account closer than its gap, the same link on the same
-    account within 7 days, and blackout notes."""
+    """What a post on `accounts` at `slot` collides with: posts on the same account closer than its
+    gap, the same link on the same account within 7 days, and blackout notes.
+
+    Three statements whatever the size of the calendar, each reading only what is around the
+    slot: the accounts' posts in the window (the account-and-slot index), then those drafts'
+    links and states by primary key (a join would let PostgreSQL prefer scanning every plan and
+    draft of the year), then the blackout notes touching the day."""
     gaps = {name: timedelta(minutes=(config.account(name) or Account(name=name)).min_gap_minutes) for name in accounts}
-    window = max([SAME_LINK_WINDOW, *gaps.values()])
     wanted = {link for link in links if link}
-    rows = session.execute(
-        select(PlanAccount.account, PlanAccount.draft_id, PlanAccount.slot, Plan.links)
-        .join(Plan, Plan.draft_id == PlanAccount.draft_id)
-        .join(Draft, Draft.id == PlanAccount.draft_id)
+    window = max([SAME_LINK_WINDOW, *gaps.values()]) if wanted else max(gaps.values())
+    nearby = session.execute(
+        select(PlanAccount.account, PlanAccount.draft_id, PlanAccount.slot)
         .where(
             PlanAccount.account.in_(accounts),
             PlanAccount.slot > slot - window,
             PlanAccount.slot < slot + window,
             PlanAccount.draft_id != draft_id,
-            Draft.status.not_in(INACTIVE),
         )
         .order_by(PlanAccount.slot)
     ).all()
+    ids = sorted({other for _account, other, _slot in nearby})
+    active_links = dict(
+        session.execute(
+            select(Plan.draft_id, Plan.links)
+            .join(Draft, Draft.id == Plan.draft_id)
+            .where(Plan.draft_id.in_(ids), Draft.id.in_(ids), Draft.status.not_in(INACTIVE))
+        ).all()
+    )
+    rows = [(a, other, at, active_links[other]) for a, other, at in nearby if other in active_links]
     found: list[Collision] = []
     for account, other, other_slot, other_links in rows:
         distance = abs(other_slot - slot)
@@ -332,7 +345,13 @@ def collisions(
                 found.append(Collision("link", collision.account, collision.other_draft, collision.other_slot))
     day = slot.astimezone(config.tz).date()
     for note in session.scalars(
-        select(CalendarNote).where(CalendarNote.blackout.is_(True), CalendarNote.start <= day, CalendarNote.end >= day)
+        select(CalendarNote)
+        .where(
+            CalendarNote.start.between(day - timedelta(days=LONGEST_NOTE_DAYS), day),
+            CalendarNote.end >= day,
+            CalendarNote.blackout.is_(True),
+        )
+        .order_by(CalendarNote.id)
     ):
         found.append(Collision("blackout", None, None, None, note=note.text))
     return found
@@ -460,7 +479,7 @@ def parse_note_days(word: str, today: date) -> tuple[date, date]:
     end = parse_date(last, today, example=NOTE_EXAMPLE) if last else start
     if end < start:
         raise BadInput("The note ends before it starts.", NOTE_EXAMPLE)
-    if (end - start).days > 366:
+    if (end - start).days > LONGEST_NOTE_DAYS:
         raise BadInput("A note covers at most a year.", NOTE_EXAMPLE)
     return start, end
 
@@ -527,12 +546,13 @@ def week_start(day: date) -> date:
 
 
 def week(session: Session, config: TeamConfig, monday: date, account: str | None = None) -> Week:
-    """Every planned post of the week (Monday to Sunday, team time) and its notes: two queries,
-    whatever the size of the calendar."""
+    """Every planned post of the week (Monday to Sunday, team time) and its notes: three queries,
+    whatever the size of the calendar, each reading only the week: the week's plans (the slot
+    index), their drafts by primary key (a join would let PostgreSQL prefer scanning every draft
+    of the year), and the notes touching the week."""
     start, end = slot_of(config, monday, time(0)), slot_of(config, monday + timedelta(days=7), time(0))
     query = (
-        select(Plan.draft_id, Draft.channel, Draft.ts, Draft.status, Plan.slot, Plan.accounts, Plan.summary)
-        .join(Draft, Draft.id == Plan.draft_id)
+        select(Plan.draft_id, Plan.slot, Plan.accounts, Plan.summary)
         .where(Plan.slot >= start, Plan.slot < end)
         .order_by(Plan.slot, Plan.draft_id)
     )
@@ -544,15 +564,26 @@ def week(session: Session, config: TeamConfig, monday: date, account: str | None
                 )
             )
         )
+    plans = session.execute(query).all()
+    drafts = {
+        draft_id: (channel, ts, status)
+        for draft_id, channel, ts, status in session.execute(
+            select(Draft.id, Draft.channel, Draft.ts, Draft.status).where(Draft.id.in_([p[0] for p in plans]))
+        )
+    }
     days: dict[date, list[Entry]] = {monday + timedelta(days=i): [] for i in range(7)}
-    for draft_id, channel, ts, status, slot, accounts, summary in session.execute(query):
+    for draft_id, slot, accounts, summary in plans:
+        channel, ts, status = drafts[draft_id]
         entry = Entry(draft_id, channel, ts, status, slot, accounts.split(","), summary)
         days.setdefault(slot.astimezone(config.tz).date(), []).append(entry)
     notes: dict[date, list[CalendarNote]] = {day: [] for day in days}
     last = monday + timedelta(days=6)
-    for note in session.scalars(
-        select(CalendarNote).where(CalendarNote.start <= last, CalendarNote.end >= monday).order_by(CalendarNote.id)
-    ):
+    touching = session.scalars(
+        select(CalendarNote).where(
+            CalendarNote.start.between(monday - timedelta(days=LONGEST_NOTE_DAYS), last), CalendarNote.end >= monday
+        )
+    )
+    for note in sorted(touching, key=lambda n: n.id):
         for day in notes:
             if note.start <= day <= note.end:
                 notes[day].append(note)

@@ -299,38 +299,37 @@ def _restart_with_chain(session: Session, draft: Draft, chain: list[str], by: st
     return had_progress
 
 
+def _by_key(column: Any, row_of: Any) -> Any:
+    """`column` of the draft (or plan) of each row of `row_of`, looked up by primary key. Used
+    instead of a join where PostgreSQL would otherwise hash the whole table."""
+    key = Draft.id if column.class_ is Draft else Plan.draft_id
+    return select(column).where(key == row_of.draft_id).scalar_subquery()
+
+
 def collisions(
     session: Session, config: TeamConfig, draft_id: int, accounts: list[str], slot: datetime, links: list[str]
 ) -> list[Collision]:
     """What a post on `accounts` at `slot` collides with: posts on the same account closer than its
     gap, the same link on the same account within 7 days, and blackout notes.
 
-    Three statements whatever the size of the calendar, each reading only what is around the
-    slot: the accounts' posts in the window (the account-and-slot index), then those drafts'
-    links and states by primary key (a join would let PostgreSQL prefer scanning every plan and
-    draft of the year), then the blackout notes touching the day."""
+    Two statements whatever the size of the calendar, each reading only what is around the slot:
+    the accounts' posts in the window (the account-and-slot index, each post's links and state
+    looked up by primary key: a join would let PostgreSQL prefer scanning every plan and draft
+    of the year), then the blackout notes touching the day."""
     gaps = {name: timedelta(minutes=(config.account(name) or Account(name=name)).min_gap_minutes) for name in accounts}
     wanted = {link for link in links if link}
     window = max([SAME_LINK_WINDOW, *gaps.values()]) if wanted else max(gaps.values())
-    nearby = session.execute(
-        select(PlanAccount.account, PlanAccount.draft_id, PlanAccount.slot)
+    rows = session.execute(
+        select(PlanAccount.account, PlanAccount.draft_id, PlanAccount.slot, _by_key(Plan.links, PlanAccount))
         .where(
             PlanAccount.account.in_(accounts),
             PlanAccount.slot > slot - window,
             PlanAccount.slot < slot + window,
             PlanAccount.draft_id != draft_id,
+            _by_key(Draft.status, PlanAccount).not_in(INACTIVE),
         )
         .order_by(PlanAccount.slot)
     ).all()
-    ids = sorted({other for _account, other, _slot in nearby})
-    active_links = dict(
-        session.execute(
-            select(Plan.draft_id, Plan.links)
-            .join(Draft, Draft.id == Plan.draft_id)
-            .where(Plan.draft_id.in_(ids), Draft.id.in_(ids), Draft.status.not_in(INACTIVE))
-        ).all()
-    )
-    rows = [(a, other, at, active_links[other]) for a, other, at in nearby if other in active_links]
     found: list[Collision] = []
     for account, other, other_slot, other_links in rows:
         distance = abs(other_slot - slot)
@@ -546,13 +545,21 @@ def week_start(day: date) -> date:
 
 
 def week(session: Session, config: TeamConfig, monday: date, account: str | None = None) -> Week:
-    """Every planned post of the week (Monday to Sunday, team time) and its notes: three queries,
+    """Every planned post of the week (Monday to Sunday, team time) and its notes: two queries,
     whatever the size of the calendar, each reading only the week: the week's plans (the slot
-    index), their drafts by primary key (a join would let PostgreSQL prefer scanning every draft
-    of the year), and the notes touching the week."""
+    index; each one's draft looked up by primary key, as a join would let PostgreSQL prefer
+    scanning every draft of the year), and the notes touching the week."""
     start, end = slot_of(config, monday, time(0)), slot_of(config, monday + timedelta(days=7), time(0))
     query = (
-        select(Plan.draft_id, Plan.slot, Plan.accounts, Plan.summary)
+        select(
+            Plan.draft_id,
+            _by_key(Draft.channel, Plan),
+            _by_key(Draft.ts, Plan),
+            _by_key(Draft.status, Plan),
+            Plan.slot,
+            Plan.accounts,
+            Plan.summary,
+        )
         .where(Plan.slot >= start, Plan.slot < end)
         .order_by(Plan.slot, Plan.draft_id)
     )
@@ -564,16 +571,8 @@ def week(session: Session, config: TeamConfig, monday: date, account: str | None
                 )
             )
         )
-    plans = session.execute(query).all()
-    drafts = {
-        draft_id: (channel, ts, status)
-        for draft_id, channel, ts, status in session.execute(
-            select(Draft.id, Draft.channel, Draft.ts, Draft.status).where(Draft.id.in_([p[0] for p in plans]))
-        )
-    }
     days: dict[date, list[Entry]] = {monday + timedelta(days=i): [] for i in range(7)}
-    for draft_id, slot, accounts, summary in plans:
-        channel, ts, status = drafts[draft_id]
+    for draft_id, channel, ts, status, slot, accounts, summary in session.execute(query):
         entry = Entry(draft_id, channel, ts, status, slot, accounts.split(","), summary)
         days.setdefault(slot.astimezone(config.tz).date(), []).append(entry)
     notes: dict[date, list[CalendarNote]] = {day: [] for day in days}

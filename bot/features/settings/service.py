@@ -120,8 +120,10 @@ class LiveConfig:
                         self._config = overlay(base, stored(session))
                         self._version = current
             except SQLAlchemyError as exc:
-                # The last configuration stays in force; the next look is after the interval.
-                log.warning("could not read the settings (%s); keeping the ones in force", exc.__class__.__name__)
+                # The last configuration stays in force; the next look is after the interval. A
+                # database that cannot be read is reported once by whatever uses it next (the
+                # request or the job), so this fallback does not add a second line for one outage.
+                log.debug("could not read the settings (%s); keeping the ones in force", exc.__class__.__name__)
             return self._config or base
 
 

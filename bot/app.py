@@ -21,6 +21,7 @@ from bot.features.approvals import jobs as approvals_jobs
 from bot.features.approvals import listeners as approvals_listeners
 from bot.features.approvals import models as approvals_models
 from bot.features.approvals import service as approvals_service
+from bot.features.calendar import extensions as calendar_extensions
 from bot.features.calendar import jobs as calendar_jobs
 from bot.features.calendar import listeners as calendar_listeners
 from bot.features.calendar import models as calendar_models
@@ -29,6 +30,11 @@ from bot.features.checklists import jobs as checklists_jobs
 from bot.features.checklists import listeners as checklists_listeners
 from bot.features.checklists import models as checklists_models
 from bot.features.checklists import service as checklists_service
+from bot.features.crisis import jobs as crisis_jobs
+from bot.features.crisis import listeners as crisis_listeners
+from bot.features.crisis import models as crisis_models
+from bot.features.crisis import notices as crisis_notices
+from bot.features.crisis import service as crisis_service
 from bot.features.digest import jobs as digest_jobs
 from bot.features.digest import models as digest_models
 from bot.features.digest import notices as digest_notices
@@ -186,6 +192,7 @@ FEATURES: tuple[Feature, ...] = (
         (),
         {"settings_changes": settings_service.export},
     ),
+    Feature("crisis", crisis_models, crisis_listeners.register, crisis_jobs.JOBS, {"crises": crisis_service.export}),
     # Last: its job republishes Home tabs after what the other jobs changed in the same tick.
     Feature("home", home_models, home_listeners.register, home_jobs.JOBS),
 )
@@ -203,6 +210,11 @@ def _settings_on_home(session: Session, config: Any, user: str) -> list[dict[str
 
 
 home_notices.EXTRAS.append(_settings_on_home)
+
+# Crisis mode holds drafts planned into its window (also after an edit) and puts its banner on the
+# calendar; the calendar's timers skip held drafts by their status.
+approvals_extensions.install(crisis_listeners.CrisisDrafts())
+calendar_extensions.install(crisis_notices.CrisisCalendar())
 
 # Tables that belong to no feature; with the features' models, importing this module registers
 # every table on `Base.metadata` (Alembic and the tests rely on that).

@@ -367,6 +367,14 @@ class Calendar(_Section):
     publish_grace_minutes: Minutes = 30
 
 
+class CrisisSettings(_Section):
+    # Posts planned within this many hours of a crisis's start (or planned into that window while
+    # it lasts) are held.
+    hold_hours: Annotated[float, Field(gt=0, le=24 * 366)] = 72
+    # The crisis owner is asked for a stakeholder update this often.
+    update_every_minutes: Annotated[float, Field(ge=5, le=24 * 60)] = 30
+
+
 class TeamConfig(_Section):
     timezone: str = "UTC"
     channels: Channels
@@ -389,6 +397,7 @@ class TeamConfig(_Section):
     accounts: list[Account] = []
     brands: list[Brand] = []
     calendar: Calendar = Calendar()
+    crisis: CrisisSettings = CrisisSettings()
 
     @field_validator("timezone")
     @classmethod

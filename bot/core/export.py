@@ -33,7 +33,10 @@ def since_filter(query: Select[Any], column: Any, since: datetime | None) -> Sel
 TEXT_FIELDS = frozenset(
     {"text", "note", "notes", "title", "network", "link", "published_url", "decline_reason", "resolution_note"}
     | {"account"}  # an account's name as a tool's export wrote it
+    | {"reason", "summary"}  # a crisis's
 )
+# Kinds whose singular is not the name without its final "s".
+_SINGULAR = {"crises": "crisis"}
 
 
 def build(
@@ -61,7 +64,7 @@ def to_csv(data: dict[str, list[dict[str, Any]]]) -> str:
     record's own field named like those columns (a handoff's `kind`) is prefixed with its kind."""
     rows: list[dict[str, Any]] = []
     for kind, records in data.items():
-        singular = kind.removesuffix("s")
+        singular = _SINGULAR.get(kind, kind.removesuffix("s"))
         for record in records:
             flat: dict[str, Any] = {"kind": singular}
             children: list[dict[str, Any]] = []

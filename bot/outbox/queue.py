@@ -107,7 +107,11 @@ class Outbox:
         key: str | None = None,
         dedupe: str | None = None,
         unfurl: bool = False,
+        thread_key: str | None = None,
     ) -> bool:
+        """Post a message; into a thread by its `thread_ts`, or by the key of a message posted
+        through the outbox (`thread_key`: its ts is looked up when the call is sent, so this works
+        while that message is still queued)."""
         payload: dict[str, Any] = {"channel": channel, "text": text}
         if blocks is not None:
             payload["blocks"] = blocks
@@ -116,7 +120,7 @@ class Outbox:
         if not unfurl:
             payload["unfurl_links"] = False
             payload["unfurl_media"] = False
-        return self._add("chat.postMessage", channel, payload, dedupe=dedupe, key=key)
+        return self._add("chat.postMessage", channel, payload, dedupe=dedupe, key=key, target_key=thread_key)
 
     def dm(
         self, user: str, text: str, blocks: list[dict[str, Any]] | None = None, *, dedupe: str | None = None

@@ -203,7 +203,9 @@ class OutboxSender:
                 if head.target_key and head.target_ts is None:
                     self._mark(session, head.id, "failed", now=now, error=f"no message stored under {head.target_key}")
                     continue
-                if head.target_key:
+                if head.target_key and head.method == "chat.postMessage":
+                    payload["thread_ts"] = head.target_ts  # a reply in the thread of that message
+                elif head.target_key:
                     payload["channel"], payload["ts"] = head.target_channel, head.target_ts
                 claimed.append(
                     Claimed(head.id, head.method, payload, head.message_key, head.attempted_at, head.attempts)

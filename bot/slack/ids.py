@@ -29,6 +29,9 @@ class ActionId(StrEnum):
     REPORT_EXPLAIN = "report_explain"
     # Settings chosen in Slack (the button on the Home tab of strategists and admins)
     SETTINGS_OPEN = "settings_open"
+    # Crisis mode
+    CRISIS_START = "crisis_start"
+    CRISIS_POST_UPDATE = "crisis_post_update"
 
 
 class ViewId(StrEnum):
@@ -42,6 +45,7 @@ class ViewId(StrEnum):
     CALENDAR_PUBLISHED = "calendar_published_modal"
     REPORT_EXPLANATION = "report_explanation_modal"
     SETTINGS = "settings_modal"
+    CRISIS_UPDATE = "crisis_update_modal"
 
 
 class ShortcutId(StrEnum):

@@ -40,6 +40,7 @@ STATUS_LABEL = {
     DraftStatus.CHANGES_REQUESTED: "changes requested 📝",
     DraftStatus.WITHDRAWN: "withdrawn",
     DraftStatus.EXPIRED: "expired ⌛ (not approved in time for its slot)",
+    DraftStatus.ON_HOLD: "on hold ⏸️ (crisis mode: not to be published now)",
     DraftStatus.PUBLISHED: "published 📣",
 }
 REASON_BLOCK = "reason"

@@ -21,6 +21,7 @@ class DraftStatus(StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"  # not finally approved in time for its planned slot
+    ON_HOLD = "on_hold"  # held by crisis mode until the crisis ends
     PUBLISHED = "published"  # every planned account marked published
 
 
@@ -40,6 +41,8 @@ class DraftAction(StrEnum):
     APPROVAL_WITHDRAWN = "approval_withdrawn"
     APPROVAL_RESET = "approval_reset"
     REMINDED = "reminded"
+    HELD = "held"  # by crisis mode
+    RELEASED = "released"  # when the crisis ended
 
 
 class Via(StrEnum):

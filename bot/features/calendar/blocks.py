@@ -70,6 +70,7 @@ STATUS_ICON = {
     "changes_requested": "📝",
     "withdrawn": "🗑️",
     "expired": "⌛",
+    "on_hold": "⏸️",
 }
 PLAN_ACCOUNTS_BLOCK, PLAN_DATE_BLOCK, PLAN_TIME_BLOCK = "accounts", "date", "time"
 PUBLISH_ACCOUNT_BLOCK = "account"

@@ -25,6 +25,7 @@ from bot.features.calendar.models import CalendarNote, Plan
 ICS_STATUS = {
     "pending": "TENTATIVE",
     "changes_requested": "TENTATIVE",
+    "on_hold": "TENTATIVE",
     "approved": "CONFIRMED",
     "published": "CONFIRMED",
     "withdrawn": "CANCELLED",

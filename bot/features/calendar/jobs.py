@@ -93,6 +93,7 @@ def weekly_post(ctx: JobContext) -> None:
         view = calendar.week(session, ctx.config, monday)
         text, blocks = ui.week_view(view, ctx.config.tz, title=f"*The week ahead: {monday.isoformat()}*")
         blocks.insert(-1, ui.section(ui.gaps_text(calendar.gaps(ctx.config, view))))
+        blocks[:0] = notify.banner(session)
         Outbox(session, ctx.now).post(ctx.config.channels.drafts, text, blocks)
 
 

@@ -79,7 +79,8 @@ def _week_command(req: Req, args: list[str]) -> tuple[str, list[dict[str, Any]]]
                 VIEW_EXAMPLE,
             )
     view = calendar.week(req.db, req.config, calendar.week_start(day), account)
-    return ui.week_view(view, req.config.tz)
+    text, blocks = ui.week_view(view, req.config.tz)
+    return text, [*notify.banner(req.db), *blocks]
 
 
 def _lock_draft(req: Req, token: str, example: str) -> Draft:

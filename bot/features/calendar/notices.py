@@ -9,6 +9,7 @@ from bot.core.config import TeamConfig
 from bot.features.approvals import notices as draft_notices
 from bot.features.approvals.models import Draft
 from bot.features.calendar import blocks as ui
+from bot.features.calendar import extensions
 from bot.features.calendar import service as calendar
 from bot.features.calendar.service import PlanOutcome, PublishOutcome
 from bot.outbox.queue import Outbox
@@ -34,6 +35,13 @@ def planned(
         warning = ui.collision_notice(draft, outcome.collisions, config.tz)
         outbox.post(draft.channel, warning, thread_ts=draft.ts)
         outbox.ephemeral(draft.channel, outcome.by, warning, thread_ts=draft.ts)
+    for extension in extensions.installed:
+        extension.on_planned(session, outbox, config, outcome, new_draft=new_draft)
+
+
+def banner(session: Session) -> list[dict[str, object]]:
+    """What installed extensions show above the week (crisis mode's banner)."""
+    return [block for extension in extensions.installed for block in extension.banner(session)]
 
 
 def published(session: Session, outbox: Outbox, outcome: PublishOutcome) -> None:

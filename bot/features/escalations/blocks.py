@@ -99,6 +99,8 @@ def _buttons(esc: Escalation) -> Block | None:
         elements.append(button("Acknowledge", ActionId.ESCALATION_ACK, value, style="primary"))
     elements.append(button("Resolve", ActionId.ESCALATION_RESOLVE, value))
     elements.append(button("Reassign", ActionId.ESCALATION_REASSIGN, value))
+    if esc.severity == "crisis":
+        elements.append(button("Start crisis mode", ActionId.CRISIS_START, value, style="danger"))
     return actions(*elements, block_id=f"escalation:{esc.id}")
 
 

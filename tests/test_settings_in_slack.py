@@ -293,3 +293,30 @@ def _now():
     from bot.core.clock import utcnow
 
     return utcnow()
+
+
+def test_config_export_prints_the_configuration_in_force_as_toml_teambot_reads_back(
+    driver, runtime, settings, tmp_path, monkeypatch, capsys
+):
+    from bot.cli.main import main
+    from bot.core.config import load_config
+
+    config_file = tmp_path / "teambot.toml"
+    config_file.write_text(
+        '[channels]\ndrafts = "C0DRAFTS"\nescalations = "C0ESCALATE"\nideas = "C0IDEAS"\nchecklists = "C0CHECKLIST"\n'
+        'digest = "C0STAFF"\n[roles]\nstrategist = ["U0STRAT"]\n'
+    )
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TEAMBOT_CONFIG", str(config_file))
+    assert driver.submit_view(ViewId.SETTINGS, _channels(drafts="C0NEWDRAFTS"), user="U0STRAT").status == 200
+    out = tmp_path / "in-force.toml"
+    assert main(["config", "export", "--output", str(out)]) == 0
+    exported = load_config(out)
+    assert exported.channels.drafts == "C0NEWDRAFTS"  # what was set in Slack wins
+    assert exported.channels.escalations == "C0ESCALATE"  # the rest comes from the file
+    assert "U0STRAT" in exported.roles.strategist
+    capsys.readouterr()
+    assert main(["config", "export"]) == 0
+    printed = tmp_path / "printed.toml"
+    printed.write_text(capsys.readouterr().out)
+    assert load_config(printed).model_dump() == exported.model_dump()  # standard output is the same TOML

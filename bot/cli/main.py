@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot import __version__
+from bot.cli.config_export import cmd_config_export
 from bot.cli.database import cmd_db_upgrade
 from bot.cli.export import cmd_export
 from bot.cli.reports import cmd_digest, cmd_import_metrics
@@ -71,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=cmd_db_upgrade)
+
+    config = commands.add_parser("config", help="the configuration in force")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
+    config_export = config_commands.add_parser(
+        "export", help="print the configuration in force (the file plus what was set in Slack) as TOML"
+    )
+    config_export.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    config_export.set_defaults(handler=cmd_config_export)
 
     export = commands.add_parser("export", help="print every record as JSON or CSV")
     export.add_argument("--format", choices=("json", "csv", "ics"), default="json")

@@ -219,21 +219,7 @@ def report(name: str, engine: Engine, scale: float) -> None:
         f"statements: {sorted(collision_statements)}"
     )
     with factory() as session:
-        rows = (
-            select(
-                Plan.draft_id,
-                Plan.slot,
-                Plan.accounts,
-                Plan.summary,
-                Plan.planned_at,
-                Draft.status,
-                Draft.channel,
-                Draft.ts,
-            )
-            .join(Draft, Draft.id == Plan.draft_id)
-            .where(Plan.slot.is_not(None))
-            .order_by(Plan.slot, Plan.draft_id)
-        )
+        rows = ics.planned_posts()
         rows_alone = statistics.median(_timed(lambda: session.execute(rows).all(), 3))
         print(f"baseline, the year's plan rows read alone: median {rows_alone * 1000:.1f} ms")
         ics.post_event.cache_clear()

@@ -39,21 +39,7 @@ def one_calendar(session: Session) -> bytes:
     feed.add("version", "2.0")
     feed.add("calscale", "GREGORIAN")
     feed.add("x-wr-calname", "Publishing calendar")
-    rows = session.execute(
-        select(
-            Plan.draft_id,
-            Plan.slot,
-            Plan.accounts,
-            Plan.summary,
-            Plan.planned_at,
-            Draft.status,
-            Draft.channel,
-            Draft.ts,
-        )
-        .join(Draft, Draft.id == Plan.draft_id)
-        .where(Plan.slot.is_not(None))
-        .order_by(Plan.slot, Plan.draft_id)
-    )
+    rows = session.execute(ics.planned_posts())
     for draft_id, slot, accounts, summary, planned_at, status, channel, ts in rows:
         for account in accounts.split(","):
             event = Event()

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from icalendar import Calendar, Event
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.core.text import as_written
@@ -94,10 +95,9 @@ def note_event(note_id: int, created_at: datetime, start: date, end: date, black
     return event.to_ical()
 
 
-def events(session: Session) -> Iterator[bytes]:
-    """Every planned post and account (by slot, then draft), then every note (by start): each
-    event's bytes, read from streamed rows."""
-    posts = (
+def planned_posts() -> Select[Any]:
+    """Every planned post with what its events are made of, by slot, then draft."""
+    return (
         select(
             Plan.draft_id,
             Plan.slot,
@@ -111,8 +111,13 @@ def events(session: Session) -> Iterator[bytes]:
         .join(Draft, Draft.id == Plan.draft_id)
         .where(Plan.slot.is_not(None))
         .order_by(Plan.slot, Plan.draft_id)
-        .execution_options(yield_per=ROWS_PER_FETCH)
     )
+
+
+def events(session: Session) -> Iterator[bytes]:
+    """Every planned post and account (by slot, then draft), then every note (by start): each
+    event's bytes, read from streamed rows."""
+    posts = planned_posts().execution_options(yield_per=ROWS_PER_FETCH)
     for draft_id, slot, accounts, summary, planned_at, status, channel, ts in session.execute(posts):
         for account in accounts.split(","):
             yield post_event(draft_id, account, slot, planned_at, summary, status, channel, ts)

@@ -13,7 +13,10 @@ from pydantic import ValidationError
 
 from bot.app import export_all, run_jobs
 from bot.core.config import TeamConfig
+from bot.core.db import transaction
 from bot.core.export import to_csv
+from bot.features.approvals import service as approvals_service
+from bot.features.calendar import service as calendar_service
 from bot.slack.ids import ActionId, ViewId
 from tests.conftest import make_config
 from tests.helpers import action_ids
@@ -57,6 +60,10 @@ def _draft(runtime, draft_id):
 
 def _thread(slack, n, channel=DRAFTS):
     return [c for c in slack.posts(channel) if c.params.get("thread_ts") == _ts(n)]
+
+
+def _now() -> datetime:
+    return datetime.fromisoformat(NOW + "+00:00")
 
 
 def _tick(runtime, sender, at: str):
@@ -159,6 +166,29 @@ def test_drafts_planned_into_the_window_while_it_lasts_are_held(driver, slack, r
         }
     )
     assert _draft(runtime, 2)["status"] == "on_hold"
+
+
+def test_a_draft_planned_as_the_crisis_starts_is_held_on_the_next_tick(driver, slack, runtime, sender):
+    """The outcome of the race on PostgreSQL where the plan and the crisis commit at the same
+    moment and neither sees the other: a draft planned into the window without being held."""
+    driver.message(DRAFTS, AUTHOR, "Cheerful and unplanned", _ts(1))
+    driver.command("/crisis", "start Outage", user=STRAT)
+    with transaction(runtime.session_factory) as session:
+        accounts = calendar_service.resolve_accounts(runtime.config, ["instagram"], None, "")
+        slot = datetime.fromisoformat("2026-12-10 09:00:00+00:00")
+        draft = approvals_service.lock(session, 1)
+        calendar_service.plan(session, runtime.config, draft, accounts=accounts, slot=slot, by=AUTHOR, now=_now())
+    assert _draft(runtime, 1)["status"] == "pending"
+    before = len(slack.posts(COMMUNITY))
+    _tick(runtime, sender, "2026-12-09 09:00:05")
+    _tick(runtime, sender, "2026-12-09 09:00:10")
+    draft = _draft(runtime, 1)
+    assert draft["status"] == "on_hold"
+    assert [e["by"] for e in draft["history"] if e["action"] == "held"] == [STRAT]
+    assert _export(runtime)["crises"][0]["held"] == [1]
+    assert len([c for c in _thread(slack, 1) if "On hold" in c.text]) == 1
+    (publisher_dm,) = [c for c in slack.posts(COMMUNITY)[before:] if "Do not publish" in c.text]
+    assert "#1" in publisher_dm.text
 
 
 def test_calendar_shows_the_banner_while_crisis_mode_is_on(driver, slack, runtime):

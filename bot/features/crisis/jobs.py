@@ -1,5 +1,5 @@
 """Scheduled work of crisis mode: every `update_every_minutes` the crisis owner is asked for a
-stakeholder update.
+stakeholder update, and every tick any draft in the crisis's window that escaped being held is held.
 
 Like the escalation and calendar timers: a pure selection over `now`, then the prompt claimed by a
 key in the database in the same transaction as its message, so it is sent exactly once across
@@ -29,4 +29,17 @@ def update_prompts(ctx: JobContext) -> None:
             notify.prompt(Outbox(session, ctx.now), crisis, prompt)
 
 
-JOBS = (update_prompts,)
+def hold_stragglers(ctx: JobContext) -> None:
+    with ctx.session_factory() as session:
+        found = crisis_service.stragglers(session, ctx.config, ctx.now)
+    if found is None:
+        return
+    crisis_id, draft_ids = found
+    for draft_id in draft_ids:
+        with transaction(ctx.session_factory) as session:
+            held = crisis_service.hold_straggler(session, ctx.config, crisis_id, draft_id, ctx.now)
+            if held is not None:
+                notify.held_late(session, Outbox(session, ctx.now), crisis_id, held)
+
+
+JOBS = (hold_stragglers, update_prompts)

@@ -48,6 +48,13 @@ def _held(session: Session, outbox: Outbox, crisis: Crisis, held: list[Held], *,
         outbox.dm(person, ui.publisher_dm(crisis, items))
 
 
+def held_late(session: Session, outbox: Outbox, crisis_id: int, held: Held) -> None:
+    """A draft the scheduler's sweep held: told like those held when the crisis started."""
+    crisis = session.get(Crisis, crisis_id)
+    assert crisis is not None
+    _held(session, outbox, crisis, [held], new_draft=False)
+
+
 def held_again(outbox: Outbox, crisis: Crisis, held: Held) -> None:
     """A held draft edited while the crisis lasts is held again (its status message is refreshed
     by the edit's own notice)."""

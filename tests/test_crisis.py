@@ -168,6 +168,27 @@ def test_drafts_planned_into_the_window_while_it_lasts_are_held(driver, slack, r
     assert _draft(runtime, 2)["status"] == "on_hold"
 
 
+def test_an_approved_draft_edited_while_held_waits_for_the_release_before_review(driver, slack, runtime):
+    driver.message(DRAFTS, AUTHOR, "[instagram] tomorrow 10:00 Cheerful", _ts(1))
+    _approve(driver, 1)
+    driver.command("/crisis", "start Outage", user=STRAT)
+    reviewers_told = len(slack.posts(CM))
+    driver.event(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": DRAFTS,
+            "message": {"user": AUTHOR, "text": "[instagram] tomorrow 10:00 Cheerful, reworded", "ts": _ts(1)},
+            "previous_message": {"user": AUTHOR, "text": "[instagram] tomorrow 10:00 Cheerful", "ts": _ts(1)},
+            "ts": "1700000099.000001",
+        }
+    )
+    assert _draft(runtime, 1)["status"] == "on_hold"
+    (reset,) = [c for c in _thread(slack, 1) if "edited after review" in c.text]
+    assert "once crisis mode releases it" in reset.text and f"<@{CM}>" not in reset.text
+    assert len(slack.posts(CM)) == reviewers_told
+
+
 def test_a_draft_planned_as_the_crisis_starts_is_held_on_the_next_tick(driver, slack, runtime, sender):
     """The outcome of the race on PostgreSQL where the plan and the crisis commit at the same
     moment and neither sees the other: a draft planned into the window without being held."""

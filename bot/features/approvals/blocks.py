@@ -140,6 +140,11 @@ def reason_added_notice(draft: Draft, by: str, note: str) -> str:
 
 
 def reset_notice(draft: Draft, approvers: list[str]) -> str:
+    if draft.status == "on_hold":  # edited while crisis mode holds it: nobody is asked to review yet
+        return (
+            f"{draft_link(draft)} was edited after review, so its approval starts again from step 1 "
+            "once crisis mode releases it."
+        )
     return (
         f"{draft_link(draft)} was edited after review, so its approval starts again from step 1. "
         f"{_please_review(approvers, draft.chain_roles()[0])} the new version."

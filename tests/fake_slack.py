@@ -85,6 +85,8 @@ class FakeSlack:
     server: ThreadingHTTPServer | None = None
     # Files' bytes by file id, as sent to the upload URL of files.getUploadURLExternal.
     uploads: dict[str, bytes] = field(default_factory=dict)
+    # Files by file id: `filename` and `alt_txt` as asked for, then `title` and `channel` once shared.
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -104,6 +106,7 @@ class FakeSlack:
             self._seen.clear()
             self.messages.clear()
             self.uploads.clear()
+            self.files.clear()
 
     # -- failure injection -------------------------------------------------------------------
     def fail(
@@ -250,17 +253,32 @@ class FakeSlack:
             return {"ok": True, "view": {"id": "V0VIEW"}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):08d}"
+            self.files[file_id] = {"filename": params.get("filename"), "alt_txt": params.get("alt_txt")}
             host, port = self.server.server_address[:2]  # type: ignore[union-attr]
             return {"ok": True, "upload_url": f"http://{host}:{port}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = params.get("files")
             files = json.loads(files) if isinstance(files, str) else files
+            for shared in files or []:
+                self.files.setdefault(shared["id"], {}).update(
+                    title=shared.get("title"), channel=params.get("channel_id")
+                )
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files or []]}
         return {"ok": True}
 
     def uploaded(self, file_id: str) -> bytes:
         """The bytes uploaded for `file_id` (the upload step of files_upload_v2)."""
         return self.uploads[file_id]
+
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files shared (upload completed) in `channel`, or anywhere: `id`, `filename`, `alt_txt`,
+        `title`, `channel` and the uploaded `content`."""
+        with self._lock:
+            return [
+                {**details, "id": file_id, "content": self.uploads.get(file_id)}
+                for file_id, details in self.files.items()
+                if "channel" in details and channel in (None, details["channel"])
+            ]
 
 
 def read_params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:

@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     digest = commands.add_parser("digest", help="build the monthly digest now")
     digest.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, team time)")
     digest.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
+    digest.add_argument(
+        "--chart", type=Path, metavar="FILE.png", help="also write the month's chart to this file (if it has one)"
+    )
     digest.set_defaults(handler=cmd_digest)
 
     weekly = commands.add_parser("report", help="build the weekly KPI report now")

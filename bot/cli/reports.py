@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.loading import settings_and_config
 from bot.core.clock import utcnow
@@ -14,10 +15,16 @@ from bot.core.env import Settings, load_settings
 from bot.core.errors import ConfigError
 from bot.core.text import names_list
 
+if TYPE_CHECKING:
+    from bot.features.digest.service import DigestData
 
-def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: bool) -> int:
+
+def run(
+    settings: Settings, config: TeamConfig, month: date | None, dry_run: bool, chart_file: Path | None = None
+) -> int:
     """Build the digest of `month` (default: the last complete month, team time). With `dry_run`
-    print it; else post it through the outbox (once per month, ever) and send the outbox."""
+    print it; else post it through the outbox (once per month, ever) and send the outbox. With
+    `chart_file`, also write the month's chart there."""
     from bot.core.db import NO_DATABASE, database_file_missing, open_database, transaction
     from bot.features.digest import notices as digest_notices
     from bot.features.digest import service as digest
@@ -40,13 +47,16 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
     if database_file_missing(settings.database_url):
         raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
     engine = open_database(settings.database_url)
-    if dry_run:
+    if dry_run or chart_file is not None:
         from bot.core.db import make_session_factory
 
         with make_session_factory(engine)() as session:
-            data = digest.build(session, config, key)
-        sys.stdout.write(dry_run_text(data, config.channels.digest, config.digest.leaders))
-        return 0
+            preview = digest.prepare(session, config, key, now)
+        if chart_file is not None:
+            _write_chart(config, preview, chart_file)
+        if dry_run:
+            sys.stdout.write(dry_run_text(preview, config.channels.digest, config.digest.leaders, config.kpis))
+            return 0
     runtime = Runtime.build(settings, config, engine)
     runtime.check_token()  # a refused token stops here, before the month is used up
     with transaction(runtime.session_factory) as session:
@@ -67,7 +77,8 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
             # Slack refused the staff post itself (e.g. teambot is not in the channel): the month
             # is not used up, so the digest can be posted once the cause is fixed.
             digest_notices.release(session, key)
-    where = f"in {config.channels.digest} and to {len(config.digest.leaders)} leader(s)"
+    with_chart = " with its chart" if data.chart is not None and data.chart.has_figures else ""
+    where = f"in {config.channels.digest}{with_chart} and to {len(config.digest.leaders)} leader(s)"
     if delivery.staff_refused:
         print(
             f"teambot: Slack refused the digest for {key} in {config.channels.digest} ({delivery.staff_refused}); "
@@ -75,9 +86,11 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
             file=sys.stderr,
         )
         return 1
-    if delivery.refused:
-        refused = ", ".join(f"{who} ({error})" for who, error in delivery.refused.items())
-        print(f"teambot: posted the digest for {key} {where}, but Slack refused: {refused}", file=sys.stderr)
+    refused = [f"{who} ({error})" for who, error in delivery.refused.items()]
+    if delivery.chart_refused:
+        refused.insert(0, f"the chart ({delivery.chart_refused})")
+    if refused:
+        print(f"teambot: posted the digest for {key} {where}, but Slack refused: {', '.join(refused)}", file=sys.stderr)
         return 1
     if delivery.waiting:
         print(
@@ -87,6 +100,23 @@ def run(settings: Settings, config: TeamConfig, month: date | None, dry_run: boo
         return 0
     print(f"posted the digest for {key} {where} ({delivery.sent} message(s) sent)")
     return 0
+
+
+def _write_chart(config: TeamConfig, data: DigestData, path: Path) -> None:
+    """`--chart FILE.png`: the chart the digest carries; a month without figures has none to write."""
+    from bot.features.digest.notices import chart_png
+
+    if data.chart is None or not data.chart.has_figures:
+        weeks = f"{data.chart.first_week} to {data.chart.last_week}" if data.chart else data.month
+        print(
+            f"teambot: --chart: no post figures for {weeks}, so the digest has no chart; {path} not written",
+            file=sys.stderr,
+        )
+        return
+    try:
+        path.write_bytes(chart_png(config, data))
+    except OSError as exc:
+        raise ConfigError(f"--chart: cannot write {path}: {exc.strerror or exc.__class__.__name__}") from None
 
 
 def import_metrics(settings: Settings, path: Path) -> int:
@@ -131,7 +161,7 @@ def import_metrics(settings: Settings, path: Path) -> int:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     settings, config = settings_and_config(need_slack=not args.dry_run)
-    return run(settings, config, month=args.month, dry_run=args.dry_run)
+    return run(settings, config, month=args.month, dry_run=args.dry_run, chart_file=args.chart)
 
 
 def cmd_import_metrics(args: argparse.Namespace) -> int:

@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.core.text import for_display, in_code_block, truncate
+from bot.core.config import Kpis
+from bot.core.text import for_display, in_code_block, quoted, truncate
+from bot.features.approvals.blocks import draft_link
 from bot.features.metrics.blocks import percent
+from bot.features.report import chart
 from bot.slack.blocks import Block, context, divider, list_sections, section
 
 if TYPE_CHECKING:
-    from bot.features.digest.service import DigestData, IdeaLine, TopPost
+    from bot.features.digest.service import DigestData, IdeaLine, StandoutAnswer, TopPost
 
 SAMPLE_LIMIT = 2500
+# An explanation may be 2,000 characters; the summary quotes the start of each, so that a month of
+# answers still fits a few sections.
+QUOTE_LIMIT = 300
+ALT_TEXT_LIMIT = 1000
 
 
 def duration(value: timedelta | None) -> str:
@@ -89,8 +96,39 @@ def staff_digest(data: DigestData) -> tuple[str, list[Block]]:
     )
     blocks.append(divider())
     blocks.append(section("*The team's numbers*\n" + "\n".join(team_numbers(data))))
+    note = chart_note(data)
+    if note:
+        blocks.append(context(note))
     blocks.append(context("Share an idea any time with `/idea`; record post figures with `/metrics`."))
     return f"Best of {data.label}: the month's top posts, ideas and numbers", blocks
+
+
+# -- the month's chart -------------------------------------------------------------------------------
+def chart_title(data: DigestData) -> str:
+    assert data.chart is not None
+    return f"Impressions and engagement rate per week, {data.label} ({data.chart.first_week} to {data.chart.last_week})"
+
+
+def chart_filename(data: DigestData) -> str:
+    return f"digest-{data.month}.png"
+
+
+def chart_alt_text(data: DigestData, kpis: Kpis) -> str:
+    assert data.chart is not None
+    return f"{data.label}: {chart.alt_text(data.chart.points, kpis)}"[:ALT_TEXT_LIMIT]
+
+
+def chart_note(data: DigestData) -> str | None:
+    """What the digest says about its chart: that it follows, or why there is none."""
+    if data.chart is None:
+        return None
+    weeks = f"{data.chart.first_week} to {data.chart.last_week}"
+    if data.chart.has_figures:
+        return (
+            f":bar_chart: The chart below shows impressions and engagement rate for the weeks ending in "
+            f"{data.label} ({weeks})."
+        )
+    return f"No chart this month: no post figures were recorded for the weeks ending in {data.label} ({weeks})."
 
 
 def leadership_summary(data: DigestData) -> str:
@@ -107,6 +145,29 @@ def leadership_summary(data: DigestData) -> str:
     return "\n".join(lines)
 
 
+def _answer_line(answer: StandoutAnswer) -> str:
+    line = f"• {draft_link(answer.draft)} by <@{answer.author}> (week {answer.week})"
+    words = for_display(truncate(" ".join((answer.draft.text or "").split()), 80))
+    if words:
+        line += f" — _{words}_"
+    return f"{line}\n{quoted(truncate(answer.text.strip(), QUOTE_LIMIT))}"
+
+
+def leadership_message(data: DigestData) -> tuple[str, list[Block]]:
+    """The leaders' DM: the summary, then what made posts stand out, in their authors' words (the
+    answers given since the previous summary)."""
+    summary = leadership_summary(data)
+    blocks = [section(summary)]
+    if data.explanations:
+        blocks += list_sections(
+            "*What made posts stand out*, in their authors' words",
+            [_answer_line(answer) for answer in data.explanations],
+            "",
+            max_blocks=6,
+        )
+    return summary, blocks
+
+
 def as_text(blocks: list[Block]) -> str:
     """The digest's blocks as plain text (for `teambot digest --dry-run`)."""
     parts: list[str] = []
@@ -121,10 +182,20 @@ def as_text(blocks: list[Block]) -> str:
     return "\n\n".join(parts)
 
 
-def dry_run_text(data: DigestData, channel: str, leaders: list[str]) -> str:
+def dry_run_text(data: DigestData, channel: str, leaders: list[str], kpis: Kpis) -> str:
     _, blocks = staff_digest(data)
-    summary = leadership_summary(data)
+    _, summary_blocks = leadership_message(data)
+    summary = as_text(summary_blocks)
     parts: list[Any] = [f"# Digest for {data.month} (would be posted in {channel})", as_text(blocks)]
+    if data.chart is not None and data.chart.has_figures:
+        parts.append(
+            f"# Chart {chart_filename(data)} would be uploaded to {channel}: {chart_title(data)}\n\n"
+            f"Alt text: {chart_alt_text(data, kpis)}"
+        )
+    elif data.chart is not None:
+        parts.append(
+            f"# No chart would be uploaded: no post figures for {data.chart.first_week} to {data.chart.last_week}"
+        )
     for leader in leaders:
         parts.append(f"# Direct message to {leader}\n\n{summary}")
     if not leaders:

@@ -1,5 +1,5 @@
-"""Messages of the monthly digest: the staff post and the leaders' summaries, each sent once ever
-per month (outbox dedupe keys), and what became of them."""
+"""Messages of the monthly digest: the staff post, its chart and the leaders' summaries, each sent
+once ever per month (outbox dedupe keys), and what became of them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.core.config import TeamConfig
 from bot.features.digest import blocks as ui
 from bot.features.digest import service as digest
 from bot.features.digest.service import DigestData
+from bot.features.report import chart
 from bot.outbox import history
 from bot.outbox.queue import Outbox
 
@@ -20,15 +21,32 @@ def _outbox_key(month: str, to: str) -> str:
 
 
 OUTBOX_KEYS = _outbox_key("%", "%")  # a LIKE pattern for every digest's outbox rows
+CHART = "chart"
 
 
 def post(outbox: Outbox, config: TeamConfig, data: DigestData) -> None:
-    """The month's digest in the digest channel, and its summary DMed to each leader."""
+    """The month's digest in the digest channel, followed there by its chart (when the month has
+    figures), and its summary DMed to each leader."""
     text, blocks = ui.staff_digest(data)
     outbox.post(config.channels.digest, text, blocks, dedupe=_outbox_key(data.month, "staff"))
-    summary = ui.leadership_summary(data)
+    if data.chart is not None and data.chart.has_figures:
+        outbox.upload(
+            config.channels.digest,
+            ui.chart_filename(data),
+            chart_png(config, data),
+            title=ui.chart_title(data),
+            alt_text=ui.chart_alt_text(data, config.kpis),
+            dedupe=_outbox_key(data.month, CHART),
+        )
+    summary, summary_blocks = ui.leadership_message(data)
     for leader in config.digest.leaders:
-        outbox.dm(leader, summary, dedupe=_outbox_key(data.month, f"leader:{leader}"))
+        outbox.dm(leader, summary, summary_blocks, dedupe=_outbox_key(data.month, f"leader:{leader}"))
+
+
+def chart_png(config: TeamConfig, data: DigestData) -> bytes:
+    """The month's chart as PNG (drawing it is the first thing that loads matplotlib)."""
+    assert data.chart is not None
+    return chart.render(data.chart.points, config.kpis, ui.chart_title(data))
 
 
 @dataclass
@@ -38,6 +56,7 @@ class Delivery:
     sent: int = 0
     waiting: int = 0
     staff_refused: str | None = None  # Slack's error for the staff post
+    chart_refused: str | None = None  # Slack's error for the chart's upload
     refused: dict[str, str] = field(default_factory=dict)  # leader: Slack's error for their message
 
 
@@ -50,6 +69,8 @@ def delivery(session: Session, month: str) -> Delivery:
             result.waiting += 1
         elif send.dedupe_key == _outbox_key(month, "staff"):
             result.staff_refused = send.error or "refused"
+        elif send.dedupe_key == _outbox_key(month, CHART):
+            result.chart_refused = send.error or "refused"
         else:
             result.refused[send.dedupe_key.rsplit(":", 1)[-1]] = send.error or "refused"
     return result

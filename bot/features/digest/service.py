@@ -26,6 +26,8 @@ from bot.features.escalations.models import Escalation
 from bot.features.handoffs.models import Handoff
 from bot.features.ideas.models import Idea, IdeaStatus, IdeaVote
 from bot.features.metrics.models import PostMetric
+from bot.features.report import service as report
+from bot.features.report.service import WeekPoint
 
 IDEAS_LISTED = 5
 ACCEPTED_LISTED = 20
@@ -61,6 +63,37 @@ class IdeaLine:
 
 
 @dataclass
+class MonthChart:
+    """The report's chart for the weeks of a month (see `chart_weeks`)."""
+
+    points: list[WeekPoint]
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether any of its weeks has post figures; a chart of nothing but zeros is not posted."""
+        return any(p.impressions or p.engagement_rate is not None for p in self.points)
+
+    @property
+    def first_week(self) -> str:
+        return self.points[0].week
+
+    @property
+    def last_week(self) -> str:
+        return self.points[-1].week
+
+
+@dataclass(frozen=True)
+class StandoutAnswer:
+    """An author's explanation of their standout post, as the leadership summary quotes it."""
+
+    draft: Draft
+    week: str
+    author: str
+    text: str  # Slack's escaped form, as stored
+    answered_at: datetime
+
+
+@dataclass
 class DigestData:
     month: str
     top: list[TopPost] = field(default_factory=list)
@@ -79,6 +112,10 @@ class DigestData:
     checklist_runs: int = 0
     checklist_items: int = 0
     checklist_done: int = 0
+    # Added by `prepare` for the digest as posted (`build` leaves them unset): the month's chart and
+    # the explanations of standout posts that the leadership summary quotes.
+    chart: MonthChart | None = None
+    explanations: list[StandoutAnswer] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -101,6 +138,20 @@ def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime(first.year, first.month, 1, tzinfo=tz).astimezone(UTC)
     end = datetime(following.year, following.month, 1, tzinfo=tz).astimezone(UTC)
     return start, end
+
+
+def chart_weeks(month: str) -> list[date]:
+    """The Mondays of the weeks the month's chart shows: the weeks (Monday to Sunday) that end in
+    the month. So every week is in exactly one month's chart, and each is complete when the digest
+    is posted on the 1st (a week still running then is the next month's)."""
+    first = date.fromisoformat(month + "-01")
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    sunday = first + timedelta(days=(6 - first.weekday()) % 7)
+    mondays = []
+    while sunday < following:
+        mondays.append(sunday - timedelta(days=6))
+        sunday += timedelta(days=7)
+    return mondays
 
 
 def previous_month(day: date) -> str:
@@ -246,6 +297,48 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     return data
 
 
+# -- the chart and the leadership summary's quotes ----------------------------------------------------
+def month_chart(session: Session, config: TeamConfig, month: str) -> MonthChart:
+    return MonthChart(report.week_series(session, config, chart_weeks(month)))
+
+
+def summary_window(session: Session, config: TeamConfig, month: str, now: datetime) -> tuple[datetime, datetime]:
+    """[since, until) of the explanations `month`'s leadership summary quotes: those answered since
+    the previous summary went out (the digest posted last before this one) until this one did (or
+    `now`, while it has not). So each answer is quoted once, in the next summary, even when a
+    month's digest was missed. The very first summary reaches back to the start of its month."""
+    record = already_posted(session, month)
+    until = record.posted_at if record is not None else now
+    previous = session.scalar(
+        select(DigestRecord.posted_at)
+        .where(DigestRecord.month != month, DigestRecord.posted_at < until)
+        .order_by(DigestRecord.posted_at.desc())
+        .limit(1)
+    )
+    since = previous if previous is not None else min(month_bounds(month, config.tz)[0], until)
+    return since, until
+
+
+def standout_answers(session: Session, since: datetime, until: datetime) -> list[StandoutAnswer]:
+    explanations = report.explanations_between(session, since, until)
+    ids = {e.draft_id for e in explanations}
+    drafts = {d.id: d for d in session.scalars(select(Draft).where(Draft.id.in_(ids)))} if ids else {}
+    return [
+        StandoutAnswer(drafts[e.draft_id], e.week, e.author, e.text, e.answered_at)
+        for e in explanations
+        if e.draft_id in drafts
+    ]
+
+
+def prepare(session: Session, config: TeamConfig, month: str, now: datetime) -> DigestData:
+    """The digest as it is posted: `build`, the month's chart, and the explanations its leadership
+    summary quotes."""
+    data = build(session, config, month)
+    data.chart = month_chart(session, config, month)
+    data.explanations = standout_answers(session, *summary_window(session, config, month, now))
+    return data
+
+
 # -- posting ---------------------------------------------------------------------------------------
 def already_posted(session: Session, month: str) -> DigestRecord | None:
     return session.scalar(select(DigestRecord).where(DigestRecord.month == month))
@@ -261,7 +354,7 @@ def post(session: Session, config: TeamConfig, month: str, now: datetime) -> Dig
             session.add(DigestRecord(month=month, posted_at=now))
     except IntegrityError:
         return None
-    return build(session, config, month)
+    return prepare(session, config, month, now)
 
 
 def release(session: Session, month: str) -> None:

@@ -261,6 +261,25 @@ def _figures(posts: list[Post], days: Days | None, start: date, account: str | N
     return figures
 
 
+def _in_week(posts: list[Post], config: TeamConfig, monday: date) -> list[Post]:
+    since, until = _instant(monday, config), _instant(monday + timedelta(days=7), config)
+    return [p for p in posts if since <= p.at < until]
+
+
+def _week_point(posts: list[Post], config: TeamConfig, monday: date) -> WeekPoint:
+    figures = _figures(_in_week(posts, config, monday), None, monday)
+    return WeekPoint(week_label(monday), figures.impressions, figures.engagement_rate)
+
+
+def week_series(session: Session, config: TeamConfig, mondays: list[date]) -> list[WeekPoint]:
+    """The chart's points (impressions and engagement rate) of the weeks starting on `mondays`, in
+    order, counted as the report counts them; for the monthly digest's chart."""
+    if not mondays:
+        return []
+    posts = _posts(session, config, min(mondays), max(mondays) + timedelta(days=7))
+    return [_week_point(posts, config, monday) for monday in mondays]
+
+
 def build(session: Session, config: TeamConfig, monday: date) -> Report:
     """The report of the week starting `monday` (team time)."""
     series_start = monday - timedelta(weeks=max(CHART_WEEKS, BASELINE_WEEKS + 1) - 1)
@@ -271,8 +290,7 @@ def build(session: Session, config: TeamConfig, monday: date) -> Report:
     )
 
     def week_posts(start: date) -> list[Post]:
-        since, until = _instant(start, config), _instant(start + timedelta(days=7), config)
-        return [p for p in posts if since <= p.at < until]
+        return _in_week(posts, config, start)
 
     previous_monday = monday - timedelta(days=7)
     this_posts, previous_posts = week_posts(monday), week_posts(previous_monday)
@@ -283,11 +301,8 @@ def build(session: Session, config: TeamConfig, monday: date) -> Report:
         name: (_figures(this_posts, days, monday, name), _figures(previous_posts, days, previous_monday, name))
         for name in names
     }
-    series = []
-    for weeks_back in range(CHART_WEEKS - 1, -1, -1):
-        start = monday - timedelta(weeks=weeks_back)
-        figures = _figures(week_posts(start), None, start)
-        series.append(WeekPoint(week_label(start), figures.impressions, figures.engagement_rate))
+    chart_weeks = [monday - timedelta(weeks=weeks_back) for weeks_back in range(CHART_WEEKS - 1, -1, -1)]
+    series = [_week_point(posts, config, start) for start in chart_weeks]
     baseline_since = _instant(monday - timedelta(weeks=BASELINE_WEEKS), config)
     baseline = [p for p in posts if baseline_since <= p.at < _instant(monday, config)]
     return Report(

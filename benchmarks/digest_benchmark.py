@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -281,6 +282,30 @@ def measure(engine: Engine, repeats: int) -> tuple[list[float], int, digest.Dige
     return timings, len(statements), data
 
 
+def measure_posting(engine: Engine, repeats: int) -> tuple[list[float], float, float, bool]:
+    """The digest as posted (`prepare`: `build` plus the month's chart weeks and the explanations the
+    leaders' summary quotes), and drawing its chart: the first time (which loads matplotlib) and
+    the next."""
+    from bot.features.digest import notices
+
+    factory = make_session_factory(engine)
+    timings: list[float] = []
+    data = None
+    for _ in range(repeats):
+        with factory() as session:
+            started = time.perf_counter()
+            data = digest.prepare(session, CONFIG, MONTH, datetime(2025, 7, 1, 7, tzinfo=UTC))
+            timings.append(time.perf_counter() - started)
+    assert data is not None and data.chart is not None
+    loads_matplotlib = "matplotlib" not in sys.modules
+    drawn = []
+    for _ in range(2):
+        started = time.perf_counter()
+        notices.chart_png(CONFIG, data)
+        drawn.append(time.perf_counter() - started)
+    return timings, drawn[0], drawn[1], loads_matplotlib
+
+
 def report(name: str, engine: Engine, scale: float, repeats: int) -> None:
     upgrade(engine)
     started = time.perf_counter()
@@ -294,6 +319,12 @@ def report(name: str, engine: Engine, scale: float, repeats: int) -> None:
         f"digest {MONTH}: median {statistics.median(timings) * 1000:.0f} ms, "
         f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms over {repeats} runs; "
         f"{queries} SQL statements per digest"
+    )
+    posting, first_chart, next_chart, loaded = measure_posting(engine, repeats)
+    print(
+        f"digest as posted (with the chart's weeks and the summary's explanations): median "
+        f"{statistics.median(posting) * 1000:.0f} ms; chart drawn in {first_chart * 1000:.0f} ms "
+        f"{'(loading matplotlib)' if loaded else 'the first time'}, {next_chart * 1000:.0f} ms the next"
     )
     print(
         f"  month: {data.approvals:,} approvals, {data.escalations:,} escalations, "

@@ -185,7 +185,7 @@ def settings(slack: FakeSlack, engine: Engine) -> Settings:
 @pytest.fixture
 def runtime(settings: Settings, config: TeamConfig, engine: Engine) -> Runtime:
     from bot.core.db import make_session_factory, transaction
-    from bot.features.roles import service as roles
+    from bot.features.settings import service as settings_service
 
     runtime = Runtime(
         settings, config, engine, make_session_factory(engine), make_client(BOT_TOKEN, settings.slack_api_url)
@@ -193,7 +193,7 @@ def runtime(settings: Settings, config: TeamConfig, engine: Engine) -> Runtime:
     # What `teambot run` learns from auth.test at start-up, before it serves a request.
     runtime.identity.remember({"user_id": BOT_USER, "bot_id": BOT_ID})
     with transaction(runtime.session_factory) as session:
-        roles.seed(session, config.roles, _now())
+        settings_service.seed_roles(session, config.roles, _now())
     return runtime
 
 

@@ -320,3 +320,114 @@ def test_config_export_prints_the_configuration_in_force_as_toml_teambot_reads_b
     printed = tmp_path / "printed.toml"
     printed.write_text(capsys.readouterr().out)
     assert load_config(printed).model_dump() == exported.model_dump()  # standard output is the same TOML
+
+
+# -- restarts: the config file seeds a new database; roles set in Slack keep their holders ------------
+def _restart(settings, config):
+    """What `teambot run` (and `teambot scheduler`) do at start: migrate, then seed the roles."""
+    from bot.cli.loading import prepared_runtime
+
+    restarted = prepared_runtime(settings, config)
+    restarted.identity.remember({"user_id": "UBOT", "bot_id": "B0BOT"})
+    return restarted
+
+
+def _with_roles(config, **holders):
+    return config.model_copy(update={"roles": config.roles.model_copy(update=holders)})
+
+
+def test_a_role_set_in_the_settings_keeps_its_holders_across_restarts(driver, runtime, settings, config, slack):
+    reply = driver.submit_view(ViewId.SETTINGS, _people("content_manager", "U0MARIA"), user="U0STRAT")
+    assert reply.status == 200 and reply.body == ""
+    assert _holders(runtime, "content_manager") == {"U0MARIA"}
+
+    # The file still lists U0CONTENT, and an edit of it adds someone: neither changes the role now.
+    edited = _with_roles(config, content_manager=["U0CONTENT", "U0FILE"])
+    for _ in range(2):
+        restarted = _restart(settings, edited)
+        try:
+            assert _holders(restarted, "content_manager") == {"U0MARIA"}
+            app = SlackDriver(create_app(restarted), OutboxSender(restarted.session_factory, restarted.client))
+            listed = app.command("/team", "", user="U0ANNA").text
+            assert "<@U0MARIA>" in listed and "<@U0CONTENT>" not in listed and "<@U0FILE>" not in listed
+        finally:
+            restarted.engine.dispose()
+
+
+def test_roles_never_set_in_slack_follow_the_config_file_at_each_start(driver, runtime, settings, config):
+    driver.submit_view(ViewId.SETTINGS, _people("content_manager", "U0MARIA"), user="U0STRAT")
+    edited = _with_roles(config, strategist=["U0STRAT", "U0CHIEF"], community_manager=[], analyst=["U0NUMBERS"])
+    restarted = _restart(settings, edited)
+    try:
+        assert _holders(restarted, "strategist") == {"U0STRAT", "U0CHIEF"}  # added by the file edit
+        assert _holders(restarted, "community_manager") == set()  # taken out by it
+        assert _holders(restarted, "analyst") == {"U0NUMBERS"}
+        assert _holders(restarted, "content_manager") == {"U0MARIA"}  # set in Slack
+    finally:
+        restarted.engine.dispose()
+
+
+def test_team_add_and_remove_set_a_role_in_slack_too(driver, runtime, settings, config):
+    assert "is no longer" in driver.command("/team", "remove <@U0COMMUNITY> community_manager", user="U0STRAT").text
+    assert "now an analyst" in driver.command("/team", "add <@U0NEW> analyst", user="U0STRAT").text
+    restarted = _restart(settings, _with_roles(config, analyst=["U0FILE"]))
+    try:
+        assert _holders(restarted, "community_manager") == set()  # not put back by the file
+        assert _holders(restarted, "analyst") == {"U0NEW"}  # the file's U0FILE not added
+        assert _holders(restarted, "strategist") == {"U0STRAT"}
+    finally:
+        restarted.engine.dispose()
+    changes = [(c["key"], c["old"], c["new"], c["by"]) for c in _changes(runtime)]
+    assert changes == [
+        ("roles.community_manager", ["U0COMMUNITY"], [], "U0STRAT"),
+        ("roles.analyst", [], ["U0NEW"], "U0STRAT"),
+    ]
+
+
+def test_a_new_database_is_seeded_from_the_config_file(settings, config, engine, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="teambot"):
+        started = _restart(settings, config)
+    try:
+        for role in ("strategist", "content_manager", "community_manager", "coordinator"):
+            assert _holders(started, role) == set(getattr(config.roles, role)), role
+        assert _holders(started, "analyst") == set()
+    finally:
+        started.engine.dispose()
+    assert "roles from the config: 4 member(s) added, 0 taken out" in caplog.text
+
+
+def test_a_restart_says_which_roles_set_in_slack_the_file_no_longer_changes(driver, runtime, settings, config, caplog):
+    import logging
+
+    driver.submit_view(ViewId.SETTINGS, _people("content_manager", "U0MARIA"), user="U0STRAT")
+    with caplog.at_level(logging.INFO, logger="teambot"):
+        _restart(settings, config).engine.dispose()
+    assert "the config file's are not applied to: roles.content_manager" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="teambot"):
+        _restart(settings, _with_roles(config, content_manager=["U0MARIA"])).engine.dispose()
+    assert "not applied" not in caplog.text  # the file agrees with Slack now: nothing to say
+
+
+def test_config_export_prints_the_role_holders_set_in_slack_after_a_restart(
+    driver, runtime, settings, config, tmp_path, monkeypatch
+):
+    from bot.cli.main import main
+    from bot.core.config import load_config
+
+    driver.submit_view(ViewId.SETTINGS, _people("content_manager", "U0MARIA", "U0MAX"), user="U0STRAT")
+    _restart(settings, config).engine.dispose()
+    config_file = tmp_path / "teambot.toml"
+    config_file.write_text(
+        '[channels]\ndrafts = "C0DRAFTS"\nescalations = "C0ESCALATE"\nideas = "C0IDEAS"\nchecklists = "C0CHECKLIST"\n'
+        'digest = "C0STAFF"\n[roles]\nstrategist = ["U0STRAT"]\ncontent_manager = ["U0CONTENT"]\n'
+    )
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TEAMBOT_CONFIG", str(config_file))
+    out = tmp_path / "in-force.toml"
+    assert main(["config", "export", "--output", str(out)]) == 0
+    in_force = load_config(out).roles
+    assert sorted(in_force.content_manager) == ["U0MARIA", "U0MAX"]  # Slack's, not the file's
+    assert in_force.strategist == ["U0STRAT"] and in_force.coordinator == ["U0COORD"]  # the store's

@@ -112,5 +112,5 @@ def test_config_seed_only_adds(runtime):
         roles.remove(session, "U0CONTENT", "content_manager")
         roles.add(session, "U0EXTRA", "content_manager", by="U0STRAT", now=utcnow())
     with transaction(runtime.session_factory) as session:
-        assert roles.seed(session, runtime.config.roles, utcnow()) == 1
+        assert roles.seed(session, runtime.config.roles, utcnow()).added == 1
     assert _holders(runtime, "content_manager") == {"U0CONTENT", "U0EXTRA"}

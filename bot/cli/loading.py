@@ -21,14 +21,20 @@ def settings_and_config(*, need_slack: bool, receives_requests: bool = False) ->
 
 def prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[no-untyped-def]
     from bot.core.db import open_database, transaction
-    from bot.features.roles import service as roles
+    from bot.features.settings import service as settings_service
     from bot.slack.config_check import roles_to_seed
     from bot.slack.runtime import Runtime
 
     runtime = Runtime.build(settings, config, open_database(settings.database_url))
     seeded = roles_to_seed(runtime.client, config.roles)
     with transaction(runtime.session_factory) as session:
-        added = roles.seed(session, seeded, datetime.now(UTC))
-    if added:
-        log.info("added %d role member(s) from the config", added)
+        outcome = settings_service.seed_roles(session, seeded, datetime.now(UTC))
+    if outcome.added or outcome.removed:
+        log.info("roles from the config: %d member(s) added, %d taken out", outcome.added, outcome.removed)
+    if outcome.kept:
+        log.info(
+            "roles set in Slack keep their holders; the config file's are not applied to: %s "
+            "(`teambot config export` prints the roles in force)",
+            ", ".join(f"roles.{role}" for role in outcome.kept),
+        )
     return runtime

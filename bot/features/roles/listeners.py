@@ -12,6 +12,7 @@ from bot.core.text import parse_user, split_args
 from bot.features.roles import service as roles
 from bot.features.roles.blocks import TEAM_HELP, role_added_reply, role_removed_reply, roles_list
 from bot.features.roles.permissions import require_strategist_or_admin
+from bot.features.settings import service as settings
 from bot.slack.context import Req, check_person, ephemeral, wants_help
 
 EXAMPLE = "/team add @maria content_manager"
@@ -56,8 +57,8 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     require_strategist_or_admin(req, actor, "change roles")
     if sub == "add":
         check_person(req, user, EXAMPLE, not_the_bot="teambot cannot hold a role")
-        roles.add(req.db, user, role, by=actor, now=req.now)
+        settings.add_holder(req.db, user, role, by=actor, now=req.now)
         ack(**ephemeral(role_added_reply(user, role)))
     else:
-        roles.remove(req.db, user, role)
+        settings.remove_holder(req.db, user, role, by=actor, now=req.now)
         ack(**ephemeral(role_removed_reply(user, role)))

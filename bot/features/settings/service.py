@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.config import ROLES, TeamConfig
+from bot.core.config import ROLES, Roles, TeamConfig
 from bot.core.errors import InvalidFields
 from bot.features.roles import service as roles
 from bot.features.settings.models import Setting, SettingChange
@@ -47,9 +47,16 @@ def version(session: Session) -> int:
 
 
 def roles_set_in_slack(session: Session) -> set[str]:
-    """Roles whose holders were chosen in Slack: the config file no longer seeds them."""
+    """Roles whose holders were chosen in Slack (the settings or `/team`): the config file no
+    longer changes them. A role someone gave a member to before changes were recorded counts too."""
     keys = session.scalars(select(SettingChange.key).where(SettingChange.key.like("roles.%")).distinct())
-    return {key.removeprefix("roles.") for key in keys}
+    return {key.removeprefix("roles.") for key in keys} | roles.roles_added_to_by_people(session)
+
+
+def seed_roles(session: Session, configured: Roles, now: datetime) -> roles.Seeded:
+    """At start-up: the config file's `[roles]` into the store, for the roles never set in Slack
+    (all of them in a new database). A role set in Slack keeps its holders whatever the file says."""
+    return roles.seed(session, configured, now, keep=roles_set_in_slack(session))
 
 
 def _merged(base: dict[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -249,12 +256,31 @@ def save(session: Session, base: TeamConfig, submitted: Submitted, *, by: str, n
         for user in dict.fromkeys(users):
             if user not in before:
                 roles.add(session, user, role, by=by, now=now)
-        session.add(
-            SettingChange(key=f"roles.{role}", old_value=before, new_value=list(users), changed_by=by, changed_at=now)
-        )
+        _role_changed(session, role, before, by=by, now=now)
         changed.append(f"roles.{role}")
     session.flush()
     return Saved(changed)
+
+
+def add_holder(session: Session, user: str, role: str, *, by: str, now: datetime) -> None:
+    """`/team add`: the role is set in Slack from now on, as from the settings."""
+    before = roles.holders(session, role)
+    roles.add(session, user, role, by=by, now=now)
+    _role_changed(session, role, before, by=by, now=now)
+
+
+def remove_holder(session: Session, user: str, role: str, *, by: str, now: datetime) -> None:
+    """`/team remove`: the role is set in Slack from now on; the config file no longer puts the
+    person back at the next start."""
+    before = roles.holders(session, role)
+    roles.remove(session, user, role)
+    _role_changed(session, role, before, by=by, now=now)
+
+
+def _role_changed(session: Session, role: str, before: list[str], *, by: str, now: datetime) -> None:
+    after = roles.holders(session, role)
+    session.add(SettingChange(key=f"roles.{role}", old_value=before, new_value=after, changed_by=by, changed_at=now))
+    session.flush()
 
 
 def _form_fields(submitted: Submitted) -> list[str]:

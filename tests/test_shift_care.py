@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from bot.features.escalations.models import Escalation
 from bot.features.handoffs.models import Handoff
 from bot.features.shifts import service as shifts
 from bot.slack.ids import ActionId
+from bot.slack.runtime import Runtime
 from tests.conftest import BASE_CONFIG, make_config
 from tests.driver import signed_headers
 from tests.helpers import MONDAY_10, local, sqlite_only, tick
@@ -287,3 +289,199 @@ def test_a_swap_of_a_shift_given_away_since_cannot_be_taken(driver, runtime, sla
     driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0LEAD", channel="C0SUPPORT")
     assert "<@U0BEN> no longer holds this shift; <@U0ANNA> does." in slack.ephemerals("U0LEAD")[-1].text
     assert who(runtime, local(2024, 3, 5, 10, 0)) == "U0ANNA"
+
+
+# -- a shift under way changing hands: one handoff for the rest of it -------------------------------
+def handoffs_written(runtime) -> list[tuple]:
+    with runtime.session_factory() as session:
+        rows = session.scalars(select(Handoff).order_by(Handoff.id)).all()
+        return [(h.from_user, h.to_user, h.kind, h.shift_name) for h in rows]
+
+
+def open_home(driver, user):
+    driver.event(
+        {"type": "app_home_opened", "user": user, "channel": "D0" + user[1:], "tab": "home", "event_ts": "1.0"}
+    )
+
+
+def home_text(slack, user) -> str:
+    import json
+
+    calls = [c for c in slack.of("views.publish") if c.params.get("user_id") == user]
+    assert calls, f"no Home tab published for {user}"
+    view = calls[-1].params["view"]
+    return view if isinstance(view, str) else json.dumps(view)
+
+
+def test_away_while_on_shift_hands_the_rest_of_it_over_once(driver, runtime, sender, slack, frozen):
+    from tests.helpers import submit_draft
+
+    driver.command("/team", "add <@U0BEN> content_manager", user="U0STRAT")
+    with runtime.session_factory.begin() as session:
+        draft = submit_draft(session, MONDAY_10, author="U0PAT", text="Spring post")
+        draft_id = draft.id
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Ben, on shift
+    driver.command("/shift", "note Customer 42 waits for a refund", user="U0BEN")
+    open_home(driver, "U0ANNA")
+    tick(runtime, sender, MONDAY_10 + timedelta(seconds=5), clock=frozen)
+    assert "Handoff #" not in home_text(slack, "U0ANNA")
+
+    reply = driver.command("/shift", "away 2024-03-04", user="U0BEN")
+    assert "handed over to <@U0ANNA> now" in reply.text
+    assert who(runtime, MONDAY_10 + timedelta(seconds=5)) == "U0ANNA"
+    assert handoffs_written(runtime) == [("U0BEN", "U0ANNA", "away", "weekday")]
+    with runtime.session_factory() as session:
+        (handoff,) = session.scalars(select(Handoff)).all()
+        assert session.scalars(select(Escalation.assignee)).all() == ["U0ANNA"]
+    assert handoff.escalation_ids == [1] and handoff.draft_ids == [draft_id]
+    # The person taking over gets it to acknowledge, with what a shift change carries.
+    (dm,) = [c for c in slack.posts("U0ANNA") if c.text.startswith(f"Handoff #{handoff.id}")]
+    assert ActionId.HANDOFF_ACK in [
+        e.get("action_id") for b in dm.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    carried = dm.all_text()
+    assert "time away: the rest of the weekday shift" in carried
+    assert "Refund thread" in carried and f"#{draft_id}" in carried and "Customer 42 waits for a refund" in carried
+    assert any(c.text.startswith(f"Handoff #{handoff.id}") for c in slack.posts("C0SUPPORT"))
+    assert group_members(slack)[-1] == "U0ANNA"
+    tick(runtime, sender, MONDAY_10 + timedelta(seconds=10), clock=frozen)
+    assert f"Handoff #{handoff.id} (support) from <@U0BEN>" in home_text(slack, "U0ANNA")
+
+    # The same command again, a wider one, the scheduler's rounds and a restart: still one handoff.
+    driver.command("/shift", "away 2024-03-04", user="U0BEN")
+    driver.command("/shift", "away 2024-03-04..2024-03-05", user="U0BEN")
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=1), clock=frozen)
+    restarted = Runtime(runtime.settings, runtime.config, runtime.engine, runtime.session_factory, runtime.client)
+    tick(restarted, sender, MONDAY_10 + timedelta(minutes=2), clock=frozen)
+    tick(restarted, sender, local(2024, 3, 5, 9, 0), clock=frozen)  # Tuesday: Anna covers, no change
+    assert handoffs_written(runtime) == [("U0BEN", "U0ANNA", "away", "weekday")]
+    driver.click(ActionId.HANDOFF_ACK, str(handoff.id), user="U0ANNA", channel="D0ANNA")
+    with runtime.session_factory() as session:
+        assert session.get(Handoff, handoff.id).acknowledged_at is not None
+
+
+def test_away_from_a_shift_that_has_not_begun_writes_no_handoff_now(driver, runtime, sender, frozen):
+    reply = driver.command("/shift", "away 2024-03-05", user="U0BEN")  # Tuesday; Ben is on Monday's now
+    assert "handed over" not in reply.text
+    assert who(runtime, MONDAY_10) == "U0BEN"
+    assert handoffs_written(runtime) == []
+    tick(runtime, sender, local(2024, 3, 5, 9, 0), clock=frozen)  # the shift change does it, once
+    tick(runtime, sender, local(2024, 3, 5, 9, 1), clock=frozen)
+    assert handoffs_written(runtime) == [("U0BEN", "U0ANNA", "scheduled", "weekday")]
+
+
+def test_away_just_after_the_start_before_the_scheduler_got_to_it_is_one_handoff(driver, runtime, sender, frozen):
+    tick(runtime, sender, local(2024, 3, 4, 17, 0), clock=frozen)
+    frozen.move_to(local(2024, 3, 5, 9, 0, 1))  # Tuesday, Ben's again: the round for 09:00 not run yet
+    driver.command("/shift", "away 2024-03-05", user="U0BEN")
+    tick(runtime, sender, local(2024, 3, 5, 9, 0, 5), clock=frozen)
+    assert handoffs_written(runtime) == [("U0BEN", "U0ANNA", "away", "weekday")]
+
+
+def test_a_swap_taken_of_a_shift_under_way_is_one_handoff_whatever_follows(driver, runtime, sender, slack, frozen):
+    tick(runtime, sender, local(2024, 3, 4, 17, 0), clock=frozen)
+    frozen.move_to(local(2024, 3, 5, 9, 0, 1))
+    driver.command("/shift", "swap 2024-03-05", user="U0BEN")
+    value = swap_button_value(slack, "C0SUPPORT")
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0ANNA", channel="C0SUPPORT")
+    driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0ANNA", channel="C0SUPPORT")  # a second click
+    tick(runtime, sender, local(2024, 3, 5, 9, 0, 5), clock=frozen)  # the scheduler's round for 09:00
+    tick(runtime, sender, local(2024, 3, 5, 9, 1), clock=frozen)
+    assert handoffs_written(runtime) == [("U0BEN", "U0ANNA", "swap", "weekday")]
+    (dm,) = [c for c in slack.posts("U0ANNA") if c.text.startswith("Handoff #")]
+    assert "swap: the rest of the weekday shift" in dm.all_text()
+    assert group_members(slack)[-1] == "U0ANNA"
+
+
+def test_a_swap_taken_of_a_shift_someone_else_covers_by_hand_moves_nobody_now(driver, runtime, slack, frozen):
+    driver.command("/shift", "start support", user="U0LEAD")  # the lead covers Ben's Monday by hand
+    driver.command("/shift", "swap 2024-03-04", user="U0BEN")
+    driver.click(ActionId.SHIFT_SWAP_TAKE, swap_button_value(slack, "C0SUPPORT"), user="U0ANNA", channel="C0SUPPORT")
+    assert who(runtime, MONDAY_10) == "U0LEAD"
+    assert handoffs_written(runtime) == []
+
+
+def test_away_from_a_shift_started_by_hand_gives_it_back_to_the_rota(driver, runtime, sender, frozen):
+    driver.command("/shift", "start support", user="U0ANNA")  # instead of Ben
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")  # → Anna
+    reply = driver.command("/shift", "away 2024-03-04", user="U0ANNA")
+    assert "handed over to <@U0BEN> now" in reply.text
+    assert who(runtime, MONDAY_10) == "U0BEN"
+    driver.command("/shift", "away 2024-03-04", user="U0ANNA")
+    tick(runtime, sender, MONDAY_10 + timedelta(minutes=1), clock=frozen)
+    assert handoffs_written(runtime) == [("U0ANNA", "U0BEN", "away", "weekday")]
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Escalation.assignee)).all() == ["U0BEN"]
+
+
+def test_away_from_a_shift_by_hand_nobody_can_take_keeps_it_and_says_so(driver, runtime, frozen):
+    driver.command("/shift", "start support", user="U0ANNA")
+    driver.command("/shift", "away 2024-03-04", user="U0BEN")  # Anna covers Ben's rota shift too
+    reply = driver.command("/shift", "away 2024-03-04", user="U0ANNA")
+    assert "still on the support shift you started by hand" in reply.text and "/handoff @next" in reply.text
+    assert who(runtime, MONDAY_10) == "U0ANNA"
+    assert handoffs_written(runtime) == []
+
+
+NIGHT = {"team": "support", "name": "night", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
+NIGHT_CONFIG = make_config(
+    teams=TEAMS,
+    shifts=[
+        *BASE_CONFIG["shifts"],  # type: ignore[list-item]
+        {**NIGHT, "start": "22:00", "end": "06:00", "members": ["U0ANNA", "U0BEN"]},
+    ],
+)
+
+
+@pytest.mark.parametrize("config", [NIGHT_CONFIG])
+def test_away_from_today_in_a_night_shift_begun_yesterday_hands_it_over(driver, runtime, sender, config, frozen):
+    at = local(2024, 3, 5, 2, 0)  # Tuesday 02:00: Monday's night shift, Ben's week
+    tick(runtime, sender, local(2024, 3, 4, 22, 0), clock=frozen)
+    frozen.move_to(at)
+    assert who(runtime, at) == "U0BEN"
+    reply = driver.command("/shift", "away 2024-03-05", user="U0BEN")
+    assert "<@U0ANNA> covers the support night shift, Mon 04 Mar 22:00" in reply.text
+    assert who(runtime, at) == "U0ANNA"
+    tick(runtime, sender, at + timedelta(minutes=1), clock=frozen)
+    assert handoffs_written(runtime)[-1] == ("U0BEN", "U0ANNA", "away", "night")
+    assert [h for h in handoffs_written(runtime) if h[2] == "away"] == [("U0BEN", "U0ANNA", "away", "night")]
+
+
+ALL_DAY = {"team": "support", "name": "allday", "days": NIGHT["days"], "start": "00:00", "end": "00:00"}
+
+
+@pytest.mark.parametrize("config", [make_config(shifts=[{**ALL_DAY, "members": ["U0ANNA", "U0BEN"]}])])
+def test_the_same_away_sent_twice_at_once_is_one_handoff(driver, runtime, config):
+    # On the real clock: request signatures checked in other threads read it.
+    now = datetime.now(UTC)
+    holder = who(runtime, now)
+    assert holder in ("U0ANNA", "U0BEN")
+    today = now.astimezone(config.tz).date().isoformat()
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def away() -> None:
+        body = urlencode(
+            {
+                "team_id": "T0TEAM",
+                "channel_id": "C0GENERAL",
+                "user_id": holder,
+                "command": "/shift",
+                "text": f"away {today}",
+                "response_url": "https://hooks.slack.test/commands/1",
+                "trigger_id": "t1",
+            }
+        )
+        headers = signed_headers(body)
+        start.wait(timeout=30)
+        statuses.append(driver.send(body, headers, drain=False).status)
+
+    threads = [threading.Thread(target=away) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    driver.sender.drain()
+    assert statuses == [200, 200]
+    other = "U0BEN" if holder == "U0ANNA" else "U0ANNA"
+    assert handoffs_written(runtime) == [(holder, other, "away", "allday")]

@@ -28,7 +28,12 @@ def draft_link(draft: Draft) -> str:
 def handoff_message(
     handoff: Handoff, contents: Contents, *, with_button: bool, tz: ZoneInfo
 ) -> tuple[str, list[Block]]:
-    how = f"scheduled shift change ({handoff.shift_name})" if handoff.kind == HandoffKind.SCHEDULED else "handoff"
+    rest = f"the rest of the {handoff.shift_name} shift" if handoff.shift_name else "the rest of the shift"
+    how = {
+        HandoffKind.SCHEDULED: f"scheduled shift change ({handoff.shift_name})",
+        HandoffKind.SWAP: f"swap: {rest}",
+        HandoffKind.AWAY: f"time away: {rest}",
+    }.get(handoff.kind, "handoff")
     title = (
         f":handshake: *Handoff #{handoff.id}* · team *{handoff.team}* · {how}\n"
         f"{mention(handoff.from_user)} → {mention(handoff.to_user)}"

@@ -45,6 +45,8 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
                 outgoing = shifts.person_before(session, config, shift.team, due.at)
                 if outgoing == incoming:
                     continue
+                if handoffs.handed_over_mid_shift(session, shift.team, shift.name, outgoing, incoming, due.at):
+                    continue
                 written = handoffs.write(
                     session,
                     config,

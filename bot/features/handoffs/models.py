@@ -15,11 +15,14 @@ from bot.core.orm import Base
 class HandoffKind(StrEnum):
     MANUAL = "manual"  # /handoff
     SCHEDULED = "scheduled"  # a rota shift's start
+    SWAP = "swap"  # a shift under way taken over by a swap (the Take shift button)
+    AWAY = "away"  # a shift under way given up by `/shift away`
 
 
 class Handoff(Base):
-    """A shift handed over: by `/handoff` or at a scheduled shift change (`boundary_key` makes the
-    latter happen once per team, shift and wall-clock boundary)."""
+    """A shift handed over: by `/handoff`, at a scheduled shift change, or when a shift under way
+    changes hands (a swap taken, time away). `boundary_key` makes the scheduled ones happen once per
+    team, shift and wall-clock boundary, and the others once per change (`takeover:…`)."""
 
     __tablename__ = "handoffs"
     __table_args__ = (

@@ -131,6 +131,43 @@ def write(
     return Outcome(handoff, Action.WRITTEN, from_user, reassigned)
 
 
+def for_change(
+    session: Session, config: TeamConfig, change: shifts.ChangeOfHands, *, kind: HandoffKind, notes: str, now: datetime
+) -> Outcome | None:
+    """The handoff of a shift under way that changed hands (a swap taken, time away), as at a shift
+    change: the giver's open escalations, their waiting drafts and the team's shift notes go to the
+    person taking over. None when this change was handed over already (its key is taken)."""
+    return write(
+        session,
+        config,
+        team=change.team,
+        from_user=change.from_user,
+        to_user=change.to_user,
+        now=now,
+        kind=kind,
+        notes=notes,
+        shift_name=change.shift,
+        boundary_key=change.key,
+    )
+
+
+def handed_over_mid_shift(
+    session: Session, team: str, shift: str, from_user: str | None, to_user: str, since: datetime
+) -> bool:
+    """Whether the shift that started at `since` already passed from `from_user` to `to_user` while
+    under way (a swap or time away taken before the scheduler got to its start): the scheduled
+    handoff would be the same change a second time."""
+    found = select(Handoff.id).where(
+        Handoff.team == team,
+        Handoff.shift_name == shift,
+        Handoff.from_user == from_user,
+        Handoff.to_user == to_user,
+        Handoff.kind.in_([HandoffKind.SWAP, HandoffKind.AWAY]),
+        Handoff.created_at >= since,
+    )
+    return session.scalar(found.limit(1)) is not None
+
+
 def check_not_to_oneself(actor: str, to_user: str) -> None:
     if to_user == actor:
         raise BadInput("You cannot hand off to yourself; name the person taking over.", HANDOFF_EXAMPLE)

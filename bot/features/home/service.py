@@ -35,7 +35,7 @@ from bot.features.ideas.models import Idea, IdeaVote
 from bot.features.roles import service as roles
 from bot.features.roles.models import RoleMember
 from bot.features.shifts import service as shifts
-from bot.features.shifts.models import ShiftEarlyEnd, ShiftSession
+from bot.features.shifts.models import ShiftEarlyEnd, ShiftOverride, ShiftSession
 
 LIMIT = 20
 # A view is rebuilt at least this often, so what depends on the clock alone (who is on shift,
@@ -59,6 +59,7 @@ WATCHED_MODELS: tuple[type, ...] = (
     IdeaVote,
     ShiftSession,
     ShiftEarlyEnd,
+    ShiftOverride,
     Plan,
     PlanAccount,
     Publication,

@@ -63,6 +63,10 @@ def shift_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> No
             raise BadInput("`/shift away` takes one day or a range FROM..TO.", shifts.AWAY_EXAMPLE)
         noted = shifts.away(req.db, req.config, actor, args[1], req.now)
         notices.away_noted(req.config, req.outbox, noted)
+        for change in noted.changes:  # a shift of theirs under way passes to the cover now
+            hand_over(
+                req, change, HandoffKind.AWAY, f"<@{actor}> is away: <@{change.to_user}> takes the rest of the shift."
+            )
         notices.sync_usergroups(req.db, req.config, req.outbox, req.now)
         ack(**ephemeral(notices.away_summary(req.config, noted)))
     else:
@@ -113,20 +117,16 @@ def take_swap_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
     taker = body["user"]["id"]
     taken = shifts.take_swap(req.db, req.config, number, taker, req.now)
     notices.swap_taken(req.config, req.outbox, taken)
-    if taken.running:
-        # The shift is under way: it changes hands now, with the giver's open work.
-        handed = handoffs.write(
-            req.db,
-            req.config,
-            team=taken.occurrence.team,
-            from_user=taken.override.from_user,
-            to_user=taker,
-            now=req.now,
-            kind=HandoffKind.MANUAL,
-            notes=f"Swap #{taken.override.id}: <@{taker}> took the rest of the shift.",
-            shift_name=taken.occurrence.shift,
+    if taken.change is not None:  # under way, and its giver was on it: it changes hands now
+        hand_over(
+            req, taken.change, HandoffKind.SWAP, f"Swap #{taken.override.id}: <@{taker}> took the rest of the shift."
         )
-        if handed is not None:
-            handoff_notices.announce(req.db, req.config, req.outbox, handed)
         notices.sync_usergroups(req.db, req.config, req.outbox, req.now)
     ack()
+
+
+def hand_over(req: Req, change: shifts.ChangeOfHands, kind: HandoffKind, notes: str) -> None:
+    """The handoff of a shift under way that changed hands, as at a shift change: once per change."""
+    handed = handoffs.for_change(req.db, req.config, change, kind=kind, notes=notes, now=req.now)
+    if handed is not None:
+        handoff_notices.announce(req.db, req.config, req.outbox, handed)

@@ -80,6 +80,12 @@ def away_summary(config: TeamConfig, noted: AwayNoted) -> str:
         f"ask with `/shift swap {o.day.isoformat()} @person`."
         for o in noted.uncovered
     ]
+    entries += [
+        f"• You are still on the {team} shift you started by hand: nobody on the rota can take it; "
+        "hand it over with `/handoff @next`."
+        for team in noted.still_on
+    ]
+    entries += [f"• Your {c.team} shift under way is handed over to <@{c.to_user}> now." for c in noted.changes]
     lines += bounded_lines(entries)
     return "\n".join(lines)
 

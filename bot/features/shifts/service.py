@@ -9,13 +9,14 @@ that clocks skip over is right after the gap; one that happens twice is the firs
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.calendar import to_instant
@@ -378,6 +379,55 @@ def export_notes(session: Session, since: datetime | None) -> list[dict[str, Any
 
 
 # -- overrides: swaps and time away -------------------------------------------------------------
+@dataclass(frozen=True)
+class ChangeOfHands:
+    """A shift under way that passes to someone else now (a swap taken, time away): the rest of it
+    is handed over as at a shift change. `key` names this change, so that however often it is
+    attempted (a retried command, two requests at once) one handoff is written for it."""
+
+    team: str
+    shift: str | None
+    from_user: str
+    to_user: str
+    key: str
+
+
+_KEY_LIMIT = 200  # handoffs.boundary_key's length
+
+
+def _change_key(*parts: object) -> str:
+    key = "takeover:" + ":".join(str(p) for p in parts)
+    if len(key) <= _KEY_LIMIT:
+        return key
+    return "takeover:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _latest_cover(session: Session, occurrence: Occurrence) -> int:
+    """The id of the latest override that gave `occurrence` to someone (0: nobody, the rota's
+    person holds it). A change made from that state is keyed by it: two requests that both start
+    from it make the same change, and a later change (the shift given back, then away again)
+    starts from another."""
+    found = session.scalar(
+        select(func.max(ShiftOverride.id)).where(
+            ShiftOverride.team == occurrence.team,
+            ShiftOverride.shift == occurrence.shift,
+            ShiftOverride.first_day == occurrence.day,
+            ShiftOverride.to_user.is_not(None),
+        )
+    )
+    return int(found or 0)
+
+
+def _on_shift_as(session: Session, config: TeamConfig, user: str, now: datetime) -> dict[str, OnShift]:
+    """The teams `user` is on shift for at `now`."""
+    found = {}
+    for team in config.team_names():
+        current = on_shift(session, config, team, now)
+        if current is not None and current.user == user:
+            found[team] = current
+    return found
+
+
 SWAP_EXAMPLE = "/shift swap 2026-03-02"
 AWAY_EXAMPLE = "/shift away 2026-03-02..2026-03-06"
 MAX_AWAY_DAYS = 366
@@ -401,13 +451,13 @@ def _absences(rows: list[ShiftOverride]) -> list[ShiftOverride]:
     return [r for r in rows if r.kind == OverrideKind.AWAY and r.team is None]
 
 
-def _cover(config: TeamConfig, occurrence: Occurrence, ranges: list[ShiftOverride]) -> str | None:
-    """The next member of the shift's rotation after its holder who is not away that day."""
+def _cover(config: TeamConfig, occurrence: Occurrence, ranges: list[ShiftOverride], day: date) -> str | None:
+    """The next member of the shift's rotation after its holder who is not away on `day`."""
     members = next(s.members for s in team_shifts(config, occurrence.team) if s.name == occurrence.shift)
     start = members.index(occurrence.person) if occurrence.person in members else -1
     for step in range(1, len(members) + 1):
         candidate = members[(start + step) % len(members)]
-        if candidate != occurrence.person and not _is_away(ranges, candidate, occurrence.day):
+        if candidate != occurrence.person and not _is_away(ranges, candidate, day):
             return candidate
     return None
 
@@ -522,7 +572,8 @@ def ask_swap(
 class SwapTaken:
     override: ShiftOverride
     occurrence: Occurrence  # as held now, by the taker
-    running: bool  # the shift is in progress: it changes hands now
+    running: bool  # the shift is in progress
+    change: ChangeOfHands | None = None  # its giver was on shift: it changes hands now
 
 
 def take_swap(session: Session, config: TeamConfig, number: int, user: str, now: datetime) -> SwapTaken:
@@ -542,6 +593,8 @@ def take_swap(session: Session, config: TeamConfig, number: int, user: str, now:
         raise Conflict("This shift is over; there is nothing left to take.")
     if occurrence.person != override.from_user:
         raise Conflict(f"<@{override.from_user}> no longer holds this shift; <@{occurrence.person}> does.")
+    before = on_shift(session, config, occurrence.team, now)
+    prior = _latest_cover(session, occurrence)
     won = session.execute(
         update(ShiftOverride)
         .where(ShiftOverride.id == number, ShiftOverride.to_user.is_(None))
@@ -553,7 +606,11 @@ def take_swap(session: Session, config: TeamConfig, number: int, user: str, now:
     session.refresh(override)
     held = _occurrence_of_swap(session, config, override)
     assert held is not None
-    return SwapTaken(override, held, held.start <= now < held.end)
+    change = None
+    after = on_shift(session, config, held.team, now)
+    if before is not None and before.user == override.from_user and after is not None and after.user == user:
+        change = ChangeOfHands(held.team, held.shift, override.from_user, user, _change_key(held.team, held.key, prior))
+    return SwapTaken(override, held, held.start <= now < held.end, change)
 
 
 def _occurrence_of_swap(session: Session, config: TeamConfig, override: ShiftOverride) -> Occurrence | None:
@@ -569,34 +626,52 @@ class AwayNoted:
     absence: ShiftOverride
     covered: list[Occurrence]  # the person's shifts on those days, now held by others
     uncovered: list[Occurrence]  # theirs still: every other member of the rotation is away too
+    # Shifts under way that the person held and that pass to someone else now.
+    changes: list[ChangeOfHands] = field(default_factory=list)
+    # Teams whose shift the person started by hand and still holds: nobody on the rota takes it.
+    still_on: list[str] = field(default_factory=list)
 
 
 def away(session: Session, config: TeamConfig, user: str, range_word: str, now: datetime) -> AwayNoted:
     """`/shift away FROM[..TO]` (days, team time, both included). The absence keeps escalations
     from being assigned to the person and rotations from choosing them as cover; each of their
     shifts on those days goes to the next member of its rotation who is not away, recorded as an
-    override of that occurrence (as a swap taken would be)."""
+    override of that occurrence (as a swap taken would be). When the days include today, the
+    person is away from now on: a shift of theirs under way (even one that began the day before)
+    passes now to whoever covers it, and a shift they started by hand goes back to the rota's
+    person; each such change is returned, for its handoff."""
     first_word, _, last_word = range_word.partition("..")
     first = parse_day(first_word, AWAY_EXAMPLE)
     last = parse_day(last_word, AWAY_EXAMPLE) if last_word else first
+    today = now.astimezone(config.tz).date()
     if last < first:
         raise BadInput(f"The range ends ({last}) before it starts ({first}); put the earlier day first.", AWAY_EXAMPLE)
-    if last < now.astimezone(config.tz).date():
+    if last < today:
         raise BadInput(f"{last} is in the past; name days to come.", AWAY_EXAMPLE)
     if (last - first).days >= MAX_AWAY_DAYS:
         raise BadInput(f"That is more than {MAX_AWAY_DAYS} days; name a shorter range.", AWAY_EXAMPLE)
+    away_now = first <= today <= last
+    was_on = _on_shift_as(session, config, user, now)
     absence = ShiftOverride(kind=OverrideKind.AWAY, first_day=first, last_day=last, from_user=user, created_at=now)
     session.add(absence)
     session.flush()
     ranges = _absences(_overrides_between(session, first, last))
+    found = _all_occurrences(session, config, first, last)
+    if away_now:
+        for team in config.team_names():
+            running = rota_on_shift(session, config, team, now)
+            if running is not None and running.person == user and running.day < first:
+                found.append(running)  # a night shift that began before the days away
     covered, uncovered = [], []
-    for occurrence in _all_occurrences(session, config, first, last):
+    priors: dict[tuple[str, str], int] = {}
+    for occurrence in found:
         if occurrence.person != user or occurrence.end <= now:
             continue
-        cover = _cover(config, occurrence, ranges)
+        cover = _cover(config, occurrence, ranges, max(occurrence.day, first))
         if cover is None:
             uncovered.append(occurrence)
             continue
+        priors[(occurrence.team, occurrence.key)] = _latest_cover(session, occurrence)
         session.add(
             ShiftOverride(
                 kind=OverrideKind.AWAY,
@@ -612,7 +687,45 @@ def away(session: Session, config: TeamConfig, user: str, range_word: str, now: 
         )
         covered.append(replace(occurrence, person=cover, covers_for=user))
     session.flush()
-    return AwayNoted(absence, covered, uncovered)
+    changes, still_on = [], []
+    for team, before in was_on.items():
+        if before.source == ShiftSource.MANUAL:
+            if not away_now:
+                continue
+            key = _give_back_by_hand(session, config, team, user, today, now)
+            if key is None:
+                still_on.append(team)
+                continue
+        else:
+            assert before.occurrence is not None
+            key = _change_key(team, before.occurrence.key, priors.get((team, before.occurrence.key), 0))
+        after = on_shift(session, config, team, now)
+        if after is not None and after.user != user:
+            changes.append(ChangeOfHands(team, after.shift, user, after.user, key))
+    return AwayNoted(absence, covered, uncovered, changes, still_on)
+
+
+def _give_back_by_hand(
+    session: Session, config: TeamConfig, team: str, user: str, today: date, now: datetime
+) -> str | None:
+    """Ends the shift `user` started by hand, giving it back to the rota's person when there is one
+    (not `user`, not away); the change's key, or None when it stays theirs (or another request
+    ended it a moment ago)."""
+    rota = rota_on_shift(session, config, team, now)
+    if rota is None or rota.person == user or away_on(session, [rota.person], today):
+        return None
+    started = next((s for s in _active_sessions(session, team, now) if s.user_id == user), None)
+    if started is None:
+        return None
+    ended = session.execute(
+        update(ShiftSession)
+        .where(ShiftSession.id == started.id, ShiftSession.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if ended.rowcount != 1:
+        return None
+    return _change_key(team, "session", started.id)
 
 
 def _all_occurrences(session: Session, config: TeamConfig, first: date, last: date) -> list[Occurrence]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
@@ -153,6 +154,40 @@ def test_a_forged_submission_by_someone_else_changes_nothing(driver, runtime, sl
     assert _changes(runtime) == []
     with runtime.session_factory() as session:
         assert session.scalars(select(Setting)).all() == []
+
+
+@pytest.mark.parametrize("forgery", ["wrong secret", "stale", "unsigned"])
+def test_a_settings_submission_not_signed_by_slack_is_refused_and_changes_nothing(driver, runtime, slack, forgery):
+    """Even in a strategist's name: only Slack's signature lets a form in."""
+    import time
+    from urllib.parse import urlencode
+
+    from tests.driver import signed_headers
+
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": "U0STRAT", "team_id": "T0TEAM"},
+        "view": {
+            "id": "V0VIEW",
+            "type": "modal",
+            "callback_id": ViewId.SETTINGS,
+            "blocks": [],
+            "state": {"values": {**_channels(drafts="C0EVIL"), **_people("strategist", "U0MALLORY")}},
+        },
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = {
+        "wrong secret": signed_headers(body, secret="not-the-signing-secret"),
+        "stale": signed_headers(body, timestamp=int(time.time()) - 6 * 60),
+        "unsigned": {"content-type": "application/x-www-form-urlencoded"},
+    }[forgery]
+    assert driver.send(body, headers).status == 401
+    assert _changes(runtime) == []
+    assert _holders(runtime, "strategist") == {"U0STRAT"}
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Setting)).all() == []
+    assert "Settings saved" not in slack.everything_sent()
 
 
 def test_a_required_channel_left_empty_is_an_error_on_that_field(driver, runtime):

@@ -282,6 +282,24 @@ def test_forged_mentions_in_a_swap_are_not_echoed(driver, slack, frozen):
     assert slack.posts("C0SUPPORT") == []
 
 
+@sqlite_only
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("999", "There is no swap #999."),
+        ("nonsense", "That button does not name a swap."),
+        ("", "That button does not name a swap."),
+    ],
+)
+def test_a_forged_take_shift_button_changes_nothing(driver, runtime, slack, frozen, value, says):
+    driver.command("/shift", "swap 2024-03-05", user="U0BEN")
+    reply = driver.click(ActionId.SHIFT_SWAP_TAKE, value, user="U0ANNA", channel="C0SUPPORT")
+    assert reply.status == 200
+    assert says in slack.ephemerals("U0ANNA")[-1].text
+    assert [r["to_user"] for r in overrides(runtime)] == [None]
+    assert who(runtime, local(2024, 3, 5, 10, 0)) == "U0BEN"
+
+
 def test_a_swap_of_a_shift_given_away_since_cannot_be_taken(driver, runtime, slack, frozen):
     driver.command("/shift", "swap 2024-03-05", user="U0BEN")
     value = swap_button_value(slack, "C0SUPPORT")

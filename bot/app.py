@@ -215,6 +215,9 @@ home_notices.EXTRAS.append(_settings_on_home)
 # calendar; the calendar's timers skip held drafts by their status.
 approvals_extensions.install(crisis_listeners.CrisisDrafts())
 calendar_extensions.install(crisis_notices.CrisisCalendar())
+# A draft that says `idea #N` carries out that idea: linked (also after an edit), named on its status
+# message and in the export, and credited to the idea in the digest.
+approvals_extensions.install(ideas_listeners.IdeaDrafts())
 
 # Tables that belong to no feature; with the features' models, importing this module registers
 # every table on `Base.metadata` (Alembic and the tests rely on that).

@@ -46,6 +46,10 @@ def _post_line(rank: int, post: TopPost) -> str:
         line += f" — {post.reactions} reaction{'s' if post.reactions != 1 else ''} from the team"
     if post.published_url:
         line += f" · <{post.published_url}>"
+    if post.idea_id is not None:
+        line += f" · idea #{post.idea_id} by <@{post.idea_author}>"
+        if post.idea_submitted_by != post.idea_author:
+            line += f", submitted by <@{post.idea_submitted_by}>"
     snippet = for_display(truncate(" ".join(post.text.split()), 120))
     return f"{line}\n      _{snippet}_" if snippet else line
 

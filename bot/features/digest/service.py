@@ -24,7 +24,7 @@ from bot.features.checklists.models import ChecklistItem, ChecklistRun
 from bot.features.digest.models import DigestRecord
 from bot.features.escalations.models import Escalation
 from bot.features.handoffs.models import Handoff
-from bot.features.ideas.models import Idea, IdeaStatus, IdeaVote
+from bot.features.ideas.models import Idea, IdeaDraft, IdeaStatus, IdeaVote
 from bot.features.metrics.models import PostMetric
 from bot.features.report import service as report
 from bot.features.report.service import WeekPoint
@@ -43,6 +43,10 @@ class TopPost:
     engagements: int | None
     clicks: int | None
     reactions: int
+    # The idea the post carries out (its draft says `idea #N`), and who had and submitted it.
+    idea_id: int | None = None
+    idea_author: str | None = None
+    idea_submitted_by: str | None = None
 
     @property
     def rate(self) -> float | None:
@@ -222,8 +226,13 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
             ranked.c.engagements,
             ranked.c.clicks,
             ranked.c.reactions,
+            Idea.id,
+            Idea.author,
+            Idea.submitted_by,
         )
         .join(ranked, ranked.c.draft_id == Draft.id)
+        .outerjoin(IdeaDraft, IdeaDraft.draft_id == Draft.id)
+        .outerjoin(Idea, Idea.id == IdeaDraft.idea_id)
         .order_by(
             ranked.c.has_figures.desc(),
             ranked.c.rate.desc(),

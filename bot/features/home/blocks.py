@@ -147,7 +147,8 @@ def _publish_line(post: ToPublish, tz: Any) -> str:
 
 def _idea_line(idea: Any, votes: int) -> str:
     words = _one_line(idea.title or idea.text)
-    return f"• #{idea.id} {for_display(truncate(words, 140))} — {votes} vote(s), {idea.status}"
+    owner = f", owner <@{idea.owner}>" if idea.owner else ""
+    return f"• #{idea.id} {for_display(truncate(words, 140))} — {votes} vote(s), {idea.status}{owner}"
 
 
 def _one_line(text: str | None) -> str:

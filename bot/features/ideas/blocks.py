@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.core.text import for_display, quoted, truncate
@@ -17,7 +18,9 @@ IDEA_HELP = help_text(
     "/idea",
     "submit a content idea for the content managers (or react to any message with the idea emoji, or use the "
     "*Submit as idea* message shortcut). Ideas are posted in the ideas channel, where the vote emoji counts as "
-    "a vote. Content managers accept or decline them.",
+    "a vote. Content managers accept or decline them, and give an accepted idea its owner with `assign` "
+    "(optionally the account and the day it should be ready: 2026-12-14, today, tomorrow or fri). A draft "
+    "that says `idea #12` is linked to that idea, and the monthly digest credits the idea with the post.",
     [
         "/idea A behind-the-scenes video of the support team",
         "/idea   ← on its own, opens a form: title, details, network, link",
@@ -25,6 +28,8 @@ IDEA_HELP = help_text(
         "/idea list top",
         "/idea accept 12",
         "/idea decline 12 we covered this last month",
+        "/idea assign 12 @anna instagram 2026-12-14",
+        "/idea assign 12 @anna",
     ],
 )
 
@@ -62,6 +67,8 @@ def idea_message(idea: Idea, votes: int, vote_emoji: str = "+1") -> tuple[str, l
     if idea.status == IdeaStatus.DECLINED and idea.decline_reason:
         status += f" — {for_display(truncate(idea.decline_reason, 500))}"
     blocks.append(context(f"{status} · Votes: *{votes}* (react with :{vote_emoji}: to vote)"))
+    if idea.owner:
+        blocks.append(context(f":bust_in_silhouette: {assignment(idea)}"))
     if idea.status == IdeaStatus.OPEN:
         blocks.append(
             actions(
@@ -72,6 +79,66 @@ def idea_message(idea: Idea, votes: int, vote_emoji: str = "+1") -> tuple[str, l
         )
     fallback = f"Idea #{idea.id} from <@{idea.author}>: {summary(idea, 150)}"
     return fallback, blocks
+
+
+def day(value: date) -> str:
+    """A wall-clock date as people read it and type it: `Mon 2026-12-14`."""
+    return f"{value:%a} {value.isoformat()}"
+
+
+def assignment(idea: Idea) -> str:
+    """Who owns the idea, and for which account and day: `Owner: <@U…> · for instagram · by Mon 2026-12-14`."""
+    parts = [f"Owner: <@{idea.owner}>"]
+    if idea.account:
+        parts.append(f"for {idea.account}")
+    if idea.target_date:
+        parts.append(f"by {day(idea.target_date)}")
+    return " · ".join(parts)
+
+
+def _target(idea: Idea) -> str:
+    parts = []
+    if idea.account:
+        parts.append(f" for {idea.account}")
+    if idea.target_date:
+        parts.append(f", ready by {day(idea.target_date)}")
+    return "".join(parts)
+
+
+def owner_notice(idea: Idea) -> str:
+    return (
+        f"<@{idea.assigned_by}> gave you idea #{idea.id}{_target(idea)}: {summary(idea)}\n"
+        f"When you write the post in the drafts channel, say `idea #{idea.id}` in it: the draft is linked to the "
+        "idea, and the monthly digest credits whoever had it."
+    )
+
+
+def assigned_notice(idea: Idea) -> str:
+    return f"Your idea #{idea.id} is now with <@{idea.owner}>{_target(idea)}: {summary(idea)}"
+
+
+def handed_over_notice(idea: Idea) -> str:
+    return f"<@{idea.assigned_by}> gave idea #{idea.id}, which you owned, to <@{idea.owner}>{_target(idea)}."
+
+
+def assign_reply(idea: Idea, *, changed: bool, told: list[str]) -> str:
+    if not changed:
+        return f"Idea #{idea.id} is already assigned like that ({assignment(idea)}); nothing changed."
+    who = ", ".join(f"<@{user}>" for user in told)
+    return f"Idea #{idea.id} is now with <@{idea.owner}>{_target(idea)}." + (f" Told: {who}." if who else "")
+
+
+def no_such_idea(ids: list[int]) -> str:
+    named = ", ".join(f"#{i}" for i in ids[:5])
+    return (
+        f"This draft names idea {named}, but there is no such idea, so it is not linked to one. "
+        "`/idea list top` shows the ideas and their numbers."
+    )
+
+
+def linked_draft_block(idea: Idea) -> Block:
+    """On a draft's status message: the idea the draft carries out."""
+    return context(f":bulb: Carries out idea #{idea.id} from <@{idea.author}>: {summary(idea, 120)}")
 
 
 def decision_notice(idea: Idea) -> str:
@@ -91,6 +158,7 @@ def idea_list(title: str, rows: list[tuple[Idea, int]], empty: str, total: int |
     lines = [
         f"*#{idea.id}* {summary(idea, 120)} — <@{idea.author}>, {votes} vote{'s' if votes != 1 else ''}"
         + ("" if idea.status == IdeaStatus.OPEN else f" ({idea.status})")
+        + (f" · {assignment(idea)}" if idea.owner else "")
         for idea, votes in rows
     ]
     return list_sections(title, lines, empty, total)

@@ -1,19 +1,26 @@
-"""/idea, the idea modal, the idea emoji and the vote emoji, the "Submit as idea" shortcut and the
-content managers' Accept / Decline buttons."""
+"""/idea, the idea modal, the idea emoji and the vote emoji, the "Submit as idea" shortcut, the
+content managers' Accept / Decline buttons and `/idea assign`, and drafts that name an idea."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core.errors import BadInput, Conflict
 from bot.core.text import emoji_base, escape_raw, parse_id, split_args
+from bot.features.approvals import notices as draft_notices
+from bot.features.calendar import service as calendar
 from bot.features.ideas import blocks, notices
 from bot.features.ideas import service as ideas
-from bot.slack.context import Req, ephemeral, wants_help
+from bot.slack.context import Req, check_person, ephemeral, wants_help
 from bot.slack.ids import ActionId, ShortcutId, ViewId
 from bot.slack.views import open_view
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.features.approvals.models import Draft
 
 EXAMPLE = ideas.IDEA_EXAMPLE
 
@@ -71,9 +78,21 @@ def idea_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
         idea = decided.idea
         ack(**ephemeral(f"Idea #{idea.id} is now {idea.status}; <@{idea.submitted_by}> is told."))
         return
+    if sub == "assign":
+        ack(**ephemeral(_assign(req, args[1:], user)))
+        return
     result = ideas.submit(req.db, req.now, author=user, submitted_by=user, text=text)
     notices.post(req.outbox, req.config, result)
     ack(**ephemeral(blocks.submitted_notice(result.idea, result.new)))
+
+
+def _assign(req: Req, args: list[str], user: str) -> str:
+    assignment = ideas.parse_assignment(req.config, args, calendar.today_of(req.config, req.now))
+    ideas.check_may_assign(req.db, user)
+    check_person(req, assignment.owner, ideas.ASSIGN_EXAMPLE, not_the_bot="teambot cannot own an idea")
+    outcome = ideas.assign(req.db, assignment, user, req.now)
+    told = notices.assigned(req.outbox, req.config, outcome)
+    return blocks.assign_reply(outcome.idea, changed=outcome.changed, told=told)
 
 
 def _open_view(req: Req, trigger_id: str | None, view: dict[str, Any]) -> None:
@@ -204,3 +223,34 @@ def decline_modal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]
     decided = ideas.decline(req.db, idea_id, body["user"]["id"], reason, req.now)
     notices.decided(req.outbox, req.config, decided)
     ack()
+
+
+# -- drafts that carry out an idea ---------------------------------------------------------------
+class IdeaDrafts:
+    """How ideas extend drafts (installed into approvals by the composition root): a draft whose
+    text says `idea #N` is linked to that idea, the link follows its edits, its status message
+    names the idea and the export carries the idea's id."""
+
+    def on_new_draft(self, req: Req, draft: Draft) -> None:
+        linked = ideas.link_draft(req.db, draft.id, draft.text, req.now)
+        if linked.missing:
+            # The text means to name an idea, but none of them exists: the author hears it once.
+            req.outbox.ephemeral(draft.channel, draft.author, blocks.no_such_idea(linked.missing), thread_ts=draft.ts)
+
+    def on_edited_draft(self, req: Req, draft: Draft) -> None:
+        linked = ideas.link_draft(req.db, draft.id, draft.text, req.now)
+        if linked.changed:
+            draft_notices.refresh_status(req.db, req.outbox, draft)
+            if linked.missing:
+                req.outbox.ephemeral(
+                    draft.channel, draft.author, blocks.no_such_idea(linked.missing), thread_ts=draft.ts
+                )
+
+    def holders(self, session: Session, draft: Draft, role: str) -> list[str] | None:
+        return None
+
+    def status_blocks(self, session: Session, draft: Draft) -> list[dict[str, Any]]:
+        return notices.draft_status_blocks(session, draft.id)
+
+    def export_fields(self, session: Session, draft_ids: list[int]) -> dict[int, dict[str, Any]]:
+        return ideas.draft_export_fields(session, draft_ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -45,6 +45,13 @@ class Idea(Base):
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(Text)
+    # An accepted idea's owner (who turns it into a post), optionally the account it is for and the
+    # day it should be ready (the team's wall-clock date), set by `/idea assign`.
+    owner: Mapped[str | None] = mapped_column(String(32))
+    account: Mapped[str | None] = mapped_column(String(40))
+    target_date: Mapped[date | None]
+    assigned_by: Mapped[str | None] = mapped_column(String(32))
+    assigned_at: Mapped[datetime | None]
 
     votes: Mapped[list[IdeaVote]] = relationship(cascade="all, delete-orphan", order_by="IdeaVote.voted_at")
 
@@ -68,3 +75,14 @@ class IdeaVoteReaction(Base):
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     reaction: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class IdeaDraft(Base):
+    """A draft that carries out an idea: its text says `idea #N`. One idea per draft (the first one
+    its text names that exists); the row follows the draft's text when it is edited."""
+
+    __tablename__ = "idea_drafts"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    linked_at: Mapped[datetime]

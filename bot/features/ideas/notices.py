@@ -1,5 +1,6 @@
-"""Messages about ideas: the idea's post in the ideas channel (kept up to date with its votes and
-decision), the submitter's confirmation and the decision told to whoever had the idea."""
+"""Messages about ideas: the idea's post in the ideas channel (kept up to date with its votes,
+decision and owner), the submitter's confirmation, the decision and the owner told to whoever had
+the idea, the owner's own message, and the idea shown on the status message of a draft linked to it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from sqlalchemy.orm import Session
 from bot.core.config import TeamConfig
 from bot.core.text import parse_id
 from bot.features.ideas import blocks as ui
+from bot.features.ideas import service as ideas
 from bot.features.ideas.models import Idea
-from bot.features.ideas.service import Decided, Submitted, Voted
+from bot.features.ideas.service import Assigned, Decided, Submitted, Voted
 from bot.outbox import history
 from bot.outbox.queue import Outbox
 
@@ -58,6 +60,35 @@ def decided(outbox: Outbox, config: TeamConfig, outcome: Decided) -> None:
     text = ui.decision_notice(idea)
     for user in outcome.tell:
         outbox.dm(user, text, dedupe=f"idea:{idea.id}:{idea.status}:tell:{user}")
+
+
+def assigned(outbox: Outbox, config: TeamConfig, outcome: Assigned) -> list[str]:
+    """The idea's post shows its owner; the owner (unless they assigned it to themselves), the owner
+    it had before and whoever had or submitted it are told. Returns who was told."""
+    if not outcome.changed:
+        return []
+    idea = outcome.idea
+    assert idea.owner is not None
+    _refresh(outbox, config, idea, outcome.votes)
+    told: list[str] = []
+    if idea.owner != idea.assigned_by:
+        outbox.dm(idea.owner, ui.owner_notice(idea))
+        told.append(idea.owner)
+    previous = outcome.previous_owner
+    if previous and previous not in (idea.owner, idea.assigned_by):
+        outbox.dm(previous, ui.handed_over_notice(idea))
+        told.append(previous)
+    for user in outcome.tell:
+        if user not in told:
+            outbox.dm(user, ui.assigned_notice(idea))
+            told.append(user)
+    return told
+
+
+def draft_status_blocks(session: Session, draft_id: int) -> list[dict[str, object]]:
+    """What a draft's status message shows of the idea it carries out (nothing when it names none)."""
+    idea = ideas.idea_of_draft(session, draft_id)
+    return [ui.linked_draft_block(idea)] if idea is not None else []
 
 
 def _refresh(outbox: Outbox, config: TeamConfig, idea: Idea, votes: int) -> None:

@@ -5,25 +5,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.config import TeamConfig
 from bot.core.db import insert_unless_present
 from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.core.export import iso, since_filter
-from bot.core.text import MAX_LIST, escape_raw, parse_id
-from bot.features.ideas.models import Idea, IdeaStatus, IdeaVote, IdeaVoteReaction
+from bot.core.text import MAX_LIST, escape_raw, names_list, parse_id, parse_user
+from bot.features.calendar import service as calendar
+from bot.features.ideas.models import Idea, IdeaDraft, IdeaStatus, IdeaVote, IdeaVoteReaction
 from bot.features.roles import service as roles
 
 IDEA_EXAMPLE = "/idea A behind-the-scenes video of the support team"
+ASSIGN_EXAMPLE = "/idea assign 12 @anna instagram 2026-12-14"
 MAX_TEXT = 3000
 # What the form's short fields may hold once escaped (their columns' sizes).
 FIELD_LIMITS = {name: Idea.__table__.c[name].type.length for name in ("title", "network", "link")}
 _URL = re.compile(r"^https?://[^\s<>|]+$")
+# How a draft names the idea it carries out: `idea #12`, any case (also `Idea#12`).
+_MENTION = re.compile(r"\bidea\s?#(\d{1,9})\b", re.IGNORECASE)
+# A word made of digits and date separators is meant as a date (and is told why it is not one).
+_DATE_SHAPED = re.compile(r"^[\d./-]+$")
 
 
 @dataclass
@@ -228,9 +235,9 @@ def vote(
     return Voted(idea, changed=True, votes=vote_count(session, idea.id))
 
 
-def require_curator(session: Session, user: str) -> None:
+def require_curator(session: Session, user: str, doing: str = "accept or decline ideas") -> None:
     if not roles.has_role(session, user, "content_manager"):
-        raise NotAllowed("Only content managers accept or decline ideas.")
+        raise NotAllowed(f"Only content managers {doing}.")
 
 
 def to_decline(session: Session, idea_id: int, user: str) -> Idea:
@@ -270,6 +277,175 @@ def _decided(session: Session, idea: Idea) -> Decided:
     session.flush()
     tell = [user for user in dict.fromkeys([idea.submitted_by, idea.author]) if user != idea.decided_by]
     return Decided(idea, vote_count(session, idea.id), tell)
+
+
+# -- owners: `/idea assign N @person [ACCOUNT] [DATE]` ----------------------------------------------
+@dataclass(frozen=True)
+class Assignment:
+    """What `/idea assign` asks for, checked: the idea's id, its owner, and optionally the account
+    the post is for and the day it should be ready (team time, today or later)."""
+
+    idea_id: int
+    owner: str
+    account: str | None = None
+    target_date: date | None = None
+
+
+@dataclass
+class Assigned:
+    """An idea given an owner. `changed` is False when it already had exactly this assignment;
+    `previous_owner` is whoever owned it before (None the first time); `tell` are those who had or
+    submitted the idea (not the person assigning it, not the owner, who is told on their own)."""
+
+    idea: Idea
+    votes: int
+    changed: bool
+    previous_owner: str | None = None
+    tell: list[str] = field(default_factory=list)
+
+
+def parse_assignment(config: TeamConfig, args: list[str], today: date) -> Assignment:
+    """`/idea assign`'s arguments after the sub-command: `N @person [ACCOUNT] [DATE]` (the account
+    and the date in either order). A date is what the calendar accepts: 2026-12-14, today,
+    tomorrow or a weekday; not before `today`."""
+    if not args:
+        raise BadInput("`/idea assign` needs an idea id and the person who owns it.", ASSIGN_EXAMPLE)
+    idea_id = parse_id(args[0])
+    if idea_id is None:
+        raise BadInput(f"`{args[0]}` is not an idea id; ideas are numbered like #12.", ASSIGN_EXAMPLE)
+    if len(args) < 2:
+        raise BadInput(f"`/idea assign {args[0]}` needs the person who owns the idea: mention them.", ASSIGN_EXAMPLE)
+    owner = parse_user(args[1])
+    if owner is None:
+        raise BadInput(f"`{args[1]}` is not a Slack user; mention the idea's owner with @.", ASSIGN_EXAMPLE)
+    extra = args[2:]
+    if len(extra) > 2:
+        raise BadInput(
+            f"`/idea assign` takes at most an account and a date after the person; `{' '.join(extra)}` is too much.",
+            ASSIGN_EXAMPLE,
+        )
+    account: str | None = None
+    target: date | None = None
+    for word in extra:
+        named = config.account(word.lower())
+        if named is not None and account is None:
+            account = named.name
+        elif named is None and target is None and (day := _target_date(config, word, today)) is not None:
+            target = day
+        else:
+            raise BadInput(f"`{word}`: one account and one date at most.", ASSIGN_EXAMPLE)
+    if target is not None and target < today:
+        raise BadInput(
+            f"{target.isoformat()} is in the past (today is {today.isoformat()} on the team's clock): "
+            "the target date is today or later.",
+            ASSIGN_EXAMPLE,
+        )
+    return Assignment(idea_id, owner, account, target)
+
+
+def _target_date(config: TeamConfig, word: str, today: date) -> date | None:
+    """`word` as a date, raising why when it is meant as one; a word that is neither a date nor an
+    account is answered with the accounts there are."""
+    if _DATE_SHAPED.match(word):
+        return calendar.parse_date(word, today, example=ASSIGN_EXAMPLE)
+    try:
+        return calendar.parse_date(word, today, example=ASSIGN_EXAMPLE)
+    except BadInput:
+        names = [a.name for a in config.accounts]
+        known = names_list(names) if names else "none yet (add [[accounts]] to the config)"
+        raise BadInput(
+            f"`{word}` is neither an account nor a date. Accounts: {known}. A date is written {calendar.DATE_EXAMPLE}.",
+            ASSIGN_EXAMPLE,
+        ) from None
+
+
+def check_may_assign(session: Session, user: str) -> None:
+    """Ideas get their owner from those who accept them: the content managers."""
+    require_curator(session, user, "assign ideas (they accept and decline them too)")
+
+
+def assign(session: Session, assignment: Assignment, actor: str, now: datetime) -> Assigned:
+    """Give an accepted idea its owner, account and target date; assigning again replaces all three."""
+    check_may_assign(session, actor)
+    # Locked, so two content managers assigning at once end with one owner, told in that order.
+    idea = session.scalar(select(Idea).where(Idea.id == assignment.idea_id).with_for_update())
+    if idea is None:
+        raise NotFound(f"There is no idea #{assignment.idea_id}.", ASSIGN_EXAMPLE)
+    if idea.status == IdeaStatus.OPEN:
+        raise Conflict(
+            f"Idea #{idea.id} is not accepted yet, and only accepted ideas get an owner. A content manager accepts "
+            f"it with its Accept button in the ideas channel or with `/idea accept {idea.id}`, then assigns it.",
+            f"/idea accept {idea.id}",
+        )
+    if idea.status != IdeaStatus.ACCEPTED:
+        raise Conflict(f"Idea #{idea.id} was {idea.status}; only accepted ideas get an owner.", ASSIGN_EXAMPLE)
+    wanted = (assignment.owner, assignment.account, assignment.target_date)
+    if (idea.owner, idea.account, idea.target_date) == wanted:
+        return Assigned(idea, vote_count(session, idea.id), changed=False, previous_owner=idea.owner)
+    previous = idea.owner
+    idea.owner, idea.account, idea.target_date = wanted
+    idea.assigned_by, idea.assigned_at = actor, now
+    session.flush()
+    tell = [u for u in dict.fromkeys([idea.submitted_by, idea.author]) if u not in (actor, idea.owner)]
+    return Assigned(idea, vote_count(session, idea.id), changed=True, previous_owner=previous, tell=tell)
+
+
+# -- drafts that carry out an idea ------------------------------------------------------------------
+@dataclass
+class Linked:
+    """A draft's link to the idea its text names, after the draft was written or edited. `changed`
+    says whether the link is new, gone or moved; `missing` are ids the text names that are no idea
+    (when no named idea exists)."""
+
+    idea: Idea | None
+    changed: bool
+    missing: list[int] = field(default_factory=list)
+
+
+def mentioned_ideas(text: str) -> list[int]:
+    """The idea ids a text names as `idea #N`, in order, each once."""
+    return list(dict.fromkeys(int(match.group(1)) for match in _MENTION.finditer(text or "")))
+
+
+def link_draft(session: Session, draft_id: int, text: str, now: datetime) -> Linked:
+    """Link the draft to the first idea its text names that exists (or unlink it when its text no
+    longer names one). The caller holds the draft's row (a new draft, or one locked for its edit)."""
+    named = mentioned_ideas(text)
+    found = {idea.id: idea for idea in session.scalars(select(Idea).where(Idea.id.in_(named)))} if named else {}
+    idea = next((found[i] for i in named if i in found), None)
+    link = session.get(IdeaDraft, draft_id)
+    missing = [] if idea is not None else named
+    if idea is None:
+        if link is None:
+            return Linked(None, changed=False, missing=missing)
+        session.delete(link)
+        session.flush()
+        return Linked(None, changed=True, missing=missing)
+    if link is not None and link.idea_id == idea.id:
+        return Linked(idea, changed=False)
+    if link is None:
+        session.add(IdeaDraft(draft_id=draft_id, idea_id=idea.id, linked_at=now))
+    else:
+        link.idea_id, link.linked_at = idea.id, now
+    session.flush()
+    return Linked(idea, changed=True)
+
+
+def idea_of_draft(session: Session, draft_id: int) -> Idea | None:
+    return session.scalar(
+        select(Idea).join(IdeaDraft, IdeaDraft.idea_id == Idea.id).where(IdeaDraft.draft_id == draft_id)
+    )
+
+
+def draft_export_fields(session: Session, draft_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """`idea` of each exported draft: the id of the idea it carries out, or None (one query)."""
+    fields: dict[int, dict[str, Any]] = {i: {"idea": None} for i in draft_ids}
+    if not draft_ids:
+        return fields
+    for draft_id, idea_id in session.execute(select(IdeaDraft.draft_id, IdeaDraft.idea_id)):
+        if draft_id in fields:
+            fields[draft_id]["idea"] = idea_id
+    return fields
 
 
 OPEN = [Idea.status == IdeaStatus.OPEN]
@@ -314,6 +490,10 @@ def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
         .order_by(Idea.id)
     )
     rows = session.execute(since_filter(query, Idea.created_at, since)).all()
+    drafts: dict[int, list[int]] = {}
+    links = session.execute(select(IdeaDraft.draft_id, IdeaDraft.idea_id).order_by(IdeaDraft.draft_id))
+    for draft_id, idea_id in links:
+        drafts.setdefault(idea_id, []).append(draft_id)
     return [
         {
             "id": idea.id,
@@ -331,6 +511,12 @@ def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:
             "decided_by": idea.decided_by,
             "decided_at": iso(idea.decided_at),
             "decline_reason": idea.decline_reason,
+            "owner": idea.owner,
+            "account": idea.account,
+            "target_date": idea.target_date.isoformat() if idea.target_date else None,
+            "assigned_by": idea.assigned_by,
+            "assigned_at": iso(idea.assigned_at),
+            "drafts": drafts.get(idea.id, []),
         }
         for idea, votes in rows
     ]

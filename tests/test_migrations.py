@@ -3,11 +3,13 @@ code (PostgreSQL enforces every column type and length)."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import bot.app  # noqa: F401  (importing the app registers every feature's tables)
 from bot.core.orm import Base
+from tests.conftest import throwaway_postgres_database
 
 # SQLite does not enforce a VARCHAR's length, so migration 0005 leaves its column as it was.
 SQLITE_ONLY = {("escalations", "link")}
@@ -42,4 +44,51 @@ def test_0006_marks_the_votes_cast_before_it(tmp_path):
     with engine.connect() as connection:
         marked = connection.execute(text("SELECT idea_id, user_id, reaction FROM idea_vote_reactions")).all()
     assert marked == [(1, "U0BEN", "")]
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """A database no migration has run on yet, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'older.db'}"
+        return
+    with throwaway_postgres_database("teambot_migration") as url:
+        yield url
+
+
+def test_0017_links_the_drafts_that_already_name_an_idea_and_goes_back_down(empty_database_url):
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import MetaData, Table, inspect, text
+
+    from bot.core.db import alembic_config, make_engine
+
+    engine = make_engine(empty_database_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0016")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        ideas = Table("ideas", MetaData(), autoload_with=connection)
+        drafts = Table("drafts", MetaData(), autoload_with=connection)
+        idea = {"author": "U0ANNA", "submitted_by": "U0ANNA", "text": "x", "status": "accepted", "created_at": at}
+        connection.execute(ideas.insert(), [{"id": 1, **idea}, {"id": 2, **idea}])
+        texts = ["For IDEA #2 and idea #1", "about idea #9 only", "no idea #", "idea#1"]
+        draft = {"channel": "C0DRAFTS", "author": "U0BEN", "files_signature": "", "status": "pending"}
+        draft |= {"current_step": 0, "current_role": "strategist", "chain": "strategist"}
+        draft |= {"created_at": at, "updated_at": at, "step_started_at": at}
+        connection.execute(
+            drafts.insert(),
+            [{"id": n, "ts": f"1700000000.00000{n}", "text": words, **draft} for n, words in enumerate(texts, 1)],
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        links = connection.execute(text("SELECT draft_id, idea_id FROM idea_drafts ORDER BY draft_id")).all()
+    assert [tuple(link) for link in links] == [(1, 2), (4, 1)]
+    command.downgrade(config, "0016")
+    inspector = inspect(engine)
+    assert "idea_drafts" not in inspector.get_table_names()
+    assert "owner" not in {column["name"] for column in inspector.get_columns("ideas")}
+    command.upgrade(config, "head")
     engine.dispose()

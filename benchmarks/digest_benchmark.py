@@ -1,9 +1,10 @@
 """How long the monthly digest takes on a year of a 50-person team's data.
 
 Fills a fresh database (bulk inserts) with one year of activity — 50,000 drafts with their approval
-steps, 500,000 reactions, 20,000 ideas with votes, 10,000 escalations, handoffs, checklist runs and
-post figures — then builds one month's digest several times and reports the time and the number of
-SQL statements. Runs on SQLite and, when reachable, PostgreSQL (a throw-away database).
+steps, 500,000 reactions, 20,000 ideas with votes (one draft in ten carrying one out), 10,000
+escalations, handoffs, checklist runs and post figures — then builds one month's digest several
+times and reports the time and the number of SQL statements. Runs on SQLite and, when reachable,
+PostgreSQL (a throw-away database).
 
     python -m benchmarks.digest_benchmark
     python -m benchmarks.digest_benchmark --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -36,7 +37,7 @@ from bot.features.checklists.models import ChecklistItem, ChecklistRun
 from bot.features.digest import service as digest
 from bot.features.escalations.models import Escalation
 from bot.features.handoffs.models import Handoff
-from bot.features.ideas.models import Idea, IdeaVote
+from bot.features.ideas.models import Idea, IdeaDraft, IdeaVote
 from bot.features.metrics.models import PostMetric
 
 PEOPLE = [f"U{n:04d}BENCH" for n in range(50)]
@@ -176,6 +177,12 @@ def fill(engine: Engine, scale: float, seed: int = 7) -> dict[str, int]:
             for user in rng.sample(PEOPLE, rng.randrange(0, 6)):
                 yield {"idea_id": idea_id, "user_id": user, "voted_at": datetime(YEAR, 6, 1, tzinfo=UTC)}
 
+    def idea_draft_rows() -> Iterator[dict[str, Any]]:
+        # One draft in ten says `idea #N`: the digest credits the idea beside the post.
+        for draft_id, created, _decided, _status in drafts:
+            if n_ideas and rng.random() < 0.1:
+                yield {"draft_id": draft_id, "idea_id": rng.randrange(1, n_ideas + 1), "linked_at": created}
+
     def escalation_rows() -> Iterator[dict[str, Any]]:
         for _ in range(n_escalations):
             created = _moment(rng)
@@ -242,6 +249,7 @@ def fill(engine: Engine, scale: float, seed: int = 7) -> dict[str, int]:
     counts["post_metrics"] = _bulk(engine, PostMetric, metric_rows())
     counts["ideas"] = _bulk(engine, Idea, idea_rows())
     counts["idea_votes"] = _bulk(engine, IdeaVote, vote_rows())
+    counts["idea_drafts"] = _bulk(engine, IdeaDraft, idea_draft_rows())
     counts["escalations"] = _bulk(engine, Escalation, escalation_rows())
     counts["handoffs"] = _bulk(engine, Handoff, handoff_rows())
     counts["checklist_runs"] = _bulk(engine, ChecklistRun, run_rows())

@@ -403,8 +403,9 @@ class Linked:
 
 
 def mentioned_ideas(text: str) -> list[int]:
-    """The idea ids a text names as `idea #N`, in order, each once."""
-    return list(dict.fromkeys(int(match.group(1)) for match in _MENTION.finditer(text or "")))
+    """The idea ids a text names as `idea #N`, in order, each once (the first MAX_LIST of them: a
+    draft carries out one idea, and a text naming hundreds is not looked up hundreds of times)."""
+    return list(dict.fromkeys(int(match.group(1)) for match in _MENTION.finditer(text or "")))[:MAX_LIST]
 
 
 def link_draft(session: Session, draft_id: int, text: str, now: datetime) -> Linked:

@@ -389,33 +389,42 @@ def test_a_role_set_in_the_settings_keeps_its_holders_across_restarts(driver, ru
             restarted.engine.dispose()
 
 
-def test_roles_never_set_in_slack_follow_the_config_file_at_each_start(driver, runtime, settings, config):
+def test_roles_not_chosen_in_the_settings_take_the_config_files_additions_at_each_start(
+    driver, runtime, settings, config
+):
     driver.submit_view(ViewId.SETTINGS, _people("content_manager", "U0MARIA"), user="U0STRAT")
     edited = _with_roles(config, strategist=["U0STRAT", "U0CHIEF"], community_manager=[], analyst=["U0NUMBERS"])
     restarted = _restart(settings, edited)
     try:
         assert _holders(restarted, "strategist") == {"U0STRAT", "U0CHIEF"}  # added by the file edit
-        assert _holders(restarted, "community_manager") == set()  # taken out by it
+        assert _holders(restarted, "community_manager") == {"U0COMMUNITY"}  # the file only adds
         assert _holders(restarted, "analyst") == {"U0NUMBERS"}
-        assert _holders(restarted, "content_manager") == {"U0MARIA"}  # set in Slack
+        assert _holders(restarted, "content_manager") == {"U0MARIA"}  # chosen in the settings
     finally:
         restarted.engine.dispose()
 
 
-def test_team_add_and_remove_set_a_role_in_slack_too(driver, runtime, settings, config):
+def test_team_changes_are_recorded_and_the_config_file_is_still_merged_at_each_start(
+    driver, runtime, settings, config
+):
+    """SPEC, Roles: `[roles]` is merged at every start (it only adds); `/team` changes persist; to
+    take a configured person out, remove them from the config *and* run `/team remove`."""
     assert "is no longer" in driver.command("/team", "remove <@U0COMMUNITY> community_manager", user="U0STRAT").text
+    assert "is no longer" in driver.command("/team", "remove <@U0COORD> coordinator", user="U0STRAT").text
     assert "now an analyst" in driver.command("/team", "add <@U0NEW> analyst", user="U0STRAT").text
-    restarted = _restart(settings, _with_roles(config, analyst=["U0FILE"]))
+    restarted = _restart(settings, _with_roles(config, analyst=["U0FILE"], coordinator=[]))
     try:
-        assert _holders(restarted, "community_manager") == set()  # not put back by the file
-        assert _holders(restarted, "analyst") == {"U0NEW"}  # the file's U0FILE not added
+        assert _holders(restarted, "community_manager") == {"U0COMMUNITY"}  # still in the file: back
+        assert _holders(restarted, "coordinator") == set()  # out of the file and removed: gone
+        assert _holders(restarted, "analyst") == {"U0NEW", "U0FILE"}  # /team's kept, the file's added
         assert _holders(restarted, "strategist") == {"U0STRAT"}
     finally:
         restarted.engine.dispose()
     changes = [(c["key"], c["old"], c["new"], c["by"]) for c in _changes(runtime)]
     assert changes == [
-        ("roles.community_manager", ["U0COMMUNITY"], [], "U0STRAT"),
-        ("roles.analyst", [], ["U0NEW"], "U0STRAT"),
+        ("team.community_manager", ["U0COMMUNITY"], [], "U0STRAT"),
+        ("team.coordinator", ["U0COORD"], [], "U0STRAT"),
+        ("team.analyst", [], ["U0NEW"], "U0STRAT"),
     ]
 
 
@@ -430,7 +439,7 @@ def test_a_new_database_is_seeded_from_the_config_file(settings, config, engine,
         assert _holders(started, "analyst") == set()
     finally:
         started.engine.dispose()
-    assert "roles from the config: 4 member(s) added, 0 taken out" in caplog.text
+    assert "added 4 role member(s) from the config" in caplog.text
 
 
 def test_a_restart_says_which_roles_set_in_slack_the_file_no_longer_changes(driver, runtime, settings, config, caplog):

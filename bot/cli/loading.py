@@ -29,8 +29,8 @@ def prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[no
     seeded = roles_to_seed(runtime.client, config.roles)
     with transaction(runtime.session_factory) as session:
         outcome = settings_service.seed_roles(session, seeded, datetime.now(UTC))
-    if outcome.added or outcome.removed:
-        log.info("roles from the config: %d member(s) added, %d taken out", outcome.added, outcome.removed)
+    if outcome.added:
+        log.info("added %d role member(s) from the config", outcome.added)
     if outcome.kept:
         log.info(
             "roles set in Slack keep their holders; the config file's are not applied to: %s "

@@ -80,37 +80,26 @@ class Seeded:
     """What starting with the config file's `[roles]` changed in the store."""
 
     added: int
-    removed: int
     kept: list[str]  # roles left as they are although the file lists other people
 
 
 def seed(session: Session, configured: Roles, now: datetime, *, keep: Collection[str] = ()) -> Seeded:
-    """Bring the store's roles to the config file's, except the roles in `keep` (those set in
-    Slack), which stay as they are. A member someone added in Slack (`added_by` set) is never taken
-    out here; a member the file put in and no longer lists is."""
-    added = removed = 0
+    """Add the config's members that the store lacks (never removes), except to the roles in
+    `keep` (those whose people were chosen in the settings), which stay as they are."""
+    added = 0
     kept = []
     for role in ROLES:
         wanted = list(dict.fromkeys(getattr(configured, role)))  # a name listed twice is added once
         if role in keep:
-            if set(wanted) != set(holders(session, role)):
+            if not set(wanted) <= set(holders(session, role)):
                 kept.append(role)
             continue
         for user in wanted:
             # One statement that yields to a row already there: replicas starting together on one
             # database seed the same members at the same moment.
             added += insert_unless_present(session, RoleMember, role=role, user_id=user, added_by=None, added_at=now)
-        gone = delete(RoleMember).where(
-            RoleMember.role == role, RoleMember.added_by.is_(None), RoleMember.user_id.not_in(wanted)
-        )
-        removed += session.execute(gone).rowcount or 0
     _changed(session)
-    return Seeded(added, removed, kept)
-
-
-def roles_added_to_by_people(session: Session) -> set[str]:
-    """Roles someone gave a member to in Slack (`/team add`, the settings), as the store shows."""
-    return set(session.scalars(select(RoleMember.role).where(RoleMember.added_by.is_not(None)).distinct()))
+    return Seeded(added, kept)
 
 
 def export(session: Session, since: datetime | None) -> list[dict[str, Any]]:

@@ -47,15 +47,15 @@ def version(session: Session) -> int:
 
 
 def roles_set_in_slack(session: Session) -> set[str]:
-    """Roles whose holders were chosen in Slack (the settings or `/team`): the config file no
-    longer changes them. A role someone gave a member to before changes were recorded counts too."""
+    """Roles whose people were chosen in the settings: the config file no longer adds to them.
+    (`/team` changes, recorded as `team.ROLE`, leave the file's merge at each start as it was.)"""
     keys = session.scalars(select(SettingChange.key).where(SettingChange.key.like("roles.%")).distinct())
-    return {key.removeprefix("roles.") for key in keys} | roles.roles_added_to_by_people(session)
+    return {key.removeprefix("roles.") for key in keys}
 
 
 def seed_roles(session: Session, configured: Roles, now: datetime) -> roles.Seeded:
-    """At start-up: the config file's `[roles]` into the store, for the roles never set in Slack
-    (all of them in a new database). A role set in Slack keeps its holders whatever the file says."""
+    """At start-up: the config file's `[roles]` merged into the store (it only adds), except into
+    the roles chosen in the settings, which keep their people whatever the file says."""
     return roles.seed(session, configured, now, keep=roles_set_in_slack(session))
 
 
@@ -256,30 +256,30 @@ def save(session: Session, base: TeamConfig, submitted: Submitted, *, by: str, n
         for user in dict.fromkeys(users):
             if user not in before:
                 roles.add(session, user, role, by=by, now=now)
-        _role_changed(session, role, before, by=by, now=now)
+        _role_changed(session, role, before, by=by, now=now, key=f"roles.{role}")
         changed.append(f"roles.{role}")
     session.flush()
     return Saved(changed)
 
 
 def add_holder(session: Session, user: str, role: str, *, by: str, now: datetime) -> None:
-    """`/team add`: the role is set in Slack from now on, as from the settings."""
+    """`/team add`, recorded in the settings history (key `team.ROLE`)."""
     before = roles.holders(session, role)
     roles.add(session, user, role, by=by, now=now)
-    _role_changed(session, role, before, by=by, now=now)
+    _role_changed(session, role, before, by=by, now=now, key=f"team.{role}")
 
 
 def remove_holder(session: Session, user: str, role: str, *, by: str, now: datetime) -> None:
-    """`/team remove`: the role is set in Slack from now on; the config file no longer puts the
-    person back at the next start."""
+    """`/team remove`, recorded in the settings history (key `team.ROLE`). A person the config
+    file still lists is added back at the next start, as `[roles]` is merged at every start."""
     before = roles.holders(session, role)
     roles.remove(session, user, role)
-    _role_changed(session, role, before, by=by, now=now)
+    _role_changed(session, role, before, by=by, now=now, key=f"team.{role}")
 
 
-def _role_changed(session: Session, role: str, before: list[str], *, by: str, now: datetime) -> None:
+def _role_changed(session: Session, role: str, before: list[str], *, by: str, now: datetime, key: str) -> None:
     after = roles.holders(session, role)
-    session.add(SettingChange(key=f"roles.{role}", old_value=before, new_value=after, changed_by=by, changed_at=now))
+    session.add(SettingChange(key=key, old_value=before, new_value=after, changed_by=by, changed_at=now))
     session.flush()
 
 

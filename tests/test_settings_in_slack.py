@@ -404,9 +404,7 @@ def test_roles_not_chosen_in_the_settings_take_the_config_files_additions_at_eac
         restarted.engine.dispose()
 
 
-def test_team_changes_are_recorded_and_the_config_file_is_still_merged_at_each_start(
-    driver, runtime, settings, config
-):
+def test_team_changes_are_recorded_and_the_config_file_is_still_merged_at_each_start(driver, runtime, settings, config):
     """SPEC, Roles: `[roles]` is merged at every start (it only adds); `/team` changes persist; to
     take a configured person out, remove them from the config *and* run `/team remove`."""
     assert "is no longer" in driver.command("/team", "remove <@U0COMMUNITY> community_manager", user="U0STRAT").text

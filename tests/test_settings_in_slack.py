@@ -132,9 +132,11 @@ def test_slack_refusing_to_open_the_form_is_said(driver, slack):
 def test_a_strategist_changes_the_channels_in_force_at_once_and_recorded(driver, runtime, slack, frozen):
     reply = driver.submit_view(ViewId.SETTINGS, _channels(drafts="C0NEWDRAFTS", alerts="C0ALERTS"), user="U0STRAT")
     assert reply.status == 200 and reply.body == ""
-    frozen.tick(timedelta(seconds=service.REFRESH_SECONDS))
+    # In force at once in the process that saved it, with no wait for the next look.
     config = runtime.current_config(_utc(frozen))
     assert config.channels.drafts == "C0NEWDRAFTS" and config.channels.alerts == "C0ALERTS"
+    driver.message("C0NEWDRAFTS", "U0ANNA", "A post for the new drafts channel", "1700000000.000101")
+    assert [c for c in slack.posts("C0NEWDRAFTS") if "Draft #1" in c.text]
     (change,) = _changes(runtime)
     assert change["key"] == "channels" and change["by"] == "U0STRAT"
     assert change["old"]["drafts"] == "C0DRAFTS" and change["new"]["drafts"] == "C0NEWDRAFTS"

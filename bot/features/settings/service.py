@@ -18,7 +18,7 @@ from typing import Any
 
 import tomli_w
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # How often a process looks whether the settings changed (one indexed max() per interval).
 REFRESH_SECONDS = 5
+# Set on a session that saved settings, so the LiveConfig of its process looks again once it commits.
+SAVED_MARK = "teambot.settings_saved"
 CHANNEL_KEYS = ("drafts", "escalations", "ideas", "checklists", "digest", "alerts")
 REQUIRED_CHANNELS = ("drafts", "escalations", "ideas", "checklists", "digest")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
@@ -100,7 +102,9 @@ def overlay(base: TeamConfig, settings: Mapping[str, Any]) -> TeamConfig:
 
 class LiveConfig:
     """The configuration in force for one process: the config file overlaid with the stored
-    settings, rebuilt when the settings' version changed, looked at most every REFRESH_SECONDS."""
+    settings, rebuilt when the settings' version changed, looked at most every REFRESH_SECONDS,
+    and looked at again as soon as a change saved through this process's sessions is committed (so
+    the process that saved it has it in force from its next request on)."""
 
     def __init__(self, session_factory: sessionmaker[Session], refresh_seconds: float = REFRESH_SECONDS):
         self._session_factory = session_factory
@@ -110,6 +114,12 @@ class LiveConfig:
         self._config: TeamConfig | None = None
         self._version: int | None = None
         self._checked_at: datetime | None = None
+        event.listen(session_factory, "after_commit", self._after_commit)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(SAVED_MARK, False):
+            with self._lock:
+                self._checked_at = None
 
     def __call__(self, base: TeamConfig, now: datetime) -> TeamConfig:
         """The configuration in force at `now` for the config file `base`."""
@@ -117,7 +127,11 @@ class LiveConfig:
             if base is not self._base:  # a new config file (a restart with another file, in tests)
                 self._base, self._config, self._version, self._checked_at = base, base, None, None
             checked = self._checked_at
-            if self._config is not None and checked is not None and timedelta(0) <= now - checked < self._interval:
+            if (
+                self._config is not None
+                and checked is not None
+                and timedelta(0) <= now - checked < self._interval
+            ):
                 return self._config
             self._checked_at = now
             try:
@@ -259,6 +273,8 @@ def save(session: Session, base: TeamConfig, submitted: Submitted, *, by: str, n
         _role_changed(session, role, before, by=by, now=now, key=f"roles.{role}")
         changed.append(f"roles.{role}")
     session.flush()
+    if changed:
+        session.info[SAVED_MARK] = True
     return Saved(changed)
 
 

@@ -127,11 +127,7 @@ class LiveConfig:
             if base is not self._base:  # a new config file (a restart with another file, in tests)
                 self._base, self._config, self._version, self._checked_at = base, base, None, None
             checked = self._checked_at
-            if (
-                self._config is not None
-                and checked is not None
-                and timedelta(0) <= now - checked < self._interval
-            ):
+            if self._config is not None and checked is not None and timedelta(0) <= now - checked < self._interval:
                 return self._config
             self._checked_at = now
             try:

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 from slack_bolt import App
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core import export
 from bot.core.export import Section
@@ -274,8 +274,8 @@ def export_all(session: Session, since: datetime | None = None) -> dict[str, lis
     return export.build(session, EXPORT_SECTIONS, since)
 
 
-def calendar_ics(session: Session) -> bytes:
+def calendar_ics(sessions: sessionmaker[Session]) -> bytes:
     """The publishing calendar as an iCalendar file (`teambot export --format ics`, /calendar.ics)."""
     from bot.features.calendar import ics  # icalendar is imported only by whoever asks for the file
 
-    return ics.to_ical(session)
+    return ics.export(sessions)

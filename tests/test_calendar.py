@@ -349,10 +349,8 @@ def test_ics_export_events_uids_and_statuses(driver, runtime):
     driver.message(DRAFTS, AUTHOR, "[linkedin] tomorrow 10:00 Hiring", "1700000000.000200")
     _approve(driver, 1)
     driver.command("/calendar", "note 2026-12-24..2026-12-26 blackout Christmas", user=CM)
-    with runtime.session_factory() as session:
-        first = calendar_ics(session)
-    with runtime.session_factory() as session:
-        assert calendar_ics(session) == first  # stable across exports
+    first = calendar_ics(runtime.session_factory)
+    assert calendar_ics(runtime.session_factory) == first  # stable across exports
     parsed = Calendar.from_ical(first)
     events = {str(e["uid"]): e for e in parsed.walk("VEVENT")}
     assert set(events) == {
@@ -378,8 +376,7 @@ def test_calendar_feed_needs_the_right_token(runtime):
     from bot.slack.http import wsgi_app
 
     def build() -> bytes:
-        with runtime.session_factory() as session:
-            return calendar_ics(session)
+        return calendar_ics(runtime.session_factory)
 
     application = wsgi_app(create_app(runtime), runtime.engine, "secret", ("s3cret-token", build))
 

@@ -20,12 +20,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     if database_file_missing(settings.database_url):
         # A mistyped path: an error (a backup job must notice), and no empty database left there.
         raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
-    with make_session_factory(open_database(settings.database_url))() as session:
-        if args.format == "ics":
-            text = teambot.calendar_ics(session).decode("utf-8")
-        else:
+    sessions = make_session_factory(open_database(settings.database_url))
+    if args.format == "ics":
+        text = teambot.calendar_ics(sessions).decode("utf-8")
+    else:
+        with sessions() as session:
             data = teambot.export_all(session, since)
-            text = export.to_json(data) if args.format == "json" else export.to_csv(data)
+        text = export.to_json(data) if args.format == "json" else export.to_csv(data)
     if args.output:
         try:
             args.output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

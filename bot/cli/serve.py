@@ -122,7 +122,6 @@ def _calendar_feed(runtime: Any) -> tuple[str, Any] | None:
         return None
 
     def build() -> bytes:
-        with runtime.session_factory() as session:
-            return teambot.calendar_ics(session)
+        return teambot.calendar_ics(runtime.session_factory)
 
     return token.get_secret_value(), build

@@ -260,6 +260,13 @@ def upsert(session: Session, model: type[Any], **values: Any) -> None:
     session.execute(statement, values)
 
 
+def upsert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """`upsert` of many rows (each with the same columns) in one statement; no two with one key."""
+    if rows:
+        statement = _upsert_statement(model.__table__, session.get_bind().dialect.name, tuple(sorted(rows[0])))
+        session.execute(statement, rows)
+
+
 @functools.cache
 def _upsert_statement(table: Table, dialect: str, columns: tuple[str, ...]) -> Any:
     # Built once per table, backend and column set: on hot paths building the statement cost more

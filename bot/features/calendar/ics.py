@@ -3,25 +3,37 @@ file behind `teambot export --format ics` and the `GET /calendar.ics` feed.
 
 A calendar file is its header, its events one after the other, and `END:VCALENDAR`; icalendar
 writes each event's lines on their own, so an event serialized alone is byte for byte what it is
-inside the whole calendar. Each event is therefore serialized once and kept (bytes, in a bounded
-LRU keyed by every value that goes into it): the feed, fetched again and again by calendar apps,
-only rebuilds the events that changed since, and an export is the rows read in one streamed
-query plus a join of cached bytes."""
+inside the whole calendar. Serializing is nearly all the cost of the file (a year of a busy team
+is some 26,000 events), so each event's bytes are kept in the database (`calendar_ics_events`)
+with a fingerprint of everything the event was made of. An export reads the calendar's rows,
+works out each event's values and their fingerprint, and takes the kept bytes only where the
+fingerprints agree; any other event is serialized afresh and kept for the next export. Whatever
+changed a row (a re-plan, an approval, a withdrawal, an edit, a job, a bulk UPDATE), its event
+no longer matches its kept bytes, so stale bytes are never served and no code path has to
+remember to refresh them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from icalendar import Calendar, Event
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+import icalendar
+from icalendar import Calendar, Event, vDDDTypes, vText, vUri
+from sqlalchemy import Select, delete, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.db import lock_name, transaction, upsert_many
 from bot.core.text import as_written
 from bot.features.approvals.models import Draft
-from bot.features.calendar.models import CalendarNote, Plan
+from bot.features.calendar.models import CalendarNote, KeptEvent, Plan
+
+log = logging.getLogger(__name__)
 
 ICS_STATUS = {
     "pending": "TENTATIVE",
@@ -37,28 +49,93 @@ EVENT_LENGTH = timedelta(minutes=15)
 # DTSTAMP of a plan made before `planned_at` was kept: fixed, so the file stays the same.
 OLD_PLAN_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 FOOTER = b"END:VCALENDAR\r\n"
-# A year of a busy team is about 26,000 account slots (some 12 MB of events); beyond this the
-# least recently exported events are serialized again when next asked for.
-CACHED_POST_EVENTS = 40_000
-CACHED_NOTE_EVENTS = 2_000
-# Rows fetched from the database at a time (PostgreSQL streams them through a server-side cursor).
-ROWS_PER_FETCH = 2_000
+# Kept events written or removed per statement.
+KEPT_PER_STATEMENT = 500
+
+
+class PostEvent(NamedTuple):
+    """One planned post on one account: a 15-minute event starting at the slot (UTC), its UID
+    `draft-N-ACCOUNT@teambot` stable across exports."""
+
+    uid: str
+    stamp: datetime
+    start: datetime
+    summary: str
+    status: str
+    url: str
+
+
+class NoteEvent(NamedTuple):
+    """A calendar note: an all-day event over its days that keeps the time free."""
+
+    uid: str
+    stamp: datetime
+    first_day: date
+    last_day: date
+    summary: str
+
+
+def serialize(event: PostEvent | NoteEvent) -> bytes:
+    """The event's VEVENT as icalendar writes it. The values are given as icalendar's own property
+    types, which is what `Event.add` would infer for them, without its per-call inference."""
+    component = Event()
+    component["UID"] = vText(event.uid)
+    component["DTSTAMP"] = vDDDTypes(event.stamp)
+    if isinstance(event, PostEvent):
+        component["DTSTART"] = vDDDTypes(event.start)
+        component["DTEND"] = vDDDTypes(event.start + EVENT_LENGTH)
+        component["SUMMARY"] = vText(event.summary)
+        component["STATUS"] = vText(event.status)
+        component["URL"] = vUri(event.url)
+    else:
+        component["DTSTART"] = vDDDTypes(event.first_day)
+        component["DTEND"] = vDDDTypes(event.last_day + timedelta(days=1))
+        component["SUMMARY"] = vText(event.summary)
+        component["TRANSP"] = vText("TRANSPARENT")
+    return component.to_ical()
 
 
 @lru_cache(maxsize=1)
 def header() -> bytes:
-    """`BEGIN:VCALENDAR` and the calendar's own properties."""
+    """`BEGIN:VCALENDAR` and the calendar's own properties, as icalendar writes them for a calendar
+    with no event (its serialization without the closing line)."""
     feed = Calendar()
     feed.add("prodid", "-//teambot//publishing calendar//EN")
     feed.add("version", "2.0")
     feed.add("calscale", "GREGORIAN")
     feed.add("x-wr-calname", "Publishing calendar")
     whole = feed.to_ical()
-    assert whole.endswith(FOOTER)
+    if not whole.endswith(FOOTER):
+        raise RuntimeError(f"icalendar {icalendar.__version__} ends an empty calendar with {whole[-40:]!r}")
     return whole[: -len(FOOTER)]
 
 
-@lru_cache(maxsize=CACHED_POST_EVENTS)
+@lru_cache(maxsize=1)
+def writer() -> bytes:
+    """What, besides an event's values, decides its bytes: the icalendar version and this module's
+    way of building events, the latter seen through sample events (a post, a note, a blackout, with
+    text that needs escaping and folding). Part of every fingerprint, so after an upgrade or a
+    change of layout every kept event is serialized again."""
+    stamp = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    text = "[x] #1 Ünnepi ajánlat, 20%; <!channel> \\ " + "a long line to be folded " * 4
+    samples = [
+        PostEvent("draft-1-x@teambot", stamp, stamp, text, "CONFIRMED", "https://slack.com/archives/C1/p1"),
+        NoteEvent("note-1@teambot", stamp, stamp.date(), stamp.date(), text + "\nsecond line"),
+        note_event(2, stamp, stamp.date(), stamp.date(), True, "Launch"),
+    ]
+    digest = hashlib.blake2b(icalendar.__version__.encode(), digest_size=16)
+    for sample in samples:
+        digest.update(serialize(sample))
+    digest.update(header())
+    return digest.digest()
+
+
+def fingerprint(event: PostEvent | NoteEvent) -> str:
+    """A digest of every value of the event and of what writes it."""
+    values = repr(tuple(str(value) for value in event)).encode()
+    return hashlib.blake2b(writer() + values, digest_size=16).hexdigest()
+
+
 def post_event(
     draft_id: int,
     account: str,
@@ -68,31 +145,25 @@ def post_event(
     status: str,
     channel: str,
     ts: str,
-) -> bytes:
-    """One planned post on one account: a 15-minute event starting at the slot (UTC), its UID
-    `draft-N-ACCOUNT@teambot` stable across exports."""
-    event = Event()
-    event.add("uid", f"draft-{draft_id}-{account}@teambot")
-    event.add("dtstamp", planned_at or OLD_PLAN_STAMP)
-    event.add("dtstart", slot)
-    event.add("dtend", slot + EVENT_LENGTH)
-    event.add("summary", f"[{account}] #{draft_id} {as_written(summary)}".strip())
-    event.add("status", ICS_STATUS.get(status, "TENTATIVE"))
-    event.add("url", f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}")
-    return event.to_ical()
+) -> PostEvent:
+    return PostEvent(
+        uid=f"draft-{draft_id}-{account}@teambot",
+        stamp=planned_at or OLD_PLAN_STAMP,
+        start=slot,
+        summary=f"[{account}] #{draft_id} {as_written(summary)}".strip(),
+        status=ICS_STATUS.get(status, "TENTATIVE"),
+        url=f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}",
+    )
 
 
-@lru_cache(maxsize=CACHED_NOTE_EVENTS)
-def note_event(note_id: int, created_at: datetime, start: date, end: date, blackout: bool, text: str) -> bytes:
-    """A calendar note: an all-day event over its days that keeps the time free."""
-    event = Event()
-    event.add("uid", f"note-{note_id}@teambot")
-    event.add("dtstamp", created_at)
-    event.add("dtstart", start)
-    event.add("dtend", end + timedelta(days=1))
-    event.add("summary", ("⛔ Blackout: " if blackout else "") + as_written(text))
-    event.add("transp", "TRANSPARENT")
-    return event.to_ical()
+def note_event(note_id: int, created_at: datetime, start: date, end: date, blackout: bool, text: str) -> NoteEvent:
+    return NoteEvent(
+        uid=f"note-{note_id}@teambot",
+        stamp=created_at,
+        first_day=start,
+        last_day=end,
+        summary=("⛔ Blackout: " if blackout else "") + as_written(text),
+    )
 
 
 def planned_posts() -> Select[Any]:
@@ -114,29 +185,98 @@ def planned_posts() -> Select[Any]:
     )
 
 
-def events(session: Session) -> Iterator[bytes]:
-    """Every planned post and account (by slot, then draft), then every note (by start): each
-    event's bytes, read from streamed rows."""
-    posts = planned_posts().execution_options(yield_per=ROWS_PER_FETCH)
-    for draft_id, slot, accounts, summary, planned_at, status, channel, ts in session.execute(posts):
+def calendar_notes() -> Select[Any]:
+    """Every note with what its event is made of, by first day."""
+    return select(
+        CalendarNote.id,
+        CalendarNote.created_at,
+        CalendarNote.start,
+        CalendarNote.end,
+        CalendarNote.blackout,
+        CalendarNote.text,
+    ).order_by(CalendarNote.start, CalendarNote.id)
+
+
+@dataclass
+class Contents:
+    """The events the calendar holds now, in the file's order, and the bytes kept for events
+    (by UID, with their fingerprints)."""
+
+    events: list[PostEvent | NoteEvent]
+    kept: dict[str, tuple[str, bytes]]
+
+
+def read(session: Session) -> Contents:
+    """Every planned post and account (by slot, then draft, the accounts as written), then every
+    note (by first day), and the kept bytes: three statements."""
+    events: list[PostEvent | NoteEvent] = []
+    for draft_id, slot, accounts, summary, planned_at, status, channel, ts in session.execute(planned_posts()):
         for account in accounts.split(","):
-            yield post_event(draft_id, account, slot, planned_at, summary, status, channel, ts)
-    notes = (
-        select(
-            CalendarNote.id,
-            CalendarNote.created_at,
-            CalendarNote.start,
-            CalendarNote.end,
-            CalendarNote.blackout,
-            CalendarNote.text,
-        )
-        .order_by(CalendarNote.start, CalendarNote.id)
-        .execution_options(yield_per=ROWS_PER_FETCH)
-    )
-    for row in session.execute(notes):
-        yield note_event(*row)
+            events.append(post_event(draft_id, account, slot, planned_at, summary, status, channel, ts))
+    events.extend(note_event(*row) for row in session.execute(calendar_notes()))
+    kept_rows = session.execute(select(KeptEvent.uid, KeptEvent.fingerprint, KeptEvent.ical))
+    return Contents(events, {uid: (digest, ical) for uid, digest, ical in kept_rows})
 
 
-def to_ical(session: Session) -> bytes:
-    """The whole calendar file: header, every event, footer."""
-    return b"".join([header(), *events(session), FOOTER])
+@dataclass
+class CalendarFile:
+    content: bytes
+    # Events serialized afresh (UID, fingerprint, bytes) and kept UIDs no longer in the calendar,
+    # both in UID order.
+    serialized: list[tuple[str, str, bytes]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+
+
+def assemble(contents: Contents) -> CalendarFile:
+    """The whole file: header, every event (its kept bytes where they are still its bytes, else
+    serialized now), footer."""
+    gone = dict(contents.kept)
+    serialized: dict[str, tuple[str, bytes]] = {}
+    parts = [header()]
+    for event in contents.events:
+        digest = fingerprint(event)
+        stored = contents.kept.get(event.uid)
+        gone.pop(event.uid, None)
+        if stored is not None and stored[0] == digest:
+            parts.append(stored[1])
+        else:
+            ical = serialize(event)
+            serialized[event.uid] = (digest, ical)
+            parts.append(ical)
+    parts.append(FOOTER)
+    fresh = [(uid, digest, ical) for uid, (digest, ical) in sorted(serialized.items())]
+    return CalendarFile(b"".join(parts), fresh, sorted(gone))
+
+
+def keep(session: Session, calendar: CalendarFile) -> None:
+    """Keep what `assemble` serialized afresh and forget events the calendar no longer holds. Two
+    exports at once keep one after the other; either's bytes are right for the values they were
+    made of, and the fingerprint decides at the next export."""
+    if not calendar.serialized and not calendar.gone:
+        return
+    lock_name(session, "calendar_ics_events")
+    for uids in _chunks(calendar.gone):
+        session.execute(delete(KeptEvent).where(KeptEvent.uid.in_(uids)))
+    rows = [{"uid": uid, "fingerprint": digest, "ical": ical} for uid, digest, ical in calendar.serialized]
+    for chunk in _chunks(rows):
+        upsert_many(session, KeptEvent, chunk)
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), KEPT_PER_STATEMENT):
+        yield items[start : start + KEPT_PER_STATEMENT]
+
+
+def export(sessions: sessionmaker[Session]) -> bytes:
+    """The file: read in one transaction, assembled outside any (SQLite's lock is not held while
+    events are serialized), what was serialized kept in a second one. The file does not depend on
+    keeping: if that fails, the next export serializes those events again."""
+    with sessions() as session:
+        contents = read(session)
+    calendar = assemble(contents)
+    try:
+        with transaction(sessions) as session:
+            keep(session, calendar)
+    except SQLAlchemyError as error:
+        log.warning("calendar file: %d events serialized afresh could not be kept (%s)", len(calendar.serialized), error)
+    return calendar.content

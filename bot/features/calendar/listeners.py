@@ -306,10 +306,13 @@ class CalendarDrafts:
     @staticmethod
     def _plan_from_text(req: Req, draft: Draft, *, new_draft: bool) -> None:
         """A plan written at the start of the draft. A mistake in it is told to the author alone
-        and leaves the draft as it was (unplanned, or on its earlier plan)."""
+        and leaves the draft as it was (unplanned, or on its earlier plan). An edit that keeps the
+        plan (or a draft planned with /calendar plan) brings the plan's first words and links up to
+        date."""
         try:
             prefix = calendar.parse_prefix(draft.text, calendar.today_of(req.config, req.now))
             if prefix is None:
+                calendar.retext(req.db, draft, draft.text)
                 return
             brand = req.config.brand_of_channel(draft.channel)
             example = "[instagram] 2026-12-10 16:30 Winter is here…"
@@ -317,7 +320,8 @@ class CalendarDrafts:
             slot = calendar.slot_of(req.config, prefix.day, prefix.at) if prefix.day and prefix.at else None
             current = calendar.plan_of(req.db, draft.id)
             if current and current.account_names() == [a.name for a in accounts] and current.slot == slot:
-                return  # the edit left the plan as it was
+                calendar.retext(req.db, draft, prefix.rest)  # the edit left the plan as it was
+                return
             if slot is not None and slot <= req.now:
                 raise BadInput("The planned slot is in the past, so the draft is not planned.", example)
             with req.db.begin_nested():

@@ -1,11 +1,11 @@
 """The publishing calendar: a draft's plan (accounts and slot), its publications, calendar notes,
-and the keys of the timers already fired for a plan."""
+the keys of the timers already fired for a plan, and the iCalendar file's events as last written."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.orm import Base
@@ -95,3 +95,16 @@ class WeekPosted(Base):
 
     run: Mapped[str] = mapped_column(String(20), primary_key=True)
     posted_at: Mapped[datetime]
+
+
+class KeptEvent(Base):
+    """An event of the iCalendar file as icalendar last serialized it, so that the next export need
+    not serialize it again. `fingerprint` digests every value the event was made of and what wrote
+    it (see `ics.fingerprint`): the bytes stand for the event only while the calendar's rows still
+    give the same fingerprint."""
+
+    __tablename__ = "calendar_ics_events"
+
+    uid: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    ical: Mapped[bytes] = mapped_column(LargeBinary)

@@ -275,6 +275,15 @@ def plan(
     return outcome
 
 
+def retext(session: Session, draft: Draft, body: str) -> None:
+    """The draft's text was edited and its plan stays: the plan's first words and links (what the
+    week's view, the collision check and the iCalendar file show of it) follow the new text."""
+    existing = plan_of(session, draft.id)
+    if existing is not None:
+        existing.summary = summary_of(body)
+        existing.links = "\n".join(links_in(body))
+
+
 def _restart_with_chain(session: Session, draft: Draft, chain: list[str], by: str, now: datetime) -> bool:
     """The draft's accounts need another approval chain: approval starts again from step 1."""
     had_progress = any(s.active for s in draft.steps) or draft.status not in ("pending", "expired")

@@ -4,14 +4,17 @@ Fills a fresh database (bulk inserts) with a year of a busy team: 20 accounts, 1
 posts (each on one to three accounts, every status) and 500 notes (one in ten a blackout). Then
 measures, in-process, what `/calendar` does for every week of the year (the week's query and its
 Block Kit), counting SQL statements with a SQLAlchemy event; the collision check of a new plan;
-and the whole year's iCalendar export, first with no event serialized yet (as `teambot export
---format ics` in a new process) and then as the feed answers again (events kept). Runs on SQLite
-and, when reachable, PostgreSQL.
+and the whole year's iCalendar export: the first one (no event kept yet: each is serialized, then
+kept in the database), then cold (connections closed and the process's caches cleared, as in a
+new process), warm (the feed asked again), cold again after a day's changes, and the real
+`teambot export --format ics` command in a new process. Runs on SQLite and, when reachable,
+PostgreSQL.
 
 The machine it runs on may be shared and loaded, so each figure is also given as a ratio to a
 baseline measured in the same run on the same database: for `/calendar` and the collision check,
-reading one draft by primary key (the cheapest round trip); for the export, reading the year's
-plan rows alone, without building any event.
+reading one draft by primary key (the cheapest round trip); for the export, the year's file built
+as before events were kept (every event built with `Event.add` and serialized), with the year's
+plan rows read alone shown beside it.
 
     python -m benchmarks.calendar_benchmark
     python -m benchmarks.calendar_benchmark --scale 0.1 --skip-postgres
@@ -20,8 +23,11 @@ plan rows alone, without building any event.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,16 +35,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, select, text
+from icalendar import Event
+from sqlalchemy import Engine, event, func, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.digest_benchmark import _bulk, postgres_database
 from bot.core.config import TeamConfig
 from bot.core.db import make_engine, make_session_factory, upgrade
+from bot.core.text import as_written
 from bot.features.approvals.models import Draft
 from bot.features.calendar import blocks as ui
 from bot.features.calendar import ics
 from bot.features.calendar import service as calendar
-from bot.features.calendar.models import CalendarNote, Plan, PlanAccount
+from bot.features.calendar.models import CalendarNote, KeptEvents, Plan, PlanAccount
 
 YEAR = 2026
 ACCOUNTS = [f"account{n:02d}" for n in range(20)]
@@ -218,17 +227,103 @@ def report(name: str, engine: Engine, scale: float) -> None:
         f"collision check of a new plan (200 slots): {_ms(collision_times, baseline)}; "
         f"statements: {sorted(collision_statements)}"
     )
+    ics_figures(engine, factory)
+
+
+def events_built_with_add(session: Session) -> bytes:
+    """The baseline for the file: every event built with `Event.add` and serialized, nothing kept
+    (what the export did before events were kept in the database)."""
+    parts = [ics.header()]
+    for draft_id, slot, accounts, summary, planned_at, status, channel, ts in session.execute(ics.planned_posts()):
+        for account in accounts.split(","):
+            event = Event()
+            event.add("uid", f"draft-{draft_id}-{account}@teambot")
+            event.add("dtstamp", planned_at)
+            event.add("dtstart", slot)
+            event.add("dtend", slot + ics.EVENT_LENGTH)
+            event.add("summary", f"[{account}] #{draft_id} {as_written(summary)}".strip())
+            event.add("status", ics.ICS_STATUS.get(status, "TENTATIVE"))
+            event.add("url", f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}")
+            parts.append(event.to_ical())
+    for note_id, created_at, start, end, blackout, note in session.execute(ics.calendar_notes()):
+        event = Event()
+        event.add("uid", f"note-{note_id}@teambot")
+        event.add("dtstamp", created_at)
+        event.add("dtstart", start)
+        event.add("dtend", end + timedelta(days=1))
+        event.add("summary", ("⛔ Blackout: " if blackout else "") + as_written(note))
+        event.add("transp", "TRANSPARENT")
+        parts.append(event.to_ical())
+    return b"".join([*parts, ics.FOOTER])
+
+
+def _cold(engine: Engine) -> None:
+    """As in a new process: no connection open yet, nothing cached in the process."""
+    engine.dispose()
+    ics.header.cache_clear()
+    ics.writer.cache_clear()
+
+
+def ics_figures(engine: Engine, factory: sessionmaker[Session]) -> None:
     with factory() as session:
         rows = ics.planned_posts()
+        session.execute(rows).all()
         rows_alone = statistics.median(_timed(lambda: session.execute(rows).all(), 3))
-        print(f"baseline, the year's plan rows read alone: median {rows_alone * 1000:.1f} ms")
-        ics.post_event.cache_clear()
-        ics.note_event.cache_clear()
-        cold = _timed(lambda: ics.to_ical(session), 1)
-        warm = _timed(lambda: ics.to_ical(session), 3)
-        size = len(ics.to_ical(session))
-    print(f"the year's ICS export ({size / 1_000_000:.1f} MB), no event serialized yet: {_ms(cold, rows_alone)}")
-    print(f"the year's ICS export, events kept (the feed asked again): {_ms(warm, rows_alone)} over 3 runs")
+        with_add = []
+        for _ in range(2):
+            _cold(engine)
+            with_add += _timed(lambda: events_built_with_add(session), 1)
+    baseline = statistics.median(with_add)
+    print(f"baseline, the year's plan rows read alone: median {rows_alone * 1000:.1f} ms")
+    print(f"baseline, the year's ICS built with Event.add, nothing kept (2 runs): {_ms(with_add)}")
+    _cold(engine)
+    began = time.perf_counter()
+    size = len(ics.export(factory))
+    first = time.perf_counter() - began
+    with factory() as session:
+        kept = session.scalar(select(func.count()).select_from(KeptEvents))
+    print(f"the year's ICS export ({size / 1_000_000:.1f} MB, {kept:,} events kept)")
+    print(f"  first export, nothing kept yet (every event serialized, then kept): {_ms([first], baseline)}")
+    cold = []
+    for _ in range(3):
+        _cold(engine)
+        cold += _timed(lambda: ics.export(factory), 1)
+    print(f"  cold (no connection, nothing cached in the process; events kept): {_ms(cold, baseline)} over 3 runs")
+    warm = _timed(lambda: ics.export(factory), 5)
+    print(f"  warm (the feed asked again): {_ms(warm, baseline)} over 5 runs")
+    with factory() as session, session.begin():
+        changed = session.execute(
+            update(Draft).where(Draft.id % 50 == 0, Draft.status == "approved").values(status="withdrawn")
+        ).rowcount
+        edited = session.execute(
+            update(Plan).where(Plan.draft_id % 75 == 0).values(summary="Edited, the day after")
+        ).rowcount
+    again = len(ics.assemble(_read(factory)).serialized)
+    _cold(engine)
+    after = _timed(lambda: ics.export(factory), 1)
+    print(
+        f"  cold, after a day's changes ({changed} drafts withdrawn, {edited} summaries edited: "
+        f"{again} events serialized again): {_ms(after, baseline)}"
+    )
+    print(f"  `teambot export --format ics` in a new process (start-up and imports included): {_cli(engine)}")
+
+
+def _read(factory: sessionmaker[Session]) -> ics.Contents:
+    with factory() as session:
+        return ics.read(session)
+
+
+def _cli(engine: Engine) -> str:
+    url = engine.url.render_as_string(hide_password=False)
+    with tempfile.TemporaryDirectory() as directory:
+        output = Path(directory) / "calendar.ics"
+        command = [sys.executable, "-m", "bot", "export", "--format", "ics", "--output", str(output)]
+        times = []
+        for _ in range(2):
+            began = time.perf_counter()
+            subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True)
+            times.append(time.perf_counter() - began)
+    return _ms(times) + " over 2 runs"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ from bot.core.db import make_session_factory
 from bot.core.text import as_written
 from bot.features.approvals.models import Draft
 from bot.features.calendar import ics
-from bot.features.calendar.models import CalendarNote, KeptEvent, Plan, PlanAccount
+from bot.features.calendar.models import CalendarNote, KeptEvents, Plan, PlanAccount
 from tests.test_calendar import calendar_config
 
 ACCOUNTS = ["instagram", "x", "linkedin", "tiktok", "nw-instagram"]
@@ -156,8 +156,8 @@ def serialized(monkeypatch) -> list[str]:
 
 def _kept(sessions) -> dict[str, tuple[str, bytes]]:
     with sessions() as session:
-        rows = session.execute(select(KeptEvent.uid, KeptEvent.fingerprint, KeptEvent.ical))
-        return {uid: (digest, ical) for uid, digest, ical in rows}
+        rows = session.execute(select(KeptEvents.source, KeptEvents.fingerprint, KeptEvents.ical))
+        return {source: (digest, ical) for source, digest, ical in rows}
 
 
 def _reference(sessions) -> bytes:
@@ -167,6 +167,11 @@ def _reference(sessions) -> bytes:
 
 def _events(written: bytes) -> dict[str, Event]:
     return {str(e["uid"]): e for e in Calendar.from_ical(written).walk("VEVENT")}
+
+
+def _sources(uids) -> set[str]:
+    """The planned posts and notes (`draft-N`, `note-N`) the events of these UIDs come from."""
+    return {"-".join(uid.removesuffix("@teambot").split("-")[:2]) for uid in uids}
 
 
 # -- the file ------------------------------------------------------------------------------------
@@ -181,7 +186,7 @@ def test_the_file_is_what_one_calendar_writes_and_parses_back(seeded, serialized
     assert sorted(serialized) == sorted(events)
     assert any(len(line) > 75 for line in written.replace(b"\r\n ", b"").split(b"\r\n"))  # folding was exercised
     # Every event is kept, and the next export takes them all as kept.
-    assert set(_kept(seeded)) == set(events)
+    assert set(_kept(seeded)) == _sources(events)
     serialized.clear()
     assert calendar_ics(seeded) == written
     assert serialized == []
@@ -272,9 +277,9 @@ def test_kept_bytes_that_do_not_match_are_not_served_and_are_replaced(seeded):
     written = calendar_ics(seeded)
     with seeded() as session, session.begin():
         bogus = {"fingerprint": "0" * 32, "ical": b"BOGUS"}
-        session.execute(update(KeptEvent).where(KeptEvent.uid == "note-1@teambot").values(**bogus))
+        session.execute(update(KeptEvents).where(KeptEvents.source.in_(["note-1", "draft-1"])).values(**bogus))
     assert calendar_ics(seeded) == written
-    assert _kept(seeded)["note-1@teambot"][1] != b"BOGUS"
+    assert _kept(seeded)["note-1"][1] != b"BOGUS" and _kept(seeded)["draft-1"][1] != b"BOGUS"
 
 
 def test_events_no_longer_in_the_calendar_are_forgotten(seeded):
@@ -289,9 +294,9 @@ def test_events_no_longer_in_the_calendar_are_forgotten(seeded):
     written = calendar_ics(seeded)
     assert written == _reference(seeded)
     kept = _kept(seeded)
-    assert set(kept) == set(_events(written))
-    assert f"draft-{plan.draft_id}-{dropped}@teambot" not in kept and "note-3@teambot" not in kept
-    assert not [uid for uid in kept if uid.startswith(("draft-4-", "draft-5-"))]
+    assert set(kept) == _sources(_events(written))
+    assert "note-3" not in kept and "draft-4" not in kept and "draft-5" not in kept
+    assert f"draft-{plan.draft_id}-{dropped}@teambot".encode() not in kept[f"draft-{plan.draft_id}"][1]
 
 
 def test_another_icalendar_serializes_every_event_again(seeded, serialized, monkeypatch):
@@ -324,7 +329,7 @@ def test_the_file_is_served_when_keeping_fails(seeded, serialized, monkeypatch, 
     assert "could not be kept" in caplog.text and _kept(seeded) == {}
     serialized.clear()
     assert calendar_ics(seeded) == written  # serialized again, then kept
-    assert sorted(serialized) == sorted(_events(written)) and set(_kept(seeded)) == set(serialized)
+    assert sorted(serialized) == sorted(_events(written)) and set(_kept(seeded)) == _sources(serialized)
 
 
 # -- through the app: every way a post or a note changes shows in the next export -------------------
@@ -394,8 +399,25 @@ def _status(uid: str) -> Callable[[dict[str, Event]], str]:
     return lambda events: str(events[uid]["status"])
 
 
+def _start_and_summary(events: dict[str, Event]) -> tuple[str, str]:
+    event = events["draft-1-x@teambot"]
+    return event.decoded("dtstart").isoformat(), str(event["summary"])
+
+
+def _instagram_start_and_x(events: dict[str, Event]) -> tuple[str, bool]:
+    return events["draft-1-instagram@teambot"].decoded("dtstart").isoformat(), "draft-1-x@teambot" in events
+
+
+def _second_note(events: dict[str, Event]) -> str | None:
+    return str(events["note-2@teambot"]["summary"]) if "note-2@teambot" in events else None
+
+
 def _nothing(driver):
     pass
+
+
+def _plan_the_unplanned(driver):
+    driver.command("/calendar", "plan 3 instagram 2026-12-15 10:00", user=AUTHOR)
 
 
 # Each change: what is done before the first export, the change, what of the file it shows in,
@@ -404,7 +426,7 @@ CHANGES = {
     "re-planned": (
         _nothing,
         lambda driver, runtime, sender: driver.command("/calendar", "plan 1 instagram 2026-12-12 10:00", user=AUTHOR),
-        lambda events: (events["draft-1-instagram@teambot"].decoded("dtstart").isoformat(), "draft-1-x@teambot" in events),
+        _instagram_start_and_x,
         ("2026-12-11T15:30:00+00:00", True),
         ("2026-12-12T09:00:00+00:00", False),
     ),
@@ -454,12 +476,12 @@ CHANGES = {
     "text edited, plan moved": (
         _nothing,
         lambda driver, runtime, sender: _changed(driver, "[instagram, x] sat 09:00 Spring", FIRST),
-        lambda events: (events["draft-1-x@teambot"].decoded("dtstart").isoformat(), str(events["draft-1-x@teambot"]["summary"])),
+        _start_and_summary,
         ("2026-12-11T15:30:00+00:00", "[x] #1 Winter, snow; and <!channel>"),
         ("2026-12-12T08:00:00+00:00", "[x] #1 Spring"),
     ),
     "text edited, planned with /calendar plan": (
-        lambda driver: driver.command("/calendar", "plan 3 instagram 2026-12-15 10:00", user=AUTHOR),
+        _plan_the_unplanned,
         lambda driver, runtime, sender: _changed(driver, "Unplanned, now: edited", "Unplanned", ts=TS3),
         _summary("draft-3-instagram@teambot"),
         "[instagram] #3 Unplanned",
@@ -467,8 +489,10 @@ CHANGES = {
     ),
     "note added": (
         _nothing,
-        lambda driver, runtime, sender: driver.command("/calendar", "note 2026-12-31 New year, party; <!channel>", user=CM),
-        lambda events: str(events["note-2@teambot"]["summary"]) if "note-2@teambot" in events else None,
+        lambda driver, runtime, sender: driver.command(
+            "/calendar", "note 2026-12-31 New year, party; <!channel>", user=CM
+        ),
+        _second_note,
         None,
         "New year, party; <!channel>",
     ),

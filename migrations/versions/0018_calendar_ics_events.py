@@ -1,4 +1,4 @@
-"""the iCalendar file's events as last serialized, each with the fingerprint of what it was made of
+"""the iCalendar file's events as last serialized, per planned post or note, with the fingerprint of its row
 
 Revision ID: 0018
 Revises: 0017
@@ -16,10 +16,10 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "calendar_ics_events",
-        sa.Column("uid", sa.String(length=100), nullable=False),
+        sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("fingerprint", sa.String(length=32), nullable=False),
         sa.Column("ical", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("uid", name=op.f("pk_calendar_ics_events")),
+        sa.PrimaryKeyConstraint("source", name=op.f("pk_calendar_ics_events")),
     )
 
 

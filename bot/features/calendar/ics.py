@@ -4,19 +4,19 @@ file behind `teambot export --format ics` and the `GET /calendar.ics` feed.
 A calendar file is its header, its events one after the other, and `END:VCALENDAR`; icalendar
 writes each event's lines on their own, so an event serialized alone is byte for byte what it is
 inside the whole calendar. Serializing is nearly all the cost of the file (a year of a busy team
-is some 26,000 events), so each event's bytes are kept in the database (`calendar_ics_events`)
-with a fingerprint of everything the event was made of. An export reads the calendar's rows,
-works out each event's values and their fingerprint, and takes the kept bytes only where the
-fingerprints agree; any other event is serialized afresh and kept for the next export. Whatever
-changed a row (a re-plan, an approval, a withdrawal, an edit, a job, a bulk UPDATE), its event
-no longer matches its kept bytes, so stale bytes are never served and no code path has to
-remember to refresh them."""
+is some 26,000 events), so the events of each planned post (one per account) and of each note
+are kept in the database (`calendar_ics_events`) with a fingerprint of the row they were made of.
+An export reads the calendar's rows, takes a row's kept bytes only where the row still gives the
+same fingerprint, and serializes any other row's events afresh, keeping them for the next export.
+Whatever changed a row (a re-plan, an approval, a withdrawal, an edit, a job, a bulk UPDATE), it
+no longer matches its kept bytes: stale bytes are never served, and no code path that changes a
+draft, a plan or a note has to remember to refresh them."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.db import lock_name, transaction, upsert_many
 from bot.core.text import as_written
 from bot.features.approvals.models import Draft
-from bot.features.calendar.models import CalendarNote, KeptEvent, Plan
+from bot.features.calendar.models import CalendarNote, KeptEvents, Plan
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ EVENT_LENGTH = timedelta(minutes=15)
 # DTSTAMP of a plan made before `planned_at` was kept: fixed, so the file stays the same.
 OLD_PLAN_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 FOOTER = b"END:VCALENDAR\r\n"
+# A row of `planned_posts` or `calendar_notes`, or the values a fingerprint is made of.
+Row = tuple[Any, ...]
 # Kept events written or removed per statement.
 KEPT_PER_STATEMENT = 500
 
@@ -112,28 +114,26 @@ def header() -> bytes:
 
 @lru_cache(maxsize=1)
 def writer() -> bytes:
-    """What, besides an event's values, decides its bytes: the icalendar version and this module's
-    way of building events, the latter seen through sample events (a post, a note, a blackout, with
-    text that needs escaping and folding). Part of every fingerprint, so after an upgrade or a
-    change of layout every kept event is serialized again."""
+    """What, besides a row's values, decides its events' bytes: the icalendar version and this
+    module's way of making events of rows, the latter seen through samples (a post on two
+    accounts, a note, a blackout, with text that needs escaping and folding). Part of every
+    fingerprint, so after an upgrade or a change of layout every kept event is serialized again."""
     stamp = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    text = "[x] #1 Ünnepi ajánlat, 20%; <!channel> \\ " + "a long line to be folded " * 4
-    samples = [
-        PostEvent("draft-1-x@teambot", stamp, stamp, text, "CONFIRMED", "https://slack.com/archives/C1/p1"),
-        NoteEvent("note-1@teambot", stamp, stamp.date(), stamp.date(), text + "\nsecond line"),
-        note_event(2, stamp, stamp.date(), stamp.date(), True, "Launch"),
-    ]
+    text = "Ünnepi ajánlat, 20%; &lt;!channel&gt; \\ " + "a long line to be folded " * 4
     digest = hashlib.blake2b(icalendar.__version__.encode(), digest_size=16)
-    for sample in samples:
-        digest.update(serialize(sample))
+    digest.update(post_events((1, stamp, "x,instagram", text, stamp, "approved", "C1", "1.2")))
+    digest.update(note_events((1, stamp, stamp.date(), stamp.date(), False, text + "\nsecond line")))
+    digest.update(note_events((2, stamp, stamp.date(), stamp.date(), True, "Launch")))
     digest.update(header())
     return digest.digest()
 
 
-def fingerprint(event: PostEvent | NoteEvent) -> str:
-    """A digest of every value of the event and of what writes it."""
-    values = repr(tuple(str(value) for value in event)).encode()
-    return hashlib.blake2b(writer() + values, digest_size=16).hexdigest()
+def fingerprint(values: Row) -> str:
+    """A digest of the values the events are made of and of what writes them. Each value is taken
+    as its text (a datetime's ISO form, whatever class the driver gave it), the texts quoted so
+    that no two tuples read the same."""
+    text = repr(tuple(str(value) for value in values))
+    return hashlib.blake2b(writer() + text.encode(), digest_size=16).hexdigest()
 
 
 def post_event(
@@ -156,6 +156,15 @@ def post_event(
     )
 
 
+def post_events(row: Row) -> bytes:
+    """The events of a planned post (a `planned_posts` row): one per account, as written."""
+    draft_id, slot, accounts, summary, planned_at, status, channel, ts = row
+    return b"".join(
+        serialize(post_event(draft_id, account, slot, planned_at, summary, status, channel, ts))
+        for account in accounts.split(",")
+    )
+
+
 def note_event(note_id: int, created_at: datetime, start: date, end: date, blackout: bool, text: str) -> NoteEvent:
     return NoteEvent(
         uid=f"note-{note_id}@teambot",
@@ -164,6 +173,11 @@ def note_event(note_id: int, created_at: datetime, start: date, end: date, black
         last_day=end,
         summary=("⛔ Blackout: " if blackout else "") + as_written(text),
     )
+
+
+def note_events(row: Row) -> bytes:
+    """The event of a note (a `calendar_notes` row)."""
+    return serialize(note_event(*row))
 
 
 def planned_posts() -> Select[Any]:
@@ -199,53 +213,64 @@ def calendar_notes() -> Select[Any]:
 
 @dataclass
 class Contents:
-    """The events the calendar holds now, in the file's order, and the bytes kept for events
-    (by UID, with their fingerprints)."""
+    """The calendar's rows in the file's order (planned posts by slot, then draft; notes by first
+    day) and the bytes kept, by source (`draft-N` for a post's events, `note-N`), with their
+    fingerprints."""
 
-    events: list[PostEvent | NoteEvent]
+    posts: list[Row]
+    notes: list[Row]
     kept: dict[str, tuple[str, bytes]]
 
 
 def read(session: Session) -> Contents:
-    """Every planned post and account (by slot, then draft, the accounts as written), then every
-    note (by first day), and the kept bytes: three statements."""
-    events: list[PostEvent | NoteEvent] = []
-    for draft_id, slot, accounts, summary, planned_at, status, channel, ts in session.execute(planned_posts()):
-        for account in accounts.split(","):
-            events.append(post_event(draft_id, account, slot, planned_at, summary, status, channel, ts))
-    events.extend(note_event(*row) for row in session.execute(calendar_notes()))
-    kept_rows = session.execute(select(KeptEvent.uid, KeptEvent.fingerprint, KeptEvent.ical))
-    return Contents(events, {uid: (digest, ical) for uid, digest, ical in kept_rows})
+    """Three statements: the planned posts, the notes and the kept bytes."""
+    kept = session.execute(select(KeptEvents.source, KeptEvents.fingerprint, KeptEvents.ical))
+    return Contents(
+        posts=[tuple(row) for row in session.execute(planned_posts())],
+        notes=[tuple(row) for row in session.execute(calendar_notes())],
+        kept={source: (digest, ical) for source, digest, ical in kept},
+    )
 
 
 @dataclass
 class CalendarFile:
     content: bytes
-    # Events serialized afresh (UID, fingerprint, bytes) and kept UIDs no longer in the calendar,
-    # both in UID order.
+    # Events serialized afresh (source, fingerprint, bytes) and kept sources no longer in the
+    # calendar, both in source order.
     serialized: list[tuple[str, str, bytes]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
 
 
 def assemble(contents: Contents) -> CalendarFile:
-    """The whole file: header, every event (its kept bytes where they are still its bytes, else
-    serialized now), footer."""
+    """The whole file: header, every post's and note's events (their kept bytes where the row
+    still gives the same fingerprint, else serialized now), footer."""
     gone = dict(contents.kept)
     serialized: dict[str, tuple[str, bytes]] = {}
     parts = [header()]
-    for event in contents.events:
-        digest = fingerprint(event)
-        stored = contents.kept.get(event.uid)
-        gone.pop(event.uid, None)
+    for source, values, make_events, row in _sources(contents):
+        digest = fingerprint(values)
+        stored = gone.pop(source, None)
         if stored is not None and stored[0] == digest:
             parts.append(stored[1])
         else:
-            ical = serialize(event)
-            serialized[event.uid] = (digest, ical)
+            ical = make_events(row)
+            serialized[source] = (digest, ical)
             parts.append(ical)
     parts.append(FOOTER)
-    fresh = [(uid, digest, ical) for uid, (digest, ical) in sorted(serialized.items())]
+    fresh = [(source, digest, ical) for source, (digest, ical) in sorted(serialized.items())]
     return CalendarFile(b"".join(parts), fresh, sorted(gone))
+
+
+def _sources(contents: Contents) -> Iterator[tuple[str, Row, Callable[[Row], bytes], Row]]:
+    """Each planned post, then each note, in the file's order: its source, the values of its
+    fingerprint, how its events are made, and its row."""
+    for row in contents.posts:
+        draft_id, slot, accounts, summary, planned_at, status, channel, ts = row
+        # The status as the file shows it: approved → published changes nothing there.
+        shown = (draft_id, slot, accounts, summary, planned_at, ICS_STATUS.get(status, "TENTATIVE"), channel, ts)
+        yield f"draft-{draft_id}", shown, post_events, row
+    for row in contents.notes:
+        yield f"note-{row[0]}", row, note_events, row
 
 
 def keep(session: Session, calendar: CalendarFile) -> None:
@@ -255,11 +280,11 @@ def keep(session: Session, calendar: CalendarFile) -> None:
     if not calendar.serialized and not calendar.gone:
         return
     lock_name(session, "calendar_ics_events")
-    for uids in _chunks(calendar.gone):
-        session.execute(delete(KeptEvent).where(KeptEvent.uid.in_(uids)))
-    rows = [{"uid": uid, "fingerprint": digest, "ical": ical} for uid, digest, ical in calendar.serialized]
+    for sources in _chunks(calendar.gone):
+        session.execute(delete(KeptEvents).where(KeptEvents.source.in_(sources)))
+    rows = [{"source": source, "fingerprint": digest, "ical": ical} for source, digest, ical in calendar.serialized]
     for chunk in _chunks(rows):
-        upsert_many(session, KeptEvent, chunk)
+        upsert_many(session, KeptEvents, chunk)
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
@@ -278,5 +303,9 @@ def export(sessions: sessionmaker[Session]) -> bytes:
         with transaction(sessions) as session:
             keep(session, calendar)
     except SQLAlchemyError as error:
-        log.warning("calendar file: %d events serialized afresh could not be kept (%s)", len(calendar.serialized), error)
+        log.warning(
+            "calendar file: the events of %d posts and notes, serialized afresh, could not be kept (%s)",
+            len(calendar.serialized),
+            error,
+        )
     return calendar.content

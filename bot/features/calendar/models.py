@@ -97,14 +97,15 @@ class WeekPosted(Base):
     posted_at: Mapped[datetime]
 
 
-class KeptEvent(Base):
-    """An event of the iCalendar file as icalendar last serialized it, so that the next export need
-    not serialize it again. `fingerprint` digests every value the event was made of and what wrote
-    it (see `ics.fingerprint`): the bytes stand for the event only while the calendar's rows still
-    give the same fingerprint."""
+class KeptEvents(Base):
+    """The iCalendar events of one planned post (one per account) or one note, as icalendar last
+    serialized them, so that the next export need not serialize them again. `fingerprint`
+    digests the row they were made of and what wrote them (see `ics.fingerprint`): the bytes
+    stand for the row only while it still gives the same fingerprint."""
 
     __tablename__ = "calendar_ics_events"
 
-    uid: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # `draft-N` or `note-N`.
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(32))
     ical: Mapped[bytes] = mapped_column(LargeBinary)

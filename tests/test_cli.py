@@ -104,6 +104,40 @@ def test_digest_month_out_of_range_is_one_line(env, capsys, month, says):
     assert says in err and "Traceback" not in err
 
 
+def test_export_ics_prints_the_calendar_and_keeps_its_events(env, capsys, tmp_path):
+    from datetime import timedelta
+
+    from icalendar import Calendar
+    from sqlalchemy import select
+
+    from bot.features.calendar.models import KeptEvents, Plan
+
+    with transaction(env.session_factory) as session:
+        draft = submit_draft(session, utcnow(), text="[instagram] Launch, day 1; <!channel>")
+        session.add(
+            Plan(
+                draft_id=draft.id,
+                accounts="instagram,x",
+                slot=utcnow() + timedelta(days=2),
+                summary="Launch, day 1; &lt;!channel&gt;",
+                planned_by="U0ANNA",
+                planned_at=utcnow(),
+            )
+        )
+    assert main(["export", "--format", "ics"]) == 0
+    printed = capsys.readouterr().out
+    events = {str(e["uid"]): str(e["summary"]) for e in Calendar.from_ical(printed).walk("VEVENT")}
+    assert events == {
+        f"draft-{draft.id}-instagram@teambot": f"[instagram] #{draft.id} Launch, day 1; <!channel>",
+        f"draft-{draft.id}-x@teambot": f"[x] #{draft.id} Launch, day 1; <!channel>",
+    }
+    with env.session_factory() as session:
+        assert session.scalars(select(KeptEvents.source)).all() == [f"draft-{draft.id}"]
+    out = tmp_path / "calendar.ics"
+    assert main(["export", "--format", "ics", "--output", str(out)]) == 0
+    assert out.read_bytes() == printed.encode()
+
+
 def test_export_shows_peoples_text_as_written(env, capsys):
     with transaction(env.session_factory) as session:
         draft = submit_draft(session, utcnow(), text="Q&amp;A")

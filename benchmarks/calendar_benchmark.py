@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -162,7 +163,7 @@ class StatementCounter:
 def _ms(values: list[float], baseline: float | None = None) -> str:
     shown = f"median {statistics.median(values) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
     if baseline:
-        shown += f" ({statistics.median(values) / baseline:.1f}x baseline)"
+        shown += f" ({statistics.median(values) / baseline:.2g}x baseline)"
     return shown
 
 
@@ -282,7 +283,7 @@ def ics_figures(engine: Engine, factory: sessionmaker[Session]) -> None:
     first = time.perf_counter() - began
     with factory() as session:
         kept = session.scalar(select(func.count()).select_from(KeptEvents))
-    print(f"the year's ICS export ({size / 1_000_000:.1f} MB, {kept:,} events kept)")
+    print(f"the year's ICS export ({size / 1_000_000:.1f} MB; the events of {kept:,} posts and notes kept)")
     print(f"  first export, nothing kept yet (every event serialized, then kept): {_ms([first], baseline)}")
     cold = []
     for _ in range(3):
@@ -303,7 +304,7 @@ def ics_figures(engine: Engine, factory: sessionmaker[Session]) -> None:
     after = _timed(lambda: ics.export(factory), 1)
     print(
         f"  cold, after a day's changes ({changed} drafts withdrawn, {edited} summaries edited: "
-        f"{again} events serialized again): {_ms(after, baseline)}"
+        f"the events of {again} posts serialized again): {_ms(after, baseline)}"
     )
     print(f"  `teambot export --format ics` in a new process (start-up and imports included): {_cli(engine)}")
 
@@ -318,12 +319,18 @@ def _cli(engine: Engine) -> str:
     with tempfile.TemporaryDirectory() as directory:
         output = Path(directory) / "calendar.ics"
         command = [sys.executable, "-m", "bot", "export", "--format", "ics", "--output", str(output)]
-        times = []
+        times, cpu = [], []
         for _ in range(2):
-            began = time.perf_counter()
+            began, used = time.perf_counter(), _children_cpu()
             subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True)
             times.append(time.perf_counter() - began)
-    return _ms(times) + " over 2 runs"
+            cpu.append(_children_cpu() - used)
+    return f"{_ms(times)}; CPU median {statistics.median(cpu) * 1000:.0f} ms, over 2 runs"
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
@@ -330,6 +332,21 @@ def test_the_file_is_served_when_keeping_fails(seeded, serialized, monkeypatch, 
     serialized.clear()
     assert calendar_ics(seeded) == written  # serialized again, then kept
     assert sorted(serialized) == sorted(_events(written)) and set(_kept(seeded)) == _sources(serialized)
+
+
+def test_exports_at_once_all_serve_the_file_and_keep_it_once(seeded, caplog):
+    reference = _reference(seeded)
+    start = threading.Barrier(6)
+
+    def export() -> bytes:
+        start.wait()
+        return calendar_ics(seeded)
+
+    with caplog.at_level(logging.WARNING), ThreadPoolExecutor(6) as pool:
+        files = list(pool.map(lambda _: export(), range(6)))
+    assert files == [reference] * 6
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert set(_kept(seeded)) == _sources(_events(reference))
 
 
 # -- through the app: every way a post or a note changes shows in the next export -------------------

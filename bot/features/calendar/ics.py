@@ -224,16 +224,16 @@ class Contents:
 
 def read(session: Session) -> Contents:
     """Three statements: the planned posts, the notes and the kept bytes."""
+    posts = [tuple(row) for row in session.execute(planned_posts())]
+    notes = [tuple(row) for row in session.execute(calendar_notes())]
     kept = session.execute(select(KeptEvents.source, KeptEvents.fingerprint, KeptEvents.ical))
-    return Contents(
-        posts=[tuple(row) for row in session.execute(planned_posts())],
-        notes=[tuple(row) for row in session.execute(calendar_notes())],
-        kept={source: (digest, ical) for source, digest, ical in kept},
-    )
+    return Contents(posts, notes, {source: (digest, ical) for source, digest, ical in kept})
 
 
 @dataclass
 class CalendarFile:
+    """The file, and what of it is to be kept."""
+
     content: bytes
     # Events serialized afresh (source, fingerprint, bytes) and kept sources no longer in the
     # calendar, both in source order.
@@ -277,8 +277,6 @@ def keep(session: Session, calendar: CalendarFile) -> None:
     """Keep what `assemble` serialized afresh and forget events the calendar no longer holds. Two
     exports at once keep one after the other; either's bytes are right for the values they were
     made of, and the fingerprint decides at the next export."""
-    if not calendar.serialized and not calendar.gone:
-        return
     lock_name(session, "calendar_ics_events")
     for sources in _chunks(calendar.gone):
         session.execute(delete(KeptEvents).where(KeptEvents.source.in_(sources)))
@@ -299,6 +297,8 @@ def export(sessions: sessionmaker[Session]) -> bytes:
     with sessions() as session:
         contents = read(session)
     calendar = assemble(contents)
+    if not calendar.serialized and not calendar.gone:
+        return calendar.content
     try:
         with transaction(sessions) as session:
             keep(session, calendar)

@@ -163,7 +163,8 @@ class StatementCounter:
 def _ms(values: list[float], baseline: float | None = None) -> str:
     shown = f"median {statistics.median(values) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
     if baseline:
-        shown += f" ({statistics.median(values) / baseline:.2g}x baseline)"
+        ratio = statistics.median(values) / baseline
+        shown += f" ({ratio:.0f}x baseline)" if ratio >= 10 else f" ({ratio:.2g}x baseline)"
     return shown
 
 

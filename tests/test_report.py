@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from freezegun import freeze_time
 
 from bot.app import run_jobs
+from bot.cli import weekly_report
 from bot.cli.main import main
 from bot.core.errors import BadInput
 from bot.features.calendar.models import Publication
@@ -205,3 +207,85 @@ def test_cli_dry_run_prints_and_writes_the_chart(runtime, settings, tmp_path, ca
     assert main(["report", "--week", "2026-W99", "--dry-run"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("teambot: --week:") and "\n" not in err
+
+
+# -- teambot report --------------------------------------------------------------------------------
+def _report_posts(slack) -> list:
+    return [c for c in slack.posts("C0STAFF") if "Weekly report" in c.text]
+
+
+def _weekly_charts(slack) -> list[dict]:
+    return [f for f in slack.shared_files("C0STAFF") if f["filename"].startswith("report-")]
+
+
+def test_cli_posts_last_week_once_by_default(runtime, settings, config, slack, capsys):
+    seed_year(runtime)
+    with freeze_time(local(2026, 6, 10, 12, 0)):  # a Wednesday: last week is 2026-W23
+        assert weekly_report.run(settings, config, week=None, dry_run=False, chart_file=None) == 0
+        out = capsys.readouterr().out
+        assert "posted the report for 2026-W23 in C0STAFF with its chart (3 message(s) sent)" in out
+        [post] = _report_posts(slack)
+        assert post.text == "Weekly report 2026-W23"
+        assert [f["filename"] for f in _weekly_charts(slack)] == ["report-2026-W23.png"]
+        assert len([c for c in slack.posts("U0BEN") if "stand out" in c.text]) == 1
+
+        # Once, ever: a second run, with the week named, posts nothing.
+        assert weekly_report.run(settings, config, week="2026-W23", dry_run=False, chart_file=None) == 1
+        err = capsys.readouterr().err
+        assert "the report for 2026-W23 was already posted on 2026-06-10 12:00" in err and "--dry-run" in err
+    run_jobs(runtime, local(2026, 6, 8, 9, 0, 5))  # nor does the scheduler, when the week falls due
+    assert len(_report_posts(slack)) == 1 and len(_weekly_charts(slack)) == 1
+    assert exported(runtime)["reports"] == [{"week": "2026-W23", "posted_at": local(2026, 6, 10, 12, 0).isoformat()}]
+
+
+def test_cli_refuses_a_week_that_has_not_ended(runtime, settings, config, slack, capsys):
+    seed_year(runtime)
+    with freeze_time(local(2026, 6, 7, 23, 30)):  # Sunday night, team time: 2026-W23 is not over
+        assert weekly_report.run(settings, config, week="2026-W23", dry_run=False, chart_file=None) == 2
+        assert "2026-W23 has not ended yet" in capsys.readouterr().err
+        assert weekly_report.run(settings, config, week="2031-W10", dry_run=False, chart_file=None) == 2
+        assert weekly_report.run(settings, config, week="2026-W23", dry_run=True, chart_file=None) == 0
+    assert slack.calls == []
+    assert exported(runtime)["reports"] == []
+
+
+def test_cli_says_when_slack_refused_the_report_and_leaves_the_week_to_post_again(
+    runtime, settings, config, slack, capsys
+):
+    seed_year(runtime)
+    slack.fail("chat.postMessage", error="not_in_channel")  # the report itself, sent first
+    with freeze_time(local(2026, 6, 10, 12, 0)):
+        assert weekly_report.run(settings, config, week=None, dry_run=False, chart_file=None) == 1
+        err = capsys.readouterr().err
+        assert "Slack refused the report for 2026-W23 in C0STAFF (not_in_channel)" in err
+        assert "run this again" in err
+        assert _report_posts(slack) == []
+        assert exported(runtime)["reports"] == []
+        # What did reach Slack (the chart, the author's question) stays sent.
+        assert len(_weekly_charts(slack)) == 1
+        assert len([c for c in slack.posts("U0BEN") if "stand out" in c.text]) == 1
+
+        assert weekly_report.run(settings, config, week=None, dry_run=False, chart_file=None) == 0
+        assert "posted the report for 2026-W23" in capsys.readouterr().out
+    assert len(_report_posts(slack)) == 1
+    assert len(_weekly_charts(slack)) == 1  # never twice
+    assert len([c for c in slack.posts("U0BEN") if "stand out" in c.text]) == 1
+    assert [r["week"] for r in exported(runtime)["reports"]] == ["2026-W23"]
+
+
+def test_cli_says_what_slack_refused_besides_the_report_and_what_waits(runtime, settings, config, slack, capsys):
+    seed_year(runtime)
+    slack.fail("files.getUploadURLExternal", error="missing_scope")
+    with freeze_time(local(2026, 6, 10, 12, 0)):
+        assert weekly_report.run(settings, config, week="2026-W23", dry_run=False, chart_file=None) == 1
+    err = capsys.readouterr().err
+    assert "posted the report for 2026-W23 in C0STAFF, but Slack refused: the chart (missing_scope)" in err
+    assert len(_report_posts(slack)) == 1
+
+    # A rate limit: the report waits, and its chart, in the same channel, waits behind it.
+    slack.fail("chat.postMessage", status=429, retry_after=60)
+    with freeze_time(local(2026, 6, 17, 12, 0)):
+        assert weekly_report.run(settings, config, week="2026-W24", dry_run=False, chart_file=None) == 0
+    out = capsys.readouterr().out
+    assert "queued the report for 2026-W24 in C0STAFF: 0 message(s) sent, 2 waiting for Slack" in out
+    assert [r["week"] for r in exported(runtime)["reports"]] == ["2026-W23", "2026-W24"]

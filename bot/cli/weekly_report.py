@@ -45,16 +45,51 @@ def run(settings: Settings, config: TeamConfig, *, week: str | None, dry_run: bo
         sys.stdout.write(blocks.plain_report(result))
         return 0
     runtime = Runtime.build(settings, config, engine)
-    runtime.check_token()
+    runtime.check_token()  # a refused token stops here, before the week is used up
     with transaction(runtime.session_factory) as session:
-        claimed = report.claim(session, monday, now)
+        if notices.delivery(session, label).report_refused:
+            notices.release(session, label)  # an earlier attempt that Slack refused does not count
+        previous = report.posted_record(session, label)
+        claimed = previous is None and report.claim(session, monday, now)
         if claimed:
             notices.post_report(session, Outbox(session, now), config, result)
+        else:
+            previous = report.posted_record(session, label)
     if not claimed:
-        print(f"teambot: the report for {label} was already posted; use --dry-run to see it", file=sys.stderr)
+        when = f" on {previous.posted_at.astimezone(config.tz):%Y-%m-%d %H:%M}" if previous else ""
+        print(f"teambot: the report for {label} was already posted{when}; use --dry-run to see it", file=sys.stderr)
         return 1
     OutboxSender(runtime.session_factory, runtime.client).drain()
-    print(f"teambot: the report for {label} was posted")
+    with transaction(runtime.session_factory) as session:
+        delivery = notices.delivery(session, label)
+        if delivery.report_refused:
+            # Slack refused the report itself (e.g. teambot is not in the channel): the week is not
+            # used up, so the report can be posted once the cause is fixed.
+            notices.release(session, label)
+    where = notices.channel(config)
+    if delivery.report_refused:
+        print(
+            f"teambot: Slack refused the report for {label} in {where} ({delivery.report_refused}); "
+            "nothing is marked as posted: fix that and run this again",
+            file=sys.stderr,
+        )
+        return 1
+    refused = [f"the question to the author of draft #{draft} ({error})" for draft, error in delivery.refused.items()]
+    if delivery.chart_refused:
+        refused.insert(0, f"the chart ({delivery.chart_refused})")
+    if refused:
+        print(
+            f"teambot: posted the report for {label} in {where}, but Slack refused: {', '.join(refused)}",
+            file=sys.stderr,
+        )
+        return 1
+    if delivery.waiting:
+        print(
+            f"queued the report for {label} in {where}: {delivery.sent} message(s) sent, {delivery.waiting} waiting "
+            "for Slack (rate limit or outage); `teambot run` or `teambot scheduler` sends them"
+        )
+        return 0
+    print(f"posted the report for {label} in {where} with its chart ({delivery.sent} message(s) sent)")
     return 0
 
 

@@ -4,19 +4,27 @@ so nothing is sent twice."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.config import TeamConfig
 from bot.features.approvals.models import Draft
 from bot.features.report import blocks, chart
+from bot.features.report import service as report
 from bot.features.report.models import Explanation
 from bot.features.report.service import Report
+from bot.outbox import history
 from bot.outbox.queue import Outbox
 
 
 def report_key(week: str) -> str:
     return f"report:{week}"
+
+
+CHART = "chart"
+ASK = "ask"
 
 
 def channel(config: TeamConfig) -> str:
@@ -34,11 +42,11 @@ def post_report(session: Session, outbox: Outbox, config: TeamConfig, result: Re
     text, body = blocks.report(result, drafts)
     target = channel(config)
     outbox.post(target, text, body, key=key, dedupe=key)
-    upload_chart(outbox, config, result, dedupe=f"{key}:chart")
+    upload_chart(outbox, config, result, dedupe=f"{key}:{CHART}")
     for standout in result.standouts:
         if standout.post.author:
             ask_text, ask_blocks = blocks.ask_author(result.week, standout, drafts.get(standout.post.draft_id))
-            outbox.dm(standout.post.author, ask_text, ask_blocks, dedupe=f"{key}:ask:{standout.post.draft_id}")
+            outbox.dm(standout.post.author, ask_text, ask_blocks, dedupe=f"{key}:{ASK}:{standout.post.draft_id}")
 
 
 def upload_chart(outbox: Outbox, config: TeamConfig, result: Report, *, dedupe: str | None = None) -> None:
@@ -58,6 +66,42 @@ def explanation_posted(outbox: Outbox, config: TeamConfig, explanation: Explanat
     posted = outbox.posted(report_key(explanation.week))
     where = posted.channel if posted else channel(config)
     outbox.post(where, blocks.explanation_in_thread(explanation), thread_ts=posted.ts if posted else None)
+
+
+@dataclass
+class Delivery:
+    """What became of a week's report messages in the outbox."""
+
+    sent: int = 0
+    waiting: int = 0
+    report_refused: str | None = None  # Slack's error for the report itself
+    chart_refused: str | None = None  # Slack's error for the chart's upload
+    refused: dict[int, str] = field(default_factory=dict)  # standout draft id: Slack's error for its author's DM
+
+
+def delivery(session: Session, week: str) -> Delivery:
+    key = report_key(week)
+    result = Delivery()
+    for send in history.sends(session, f"{key}%"):
+        if send.status == "sent":
+            result.sent += 1
+        elif send.status != "failed":
+            result.waiting += 1
+        elif send.dedupe_key == key:
+            result.report_refused = send.error or "refused"
+        elif send.dedupe_key == f"{key}:{CHART}":
+            result.chart_refused = send.error or "refused"
+        else:
+            result.refused[int(send.dedupe_key.rsplit(":", 1)[-1])] = send.error or "refused"
+    return result
+
+
+def release(session: Session, week: str) -> None:
+    """Forget that `week`'s report was posted, and its refused messages, so it can be posted again.
+    Messages already sent (the chart, an author's question) keep their rows, so posting again never
+    repeats them."""
+    report.release(session, week)
+    history.forget_refused(session, f"{report_key(week)}%")
 
 
 def explanations_of(session: Session, week: str) -> list[Explanation]:

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -383,6 +383,11 @@ def posted(session: Session, week: str) -> bool:
     return session.get(WeeklyReport, week) is not None
 
 
+def posted_record(session: Session, week: str) -> WeeklyReport | None:
+    """When the week's report was posted, if it was."""
+    return session.get(WeeklyReport, week)
+
+
 def claim(session: Session, monday: date, now: datetime) -> bool:
     """Record the week's report as posted; False when it was already (another tick or replica)."""
     week = week_label(monday)
@@ -394,6 +399,11 @@ def claim(session: Session, monday: date, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def release(session: Session, week: str) -> None:
+    """Forget that `week`'s report was posted, so it can be posted again."""
+    session.execute(delete(WeeklyReport).where(WeeklyReport.week == week))
 
 
 # -- explanations -------------------------------------------------------------------------------

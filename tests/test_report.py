@@ -289,3 +289,116 @@ def test_cli_says_what_slack_refused_besides_the_report_and_what_waits(runtime, 
     out = capsys.readouterr().out
     assert "queued the report for 2026-W24 in C0STAFF: 0 message(s) sent, 2 waiting for Slack" in out
     assert [r["week"] for r in exported(runtime)["reports"]] == ["2026-W23", "2026-W24"]
+
+
+# -- the Explain button ----------------------------------------------------------------------------
+def _posted_with_an_ordinary_post_by_the_same_author(runtime) -> dict[str, int]:
+    """seed_year's report posted, and U0BEN's second post of the week, which did not stand out."""
+    ids = seed_year(runtime)
+    with runtime.session_factory() as session:
+        ids["ordinary"] = publish(
+            session,
+            ts="1790000004.000100",
+            account="instagram",
+            at=datetime(2026, 6, 4, 10, 0, tzinfo=UTC),
+            impressions=1000,
+            engagements=20,
+            author="U0BEN",
+        ).id
+        session.commit()
+    run_jobs(runtime, local(2026, 6, 1, 8, 0))
+    run_jobs(runtime, DUE)
+    return ids
+
+
+def _explanation_form(text: str) -> dict:
+    return {"explanation": {"value": {"type": "plain_text_input", "value": text}}}
+
+
+def test_a_multiline_answer_is_quoted_once_per_line_in_the_thread(runtime, driver, sender, slack):
+    ids = _posted_with_an_ordinary_post_by_the_same_author(runtime)
+    sender.drain(DUE)
+    value = f"2026-W23:{ids['standout']}"
+    answer_text = "A customer's video\nposted at lunch\n> and reposted <!here>"
+    assert (
+        driver.submit_view(
+            ViewId.REPORT_EXPLANATION, _explanation_form(answer_text), user="U0BEN", private_metadata=value
+        ).status
+        == 200
+    )
+    [answer] = [c for c in slack.posts("C0STAFF") if "on draft #" in c.text]
+    assert answer.text.split("\n") == [
+        f"<@U0BEN> on draft #{ids['standout']}:",
+        ">A customer's video",
+        ">posted at lunch",
+        ">&gt; and reposted &lt;!here&gt;",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "refusal"),
+    [
+        ("ordinary", "was not one of the standout posts of the report for 2026-W23"),
+        ("2026-W22:standout", "There is no report for 2026-W22"),
+        ("2026-W23:#999999", "was not one of the standout posts"),
+        ("2026-W23:", "not one teambot sent"),
+        ("garbage", "not one teambot sent"),
+        ("2026-W99:standout", "not one teambot sent"),
+        ("", "not one teambot sent"),
+    ],
+)
+def test_a_forged_explain_button_gets_one_refusal_and_records_nothing(runtime, driver, sender, slack, value, refusal):
+    ids = _posted_with_an_ordinary_post_by_the_same_author(runtime)
+    sender.drain(DUE)
+    value = {"ordinary": f"2026-W23:{ids['ordinary']}"}.get(value, value.replace("standout", str(ids["standout"])))
+    slack.reset()
+    assert driver.click(ActionId.REPORT_EXPLAIN, value, user="U0BEN").status == 200
+    assert slack.of("views.open") == []
+    [answer] = slack.ephemerals("U0BEN")
+    assert refusal in answer.text
+
+    reply = driver.submit_view(
+        ViewId.REPORT_EXPLANATION, _explanation_form("It was the cat"), user="U0BEN", private_metadata=value
+    )
+    assert reply.json["response_action"] == "errors"
+    assert refusal in reply.json["errors"]["explanation"]
+    sender.drain()
+    assert [c for c in slack.posts() if "on draft #" in c.text] == []
+    with runtime.session_factory() as session:
+        assert session.query(Explanation).count() == 0
+
+
+def test_an_empty_forged_form_is_refused_for_what_it_names_not_for_its_text(runtime, driver, sender):
+    ids = _posted_with_an_ordinary_post_by_the_same_author(runtime)
+    reply = driver.submit_view(
+        ViewId.REPORT_EXPLANATION, _explanation_form(" "), user="U0BEN", private_metadata=f"2026-W23:{ids['ordinary']}"
+    )
+    assert "was not one of the standout posts" in reply.json["errors"]["explanation"]
+    reply = driver.submit_view(
+        ViewId.REPORT_EXPLANATION, _explanation_form(" "), user="U0BEN", private_metadata=f"2026-W23:{ids['standout']}"
+    )
+    assert "Say in a sentence or two" in reply.json["errors"]["explanation"]
+
+
+def test_the_standouts_a_report_named_stay_explainable_whatever_later_figures_say(runtime, driver, sender, slack):
+    ids = _posted_with_an_ordinary_post_by_the_same_author(runtime)
+    with runtime.session_factory() as session, session.begin():
+        # A later import: the standout's figures turn out ordinary, and the ordinary post's do not.
+        session.query(PostMetric).filter_by(draft_id=ids["standout"]).update({"engagements": 60})
+        session.query(PostMetric).filter_by(draft_id=ids["ordinary"]).update({"engagements": 500})
+    reply = driver.submit_view(
+        ViewId.REPORT_EXPLANATION,
+        _explanation_form("Timing"),
+        user="U0BEN",
+        private_metadata=f"2026-W23:{ids['standout']}",
+    )
+    assert reply.status == 200 and "errors" not in reply.json
+    reply = driver.submit_view(
+        ViewId.REPORT_EXPLANATION,
+        _explanation_form("Luck"),
+        user="U0BEN",
+        private_metadata=f"2026-W23:{ids['ordinary']}",
+    )
+    assert "was not one of the standout posts" in reply.json["errors"]["explanation"]
+    with runtime.session_factory() as session:
+        assert [e.draft_id for e in session.query(Explanation)] == [ids["standout"]]

@@ -50,7 +50,7 @@ def run(settings: Settings, config: TeamConfig, *, week: str | None, dry_run: bo
         if notices.delivery(session, label).report_refused:
             notices.release(session, label)  # an earlier attempt that Slack refused does not count
         previous = report.posted_record(session, label)
-        claimed = previous is None and report.claim(session, monday, now)
+        claimed = previous is None and report.claim(session, result, now)
         if claimed:
             notices.post_report(session, Outbox(session, now), config, result)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core.text import for_display, truncate
+from bot.core.text import as_written, for_display, quoted, truncate
 from bot.features.approvals.blocks import draft_link, when
 from bot.features.meeting.models import MeetingUpdate
 from bot.features.meeting.service import UPDATE_EXAMPLE, Agenda, Recorded, Status
@@ -55,15 +55,11 @@ def update_modal(previous: MeetingUpdate | None) -> Block:
             multiline=True,
             optional=True,
             max_length=1000,
-            initial=_as_typed(getattr(previous, name)) if previous else None,
+            initial=as_written(getattr(previous, name)) if previous else None,
         )
         for name, label in FIELDS
     ]
     return modal(ViewId.MEETING_UPDATE, "My meeting update", blocks, submit="Send")
-
-
-def _as_typed(stored: str) -> str:
-    return stored.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def recorded(result: Recorded) -> str:
@@ -76,8 +72,7 @@ def _update_lines(update: MeetingUpdate) -> str:
     for name, label in FIELDS:
         value = getattr(update, name)
         if value:
-            quoted = "\n".join(f">{line}" for line in for_display(truncate(value, 600)).split("\n"))
-            parts.append(f"_{label}_\n{quoted}")
+            parts.append(f"_{label}_\n{quoted(truncate(value, 600))}")
     return f"*<@{update.user_id}>*\n" + "\n".join(parts)
 
 

@@ -3,7 +3,7 @@ and the answer in the report's thread."""
 
 from __future__ import annotations
 
-from bot.core.text import for_display, truncate
+from bot.core.text import quoted, truncate
 from bot.features.approvals.blocks import draft_link
 from bot.features.approvals.models import Draft
 from bot.features.report.models import Explanation
@@ -83,7 +83,8 @@ def report(result: Report, drafts: dict[int, Draft]) -> tuple[str, list[Block]]:
         lines = _figure_lines(this, before)
         blocks.append(section(f"*{name}*\n" + "\n".join(lines)))
     if len(accounts) > MAX_ACCOUNTS:
-        blocks.append(context(f"…and {len(accounts) - MAX_ACCOUNTS} more accounts (see `teambot report`)."))
+        more = len(accounts) - MAX_ACCOUNTS
+        blocks.append(context(f"…and {more} more accounts: `teambot report --dry-run` shows them all."))
     blocks.append(divider())
     if result.standouts:
         shown = [_standout_line(s, drafts) for s in result.standouts[:MAX_STANDOUTS]]
@@ -157,5 +158,4 @@ def explanation_modal(week: str, draft_id: int) -> Block:
 
 
 def explanation_in_thread(explanation: Explanation) -> str:
-    quoted = "\n".join(f">{line}" for line in for_display(truncate(explanation.text, 1500)).split("\n"))
-    return f"<@{explanation.author}> on draft #{explanation.draft_id}:\n{quoted}"
+    return f"<@{explanation.author}> on draft #{explanation.draft_id}:\n{quoted(truncate(explanation.text, 1500))}"

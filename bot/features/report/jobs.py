@@ -20,7 +20,7 @@ def post_weekly_report(ctx: JobContext) -> None:
         if monday is None or report.posted(session, report.week_label(monday)):
             return
         result = report.build(session, ctx.config, monday)
-        if report.claim(session, monday, ctx.now):
+        if report.claim(session, result, ctx.now):
             notices.post_report(session, Outbox(session, ctx.now), ctx.config, result)
             log.info("weekly report %s posted", result.week)
 

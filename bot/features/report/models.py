@@ -31,3 +31,17 @@ class Explanation(Base):
     author: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     answered_at: Mapped[datetime]
+
+
+class ReportStandout(Base):
+    """A standout post of a posted weekly report, and its author, as the report named it: the only
+    drafts whose authors are asked, and may answer, what made them stand out (later figures may
+    change what would stand out now, never what the report said)."""
+
+    __tablename__ = "report_standouts"
+
+    week: Mapped[str] = mapped_column(
+        String(8), ForeignKey("weekly_reports.week", ondelete="CASCADE"), primary_key=True
+    )
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    author: Mapped[str] = mapped_column(String(32))

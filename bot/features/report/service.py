@@ -29,7 +29,7 @@ from bot.core.export import iso, since_filter
 from bot.features.approvals.models import Draft
 from bot.features.calendar.models import Publication
 from bot.features.metrics.models import AccountDay, PostMetric
-from bot.features.report.models import Explanation, WeeklyReport
+from bot.features.report.models import Explanation, ReportStandout, WeeklyReport
 
 WEEK_EXAMPLE = "teambot report --week 2026-W05"
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -388,14 +388,19 @@ def posted_record(session: Session, week: str) -> WeeklyReport | None:
     return session.get(WeeklyReport, week)
 
 
-def claim(session: Session, monday: date, now: datetime) -> bool:
-    """Record the week's report as posted; False when it was already (another tick or replica)."""
-    week = week_label(monday)
-    if posted(session, week):
+def claim(session: Session, result: Report, now: datetime) -> bool:
+    """Record the week's report as posted, with the standout posts it names; False when it was
+    already (another tick or replica)."""
+    if posted(session, result.week):
         return False
     try:
         with session.begin_nested():
-            session.add(WeeklyReport(week=week, posted_at=now))
+            session.add(WeeklyReport(week=result.week, posted_at=now))
+            session.flush()
+            named = {s.post.draft_id: s.post.author for s in result.standouts}
+            session.add_all(
+                ReportStandout(week=result.week, draft_id=draft_id, author=author) for draft_id, author in named.items()
+            )
     except IntegrityError:
         return False
     return True
@@ -403,19 +408,22 @@ def claim(session: Session, monday: date, now: datetime) -> bool:
 
 def release(session: Session, week: str) -> None:
     """Forget that `week`'s report was posted, so it can be posted again."""
+    session.execute(delete(ReportStandout).where(ReportStandout.week == week))
     session.execute(delete(WeeklyReport).where(WeeklyReport.week == week))
 
 
 # -- explanations -------------------------------------------------------------------------------
 def explanation_asked(session: Session, week: str, draft_id: int, user: str) -> Draft:
-    """The standout draft a person is asked to explain; only its author may."""
+    """The standout draft a person is asked to explain: one the week's posted report named, and
+    only its author may."""
     if not posted(session, week):
-        raise NotFound(f"There is no report for {week}.")
-    draft = session.get(Draft, draft_id)
-    if draft is None:
-        raise NotFound(f"There is no draft #{draft_id}.")
-    if draft.author != user:
-        raise Conflict(f"Only <@{draft.author}>, who wrote draft #{draft_id}, can say what made it stand out.")
+        raise NotFound(f"There is no report for {week}, so there is nothing to explain for it.")
+    standout = session.get(ReportStandout, (week, draft_id))
+    draft = session.get(Draft, draft_id) if standout is not None else None
+    if standout is None or draft is None:
+        raise NotFound(f"Draft #{draft_id} was not one of the standout posts of the report for {week}.")
+    if standout.author != user:
+        raise Conflict(f"Only <@{standout.author}>, who wrote draft #{draft_id}, can say what made it stand out.")
     return draft
 
 

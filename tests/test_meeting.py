@@ -181,3 +181,159 @@ def test_the_agenda_shows_last_weeks_standouts_and_next_weeks_calendar_with_gaps
     assert "Next week's calendar" in text and "10:00 [instagram]" in text
     assert "instagram: nothing on Mon, Tue, Thu, Fri, Sat, Sun" in text
     assert "x: nothing on Mon, Tue, Wed, Thu, Fri, Sat, Sun" in text
+
+
+def _update_form(learned: str = "", working_on: str = "", need_help: str = "") -> dict:
+    return {
+        name: {"value": {"type": "plain_text_input", "value": value}}
+        for name, value in (("learned", learned), ("working_on", working_on), ("need_help", need_help))
+    }
+
+
+def test_a_multiline_update_is_quoted_once_per_line_in_the_agenda(started, driver, slack, sender):
+    with freeze_time(ASK_TIME):
+        driver.submit_view(
+            ViewId.MEETING_UPDATE, _update_form(working_on="The launch\nthe newsletter\n> a quote"), user="U0COORD"
+        )
+    run_jobs(started, MEETING_TIME)
+    sender.drain()
+    [agenda] = _agendas(slack)
+    [section] = [b["text"]["text"] for b in agenda.blocks if "<@U0COORD>*" in b.get("text", {}).get("text", "")]
+    assert section.split("\n") == [
+        "*<@U0COORD>*",
+        "_What I am working on_",
+        ">The launch",
+        ">the newsletter",
+        ">&gt; a quote",
+    ]
+
+
+def test_editing_an_update_through_the_prefilled_form_escapes_it_once(started, driver, slack, sender, runtime):
+    typed = "Tom & Jerry <b>bold</b> plans"
+    with freeze_time(ASK_TIME):
+        driver.submit_view(ViewId.MEETING_UPDATE, _update_form(learned=typed, working_on="Reels"), user="U0COORD")
+        driver.click(ActionId.MEETING_ADD_UPDATE, "1", user="U0COORD")
+        [opened] = slack.of("views.open")
+        initial = {
+            b["block_id"]: b["element"].get("initial_value") for b in opened.params["view"]["blocks"] if "element" in b
+        }
+        assert initial == {"learned": typed, "working_on": "Reels", "need_help": None}  # as the person typed it
+        # They change one part and send the rest back as the form shows it.
+        driver.submit_view(
+            ViewId.MEETING_UPDATE, _update_form(learned=initial["learned"], working_on="Stories"), user="U0COORD"
+        )
+    with runtime.session_factory() as session:
+        [update] = session.scalars(select(MeetingUpdate)).all()
+        assert (update.learned, update.working_on) == ("Tom &amp; Jerry &lt;b&gt;bold&lt;/b&gt; plans", "Stories")
+    run_jobs(started, MEETING_TIME)
+    sender.drain()
+    text = _agendas(slack)[0].all_text()
+    assert ">Tom &amp; Jerry &lt;b&gt;bold&lt;/b&gt; plans" in text and "&amp;amp;" not in text
+
+
+def test_people_who_already_sent_an_update_are_not_asked_again(started, driver, slack, sender):
+    with freeze_time(MONDAY_10):
+        driver.command("/meeting", "update Working on: the spring campaign", user="U0CONTENT")
+    run_jobs(started, ASK_TIME)
+    sender.drain()
+    assert {c.channel for c in _asks(slack)} == MEMBERS - {"U0CONTENT"}
+
+
+def test_the_agenda_shows_the_five_most_voted_open_ideas_in_order(started, slack, sender):
+    from bot.features.ideas.models import Idea, IdeaVote
+
+    votes = {
+        "Behind the scenes": 2,
+        "Staff picks": 5,
+        "Customer stories": 0,
+        "Quiz": 7,
+        "Throwback": 1,
+        "Memes": 3,
+        "Polls": 4,
+    }
+    with started.session_factory() as session:
+        for title, count in votes.items():
+            idea = Idea(author="U0ANNA", submitted_by="U0ANNA", title=title, text=title, created_at=MONDAY_10)
+            session.add(idea)
+            session.flush()
+            session.add_all(IdeaVote(idea_id=idea.id, user_id=f"U0V{n}", voted_at=MONDAY_10) for n in range(count))
+        # An accepted idea, however voted for, is no longer for brainstorming.
+        accepted = Idea(
+            author="U0BEN", submitted_by="U0BEN", title="Done", text="Done", status="accepted", created_at=MONDAY_10
+        )
+        session.add(accepted)
+        session.flush()
+        session.add_all(IdeaVote(idea_id=accepted.id, user_id=f"U0V{n}", voted_at=MONDAY_10) for n in range(9))
+        session.commit()
+    run_jobs(started, MEETING_TIME)
+    sender.drain()
+    [agenda] = _agendas(slack)
+    texts = [b["text"]["text"] for b in agenda.blocks if b["type"] == "section"]
+    brainstorm = "\n".join(texts[next(i for i, t in enumerate(texts) if "most-voted open ideas" in t) :])
+    shown = [line.split(" ", 2)[2] for line in brainstorm.split("\n") if line.startswith("• #")]
+    assert shown == [
+        "Quiz — 7 votes",
+        "Staff picks — 5 votes",
+        "Polls — 4 votes",
+        "Memes — 3 votes",
+        "Behind the scenes — 2 votes",
+    ]
+
+
+def test_the_meeting_keys_set_in_the_config_are_followed(runtime, slack, sender):
+    runtime.config = make_config(
+        meeting={
+            "cron": "30 14 * * thu",
+            "ask_before_minutes": 45,
+            "roles": ["community_manager", "coordinator"],
+            "channel": "C0MEETING",
+        },
+    )
+    run_jobs(runtime, MONDAY_10)
+    # Tuesday's default times pass without a word.
+    run_jobs(runtime, ASK_TIME)
+    run_jobs(runtime, MEETING_TIME)
+    sender.drain()
+    assert _asks(slack) == [] and slack.posts("C0MEETING") == [] and _agendas(slack) == []
+    # Thursday 7 March, 14:30 in Budapest (13:30 UTC): asked at 13:45 Budapest, 45 minutes before.
+    run_jobs(runtime, datetime(2024, 3, 7, 12, 44, tzinfo=UTC))
+    sender.drain()
+    assert _asks(slack) == []
+    run_jobs(runtime, datetime(2024, 3, 7, 12, 45, 5, tzinfo=UTC))
+    sender.drain()
+    assert {c.channel for c in _asks(slack)} == {"U0COMMUNITY", "U0COORD"}
+    assert "2024-03-07 13:30 UTC" in _asks(slack)[0].text
+    run_jobs(runtime, datetime(2024, 3, 7, 13, 30, 5, tzinfo=UTC))
+    sender.drain()
+    [agenda] = [c for c in slack.posts("C0MEETING") if "Agenda of the planning meeting" in c.text]
+    assert "No update from <@U0COMMUNITY>, <@U0COORD>" in agenda.all_text()
+    assert _agendas(slack) == []  # nothing in the default channel
+
+
+def test_twenty_five_updates_show_twenty_and_the_agenda_stays_within_slacks_limits(started, slack, sender):
+    people = [f"U0P{n:02d}" for n in range(25)]
+    long_part = "\n".join(["short line"] * 90)  # 989 characters, and 90 lines to quote
+    with started.session_factory() as session:
+        for person in people:
+            meeting.record_update(
+                session,
+                started.config,
+                user=person,
+                now=MONDAY_10,
+                learned=long_part,
+                working_on=long_part,
+                need_help="A designer " * 90,
+            )
+        session.commit()
+    run_jobs(started, MEETING_TIME)
+    sender.drain()
+    [agenda] = _agendas(slack)
+    assert len(agenda.blocks) <= 50
+    texts = [b["text"]["text"] for b in agenda.blocks if b["type"] == "section"]
+    texts += [e["text"] for b in agenda.blocks if b["type"] == "context" for e in b["elements"]]
+    assert max(len(t) for t in texts) <= 3000
+    shown = [t for t in texts if t.startswith("*<@U0P")]
+    assert [t.split("*")[1] for t in shown] == [f"<@{p}>" for p in people[:20]]
+    assert all("_Where I need help_\n>A designer" in t for t in shown)  # each person's three parts fit
+    [more] = [t for t in texts if "more updates" in t]
+    assert more.startswith("…and 5 more updates, from <@U0P20>, <@U0P21>, <@U0P22>, <@U0P23>, <@U0P24>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core.text import as_written, for_display, quoted, truncate
+from bot.core.text import MAX_LIST, as_written, for_display, quoted, truncate
 from bot.features.approvals.blocks import draft_link, when
 from bot.features.meeting.models import MeetingUpdate
 from bot.features.meeting.service import UPDATE_EXAMPLE, Agenda, Recorded, Status
@@ -28,6 +28,9 @@ MEETING_HELP = help_text(
     "the weekly planning meeting: your short update before it, and who has sent theirs",
     ["/meeting", UPDATE_EXAMPLE, "/meeting update Working on: the product launch posts", "/meeting help"],
 )
+# Each part of an update as shown: quoted, then cut, so that a person's three parts and their name
+# always fit one section (Slack's 3,000 characters) whatever their line breaks.
+FIELD_SHOWN = 900
 FIELDS = (
     ("learned", "What I learned this week"),
     ("working_on", "What I am working on"),
@@ -72,7 +75,7 @@ def _update_lines(update: MeetingUpdate) -> str:
     for name, label in FIELDS:
         value = getattr(update, name)
         if value:
-            parts.append(f"_{label}_\n{quoted(truncate(value, 600))}")
+            parts.append(f"_{label}_\n{truncate(quoted(value), FIELD_SHOWN)}")
     return f"*<@{update.user_id}>*\n" + "\n".join(parts)
 
 
@@ -90,10 +93,12 @@ def agenda(result: Agenda, tz: ZoneInfo) -> tuple[str, list[Block]]:
     title = f"Agenda of the planning meeting {when(result.meeting.starts_at)}"
     blocks: list[Block] = [section(f":spiral_calendar_pad: *{title}*")]
     blocks.append(section("*1. Updates* (ten minutes each at most)"))
-    for update in result.updates[:15]:
+    # One section per person, at most 20 (the agenda stays within Slack's 50 blocks).
+    for update in result.updates[:MAX_LIST]:
         blocks.append(section(_update_lines(update)))
-    if len(result.updates) > 15:
-        blocks.append(context(f"…and {len(result.updates) - 15} more updates: ask in the thread."))
+    if len(result.updates) > MAX_LIST:
+        rest = [u.user_id for u in result.updates[MAX_LIST:]]
+        blocks.append(context(f"…and {len(rest)} more updates, from {mentions(rest)}: ask them in the thread."))
     if not result.updates:
         blocks.append(context("Nobody sent an update."))
     if result.missing:

@@ -4,6 +4,7 @@ explain, posted once a week by the scheduler and by `teambot report`."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from bot.cli.main import main
 from bot.core.errors import BadInput
 from bot.features.calendar.models import Publication
 from bot.features.metrics.models import AccountDay, PostMetric
-from bot.features.report import chart
+from bot.features.report import blocks, chart
 from bot.features.report import service as report
 from bot.features.report.models import Explanation
 from bot.slack.ids import ActionId, ViewId
@@ -402,3 +403,106 @@ def test_the_standouts_a_report_named_stay_explainable_whatever_later_figures_sa
     assert "was not one of the standout posts" in reply.json["errors"]["explanation"]
     with runtime.session_factory() as session:
         assert [e.draft_id for e in session.query(Explanation)] == [ids["standout"]]
+
+
+# -- catch-up ----------------------------------------------------------------------------------------
+def test_the_very_first_start_posts_no_report_that_fell_due_before_it(runtime, sender, slack):
+    seed_year(runtime)
+    run_jobs(runtime, local(2026, 6, 8, 9, 30))  # first start, half an hour after 2026-W23's report fell due
+    run_jobs(runtime, local(2026, 6, 10, 12, 0))  # later that week
+    sender.drain()
+    assert [c.text for c in slack.posts("C0STAFF") if "Weekly report" in c.text] == []
+    run_jobs(runtime, local(2026, 6, 15, 9, 0, 5))  # the next report is posted as usual
+    sender.drain()
+    assert [c.text for c in slack.posts("C0STAFF") if "Weekly report" in c.text] == ["Weekly report 2026-W24"]
+    assert [r["week"] for r in exported(runtime)["reports"]] == ["2026-W24"]
+
+
+def test_after_an_outage_the_latest_due_report_is_posted_once(runtime, sender, slack):
+    seed_year(runtime)
+    run_jobs(runtime, local(2026, 6, 1, 8, 0))  # first start; 2026-W22's report falls due an hour later
+    # Down from before Monday 1 June 09:00 to Wednesday 10 June: 2026-W22's report is a week late
+    # (its week to catch up is over), 2026-W23's fell due on Monday 8 June and is caught up now.
+    for _ in range(3):  # the first ticks after the restart, and a second replica
+        run_jobs(runtime, local(2026, 6, 10, 12, 0))
+    run_jobs(runtime, local(2026, 6, 14, 23, 0))  # and later that week
+    sender.drain()
+    assert [c.text for c in slack.posts("C0STAFF") if "Weekly report" in c.text] == ["Weekly report 2026-W23"]
+    assert len([f for f in slack.shared_files("C0STAFF") if f["filename"].startswith("report-")]) == 1
+    assert len([c for c in slack.posts("U0BEN") if "stand out" in c.text]) == 1
+    assert exported(runtime)["reports"] == [{"week": "2026-W23", "posted_at": local(2026, 6, 10, 12, 0).isoformat()}]
+
+
+# -- standouts below the usual, and the guards ---------------------------------------------------
+def test_a_post_far_below_its_accounts_median_stands_out_and_its_author_is_asked(runtime, sender, slack, config):
+    seed_year(runtime)
+    at = datetime(2026, 6, 5, 10, 0, tzinfo=UTC)
+    with runtime.session_factory() as session:
+        # instagram's median is 2%: 1% is exactly one standout_factor-th of it, 1.1% is not enough.
+        low = publish(
+            session,
+            ts="1790000010.000100",
+            account="instagram",
+            at=at,
+            impressions=1000,
+            engagements=10,
+            author="U0PAT",
+        )
+        publish(
+            session,
+            ts="1790000011.000100",
+            account="instagram",
+            at=at,
+            impressions=1000,
+            engagements=11,
+            author="U0LEAD",
+        )
+        session.commit()
+        result = report.build(session, config, WEEK)
+    below = [s for s in result.standouts if not s.above]
+    assert [s.post.draft_id for s in below] == [low.id]
+    run_jobs(runtime, local(2026, 6, 1, 8, 0))
+    run_jobs(runtime, DUE)
+    sender.drain(DUE)
+    [posted] = [c for c in slack.posts("C0STAFF") if "Weekly report 2026-W23" in c.text]
+    assert f"#{low.id}" in posted.all_text()
+    assert "1.00% engagement, below the account's usual 2.00%" in posted.all_text()
+    [dm] = [c for c in slack.posts("U0PAT") if "stand out" in c.text]
+    assert "engaged far less than usual last week" in dm.text
+    assert [c for c in slack.posts("U0LEAD") if "stand out" in c.text] == []
+
+
+def _post(account: str, rate: float, day: int = 3) -> report.Post:
+    return report.Post(day, "U0ANNA", account, datetime(2026, 6, day, tzinfo=UTC), 1000, round(rate * 1000))
+
+
+def test_a_standout_needs_three_earlier_posts_on_its_account_and_a_median_above_zero(config):
+    post = _post("x", 0.10)
+    usual = [_post("x", 0.02, day) for day in (1, 2, 3)]
+    assert report.standouts(config, [post], usual) != []
+    assert report.standouts(config, [post], usual[:2]) == []  # two earlier posts are not enough
+    assert report.standouts(config, [post], [_post("instagram", 0.02, d) for d in (1, 2, 3)]) == []
+    silent = [_post("x", 0.0, day) for day in (1, 2, 3)]  # a median of 0: any post would be "far above"
+    assert report.standouts(config, [post, _post("x", 0.0)], silent) == []
+
+
+def test_a_mention_spike_needs_seven_days_of_figures_in_the_28_before():
+    spike = WEEK + timedelta(days=1)
+    days = report.Days()
+    days.mentions["x"] = {spike - timedelta(days=n): 10 for n in range(1, 7)}  # six days before it
+    days.mentions["x"][spike] = 500
+    assert report.spikes(days, WEEK) == []
+    days.mentions["x"][spike - timedelta(days=28)] = 10  # a seventh, the earliest the window holds
+    assert [(s.day, s.mentions) for s in report.spikes(days, WEEK)] == [(spike, 500)]
+    days.mentions["x"].pop(spike - timedelta(days=28))
+    days.mentions["x"][spike - timedelta(days=29)] = 10  # one day too early: still six in the window
+    assert report.spikes(days, WEEK) == []
+
+
+def test_more_accounts_than_the_report_shows_point_to_the_dry_run():
+    empty = report.Figures()
+    accounts = {f"account{n:02d}": (empty, empty) for n in range(18)}
+    result = report.Report("2026-W23", WEEK, empty, empty, accounts, [], [], [], [])
+    text = json.dumps(blocks.report(result, {})[1], ensure_ascii=False)
+    assert "account14" in text and "account15" not in text
+    assert "…and 3 more accounts: `teambot report --dry-run` shows them all." in text

@@ -92,3 +92,39 @@ def test_0017_links_the_drafts_that_already_name_an_idea_and_goes_back_down(empt
     assert "owner" not in {column["name"] for column in inspector.get_columns("ideas")}
     command.upgrade(config, "head")
     engine.dispose()
+
+
+def test_0018_counts_the_posts_already_explained_as_their_reports_standouts(empty_database_url):
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import MetaData, Table, inspect, text
+
+    from bot.core.db import alembic_config, make_engine
+
+    engine = make_engine(empty_database_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0017")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        drafts = Table("drafts", MetaData(), autoload_with=connection)
+        draft = {"channel": "C0DRAFTS", "author": "U0BEN", "files_signature": "", "status": "approved", "text": "x"}
+        draft |= {"current_step": 0, "current_role": "strategist", "chain": "strategist"}
+        draft |= {"created_at": at, "updated_at": at, "step_started_at": at}
+        connection.execute(drafts.insert(), [{"id": n, "ts": f"1700000000.00000{n}", **draft} for n in (1, 2)])
+        connection.execute(
+            Table("weekly_reports", MetaData(), autoload_with=connection).insert(),
+            [{"week": "2026-W01", "posted_at": at}],
+        )
+        connection.execute(
+            Table("report_explanations", MetaData(), autoload_with=connection).insert(),
+            [{"week": "2026-W01", "draft_id": 2, "author": "U0BEN", "text": "timing", "answered_at": at}],
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT week, draft_id, author FROM report_standouts")).all()
+    assert [tuple(row) for row in rows] == [("2026-W01", 2, "U0BEN")]
+    command.downgrade(config, "0017")
+    assert "report_standouts" not in inspect(engine).get_table_names()
+    command.upgrade(config, "head")
+    engine.dispose()

@@ -18,7 +18,9 @@ from bot.features.calendar.models import Publication
 from bot.features.metrics.models import AccountDay, PostMetric
 from bot.features.report import blocks, chart
 from bot.features.report import service as report
+from bot.features.report.jobs import post_weekly_report
 from bot.features.report.models import Explanation
+from bot.scheduler.context import JobContext
 from bot.slack.ids import ActionId, ViewId
 from tests.conftest import make_config
 from tests.helpers import add_draft, exported, local
@@ -506,3 +508,38 @@ def test_more_accounts_than_the_report_shows_point_to_the_dry_run():
     text = json.dumps(blocks.report(result, {})[1], ensure_ascii=False)
     assert "account14" in text and "account15" not in text
     assert "…and 3 more accounts: `teambot report --dry-run` shows them all." in text
+
+
+def test_a_report_slack_refused_is_posted_again_keeping_the_answers_already_given(
+    runtime, settings, config, driver, sender, slack, capsys
+):
+    ids = seed_year(runtime)
+    run_jobs(runtime, local(2026, 6, 2, 8, 0))  # first start (May's digest fell due before it)
+    sender.drain()
+    # The scheduled report alone (other jobs post at 09:00 too), refused by Slack.
+    post_weekly_report(JobContext(config, runtime.session_factory, DUE))
+    slack.fail("chat.postMessage", error="not_in_channel")
+    sender.drain(DUE)
+    assert _report_posts(slack) == []
+    # The author was asked all the same, and answers before anyone fixes the channel.
+    value = f"2026-W23:{ids['standout']}"
+    with freeze_time(local(2026, 6, 9, 10, 0)):
+        reply = driver.submit_view(
+            ViewId.REPORT_EXPLANATION, _explanation_form("Timing"), user="U0BEN", private_metadata=value
+        )
+    assert reply.status == 200 and "errors" not in reply.json
+    with freeze_time(local(2026, 6, 10, 12, 0)):
+        assert weekly_report.run(settings, config, week=None, dry_run=False, chart_file=None) == 0
+    assert "posted the report for 2026-W23" in capsys.readouterr().out
+    assert len(_report_posts(slack)) == 1 and len(_weekly_charts(slack)) == 1
+    assert len([c for c in slack.posts("U0BEN") if "stand out" in c.text]) == 1
+    with runtime.session_factory() as session:
+        assert [(e.draft_id, e.text) for e in session.query(Explanation)] == [(ids["standout"], "Timing")]
+    # The author can still change the answer; and the week is now posted, once.
+    reply = driver.submit_view(
+        ViewId.REPORT_EXPLANATION, _explanation_form("Timing, mostly"), user="U0BEN", private_metadata=value
+    )
+    assert "errors" not in reply.json
+    with freeze_time(local(2026, 6, 10, 13, 0)):
+        assert weekly_report.run(settings, config, week=None, dry_run=False, chart_file=None) == 1
+    assert "already posted on 2026-06-10 12:00" in capsys.readouterr().err

@@ -47,14 +47,21 @@ def run(settings: Settings, config: TeamConfig, *, week: str | None, dry_run: bo
     runtime = Runtime.build(settings, config, engine)
     runtime.check_token()  # a refused token stops here, before the week is used up
     with transaction(runtime.session_factory) as session:
-        if notices.delivery(session, label).report_refused:
-            notices.release(session, label)  # an earlier attempt that Slack refused does not count
+        # An earlier attempt that Slack refused does not count: its week is posted again (under
+        # the claim it kept, when authors already explained its standouts).
+        refused_before = notices.delivery(session, label).report_refused is not None
+        if refused_before:
+            notices.release(session, label)
         previous = report.posted_record(session, label)
-        claimed = previous is None and report.claim(session, result, now)
+        if previous is None:
+            claimed = report.claim(session, result, now)
+            previous = None if claimed else report.posted_record(session, label)
+        else:
+            claimed = refused_before  # the claim was kept: post again under it
+            if claimed:
+                report.claim_again(session, result, now)
         if claimed:
             notices.post_report(session, Outbox(session, now), config, result)
-        else:
-            previous = report.posted_record(session, label)
     if not claimed:
         when = f" on {previous.posted_at.astimezone(config.tz):%Y-%m-%d %H:%M}" if previous else ""
         print(f"teambot: the report for {label} was already posted{when}; use --dry-run to see it", file=sys.stderr)
@@ -70,7 +77,7 @@ def run(settings: Settings, config: TeamConfig, *, week: str | None, dry_run: bo
     if delivery.report_refused:
         print(
             f"teambot: Slack refused the report for {label} in {where} ({delivery.report_refused}); "
-            "nothing is marked as posted: fix that and run this again",
+            "the week is left to post again: fix that and run this again",
             file=sys.stderr,
         )
         return 1

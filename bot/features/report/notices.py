@@ -96,12 +96,12 @@ def delivery(session: Session, week: str) -> Delivery:
     return result
 
 
-def release(session: Session, week: str) -> None:
-    """Forget that `week`'s report was posted, and its refused messages, so it can be posted again.
-    Messages already sent (the chart, an author's question) keep their rows, so posting again never
-    repeats them."""
-    report.release(session, week)
+def release(session: Session, week: str) -> bool:
+    """Drop `week`'s refused messages, so they can be queued again, and forget that its report was
+    posted (False when the claim stays: authors have explained its standouts). Messages already
+    sent (the chart, an author's question) keep their rows, so posting again never repeats them."""
     history.forget_refused(session, f"{report_key(week)}%")
+    return report.release(session, week)
 
 
 def explanations_of(session: Session, week: str) -> list[Explanation]:

@@ -397,19 +397,38 @@ def claim(session: Session, result: Report, now: datetime) -> bool:
         with session.begin_nested():
             session.add(WeeklyReport(week=result.week, posted_at=now))
             session.flush()
-            named = {s.post.draft_id: s.post.author for s in result.standouts}
-            session.add_all(
-                ReportStandout(week=result.week, draft_id=draft_id, author=author) for draft_id, author in named.items()
-            )
+            _name_standouts(session, result)
     except IntegrityError:
         return False
     return True
 
 
-def release(session: Session, week: str) -> None:
-    """Forget that `week`'s report was posted, so it can be posted again."""
+def claim_again(session: Session, result: Report, now: datetime) -> None:
+    """The week's report, claimed before and refused by Slack, is posted again under its claim: as
+    of `now`, naming its standouts besides those named before (whose authors may have answered)."""
+    record = session.get(WeeklyReport, result.week)
+    assert record is not None
+    record.posted_at = now
+    _name_standouts(session, result)
+
+
+def _name_standouts(session: Session, result: Report) -> None:
+    """Record the standout posts `result` names for its (claimed) week, besides any named before."""
+    known = set(session.scalars(select(ReportStandout.draft_id).where(ReportStandout.week == result.week)))
+    named = {s.post.draft_id: s.post.author for s in result.standouts if s.post.draft_id not in known}
+    session.add_all(ReportStandout(week=result.week, draft_id=d, author=author) for d, author in named.items())
+    session.flush()
+
+
+def release(session: Session, week: str) -> bool:
+    """Forget that `week`'s report was posted, so it can be posted again; True when it is forgotten.
+    Once an author has explained one of its standouts the claim stays, with the standouts it named
+    and the answers given (the report is then posted again under it): False."""
+    if session.scalar(select(Explanation.id).where(Explanation.week == week).limit(1)) is not None:
+        return False
     session.execute(delete(ReportStandout).where(ReportStandout.week == week))
     session.execute(delete(WeeklyReport).where(WeeklyReport.week == week))
+    return True
 
 
 # -- explanations -------------------------------------------------------------------------------

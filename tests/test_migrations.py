@@ -94,7 +94,7 @@ def test_0017_links_the_drafts_that_already_name_an_idea_and_goes_back_down(empt
     engine.dispose()
 
 
-def test_0018_counts_the_posts_already_explained_as_their_reports_standouts(empty_database_url):
+def test_0019_counts_the_posts_already_explained_as_their_reports_standouts(empty_database_url):
     from datetime import UTC, datetime
 
     from alembic import command
@@ -104,7 +104,7 @@ def test_0018_counts_the_posts_already_explained_as_their_reports_standouts(empt
 
     engine = make_engine(empty_database_url)
     config = alembic_config(engine)
-    command.upgrade(config, "0017")
+    command.upgrade(config, "0018")
     at = datetime(2026, 1, 1, tzinfo=UTC)
     with engine.begin() as connection:
         drafts = Table("drafts", MetaData(), autoload_with=connection)
@@ -124,7 +124,7 @@ def test_0018_counts_the_posts_already_explained_as_their_reports_standouts(empt
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT week, draft_id, author FROM report_standouts")).all()
     assert [tuple(row) for row in rows] == [("2026-W01", 2, "U0BEN")]
-    command.downgrade(config, "0017")
+    command.downgrade(config, "0018")
     assert "report_standouts" not in inspect(engine).get_table_names()
     command.upgrade(config, "head")
     engine.dispose()

@@ -52,6 +52,7 @@ from bot.features.home import jobs as home_jobs
 from bot.features.home import listeners as home_listeners
 from bot.features.home import models as home_models
 from bot.features.home import notices as home_notices
+from bot.features.home import service as home_service
 from bot.features.ideas import listeners as ideas_listeners
 from bot.features.ideas import models as ideas_models
 from bot.features.ideas import service as ideas_service
@@ -204,9 +205,10 @@ roles_listeners.add_subcommand("settings", settings_listeners.settings_command)
 
 
 def _settings_on_home(session: Session, config: Any, user: str) -> list[dict[str, Any]]:
-    # Strategists see the Settings button on their tab (admins are known only by a users.info,
-    # which a tab's publishing does not wait for: they use `/team settings`).
-    return [settings_button()] if roles_service.has_role(session, user, "strategist") else []
+    # Strategists and workspace admins/owners (as Slack said when they opened the tab) see the
+    # Settings button on their tab; opening the settings checks admins again.
+    allowed = roles_service.has_role(session, user, "strategist") or home_service.is_workspace_admin(session, user)
+    return [settings_button()] if allowed else []
 
 
 home_notices.EXTRAS.append(_settings_on_home)

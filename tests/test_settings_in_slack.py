@@ -326,6 +326,43 @@ def test_a_strategists_home_tab_has_the_settings_button_and_others_do_not(runtim
     assert ActionId.SETTINGS_OPEN not in json.dumps(anna)
 
 
+def _home_opened(driver, user):
+    driver.event(
+        {"type": "app_home_opened", "user": user, "channel": "D0" + user[1:], "tab": "home", "event_ts": "1.0"}
+    )
+
+
+def _last_home(slack, user) -> str:
+    (*_, call) = [c for c in slack.of("views.publish") if c.params.get("user_id") == user]
+    return json.dumps(call.params["view"])
+
+
+def test_workspace_admins_and_owners_get_the_settings_button_on_their_home_tab(driver, slack):
+    slack.users["U0ADMIN"] = {"is_admin": True}
+    slack.users["U0OWNER"] = {"is_primary_owner": True}
+    for person in ("U0ADMIN", "U0OWNER", "U0ANNA"):
+        _home_opened(driver, person)
+    assert ActionId.SETTINGS_OPEN in _last_home(slack, "U0ADMIN")
+    assert ActionId.SETTINGS_OPEN in _last_home(slack, "U0OWNER")
+    assert ActionId.SETTINGS_OPEN not in _last_home(slack, "U0ANNA")
+    asked = [c.params["user"] for c in slack.of("users.info")]
+    assert sorted(asked) == ["U0ADMIN", "U0ANNA", "U0OWNER"]
+    # An admin no more: the next opening of the tab takes the button away.
+    slack.users["U0ADMIN"] = {"is_admin": False}
+    _home_opened(driver, "U0ADMIN")
+    assert ActionId.SETTINGS_OPEN not in _last_home(slack, "U0ADMIN")
+
+
+def test_a_strategist_opening_home_costs_no_users_info_and_slack_down_means_no_button(driver, slack):
+    _home_opened(driver, "U0STRAT")
+    assert ActionId.SETTINGS_OPEN in _last_home(slack, "U0STRAT")
+    assert not slack.of("users.info")
+    slack.users["U0ADMIN"] = {"is_admin": True}
+    slack.fail("users.info", 500)
+    _home_opened(driver, "U0ADMIN")
+    assert ActionId.SETTINGS_OPEN not in _last_home(slack, "U0ADMIN")
+
+
 def _now():
     from bot.core.clock import utcnow
 

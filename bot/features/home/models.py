@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.orm import Base
@@ -23,6 +23,9 @@ class HomeView(Base):
     published_at: Mapped[datetime | None]
     # When the view was last rebuilt (a view is also rebuilt now and then, for the clock's sake).
     checked_at: Mapped[datetime]
+    # Slack said the person is a workspace admin or owner when they last opened the tab: their tab
+    # carries the Settings button (the settings themselves check again with a fresh users.info).
+    workspace_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class HomeChange(Base):

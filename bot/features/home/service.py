@@ -112,9 +112,18 @@ def take_changes(session: Session) -> bool:
 
 
 # -- who opened their tab ------------------------------------------------------------------------
-def opened(session: Session, user: str, now: datetime) -> None:
-    if not insert_unless_present(session, HomeView, user_id=user, opened_at=now, checked_at=now):
-        session.execute(update(HomeView).where(HomeView.user_id == user).values(opened_at=now))
+def opened(session: Session, user: str, now: datetime, *, workspace_admin: bool = False) -> None:
+    if not insert_unless_present(
+        session, HomeView, user_id=user, opened_at=now, checked_at=now, workspace_admin=workspace_admin
+    ):
+        session.execute(
+            update(HomeView).where(HomeView.user_id == user).values(opened_at=now, workspace_admin=workspace_admin)
+        )
+
+
+def is_workspace_admin(session: Session, user: str) -> bool:
+    """What Slack said of the person when they last opened their tab."""
+    return bool(session.scalar(select(HomeView.workspace_admin).where(HomeView.user_id == user)))
 
 
 def views_to_check(session: Session, now: datetime, *, changed: bool) -> list[str]:

@@ -23,3 +23,12 @@ def require_strategist_or_admin(req: Req, actor: str, doing: str) -> None:
         )
     if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
         raise NotAllowed(f"Only a strategist or a workspace admin may {doing}.")
+
+
+def is_workspace_admin(req: Req, user_id: str) -> bool:
+    """Whether Slack says the person is a workspace admin or owner (no when Slack cannot say)."""
+    try:
+        user = req.lookup.user(user_id)
+    except NoSuchUser:
+        return False
+    return bool(user and (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")))

@@ -111,6 +111,12 @@ def eligible(session: Session, draft: Draft) -> list[str]:
     """Who may take the draft's current step now."""
     if draft.status != DraftStatus.PENDING:
         return []
+    return step_approvers(session, draft)
+
+
+def step_approvers(session: Session, draft: Draft) -> list[str]:
+    """Who could take the draft's current step, whatever its status: those eligible while it is
+    pending, and those it waits for again once it is (the author's changes, a deadline missed)."""
     taken = {s.approved_by for s in active_steps(draft)} | {draft.author}
     free = [u for u in role_holders(session, draft, draft.chain_roles()[draft.current_step]) if u not in taken]
     if not free:

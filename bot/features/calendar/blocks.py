@@ -158,6 +158,12 @@ def expired_notice(draft: Draft, approvers: list[str], link: str) -> str:
 
 
 def deadline_reminder(draft: Draft, role: str, approvers: list[str], slot: datetime, link: str) -> str:
+    if draft.status == "changes_requested":
+        return (
+            f"⏰ {link} goes out {when(slot)}, but changes were asked for and it still waits for a *{role}*: "
+            f"{mention(draft.author)}, please edit it; {mentions(approvers)}, please review it again before "
+            "the deadline."
+        )
     return (
         f"⏰ {link} goes out {when(slot)} and still waits for a *{role}*: "
         f"{mentions(approvers)}, please review it before the deadline."

@@ -40,12 +40,12 @@ def calendar_timers(ctx: JobContext) -> None:
 
 def _fire(session, outbox: Outbox, ctx: JobContext, timer: DueTimer, draft, plan) -> None:  # type: ignore[no-untyped-def]
     link = notify.link(draft)
-    if timer.kind.startswith("remind:") and draft.status == "pending":
-        approvers = approvals.eligible(session, draft)
+    if timer.kind.startswith("remind:") and draft.status in calendar.AWAITING_APPROVAL:
+        approvers = approvals.step_approvers(session, draft)
         role = draft.chain_roles()[draft.current_step]
         outbox.post(draft.channel, ui.deadline_reminder(draft, role, approvers, timer.slot, link), thread_ts=draft.ts)
     elif timer.kind == "expire" and calendar.expire(session, draft, ctx.now):
-        approvers = _step_approvers(session, draft)
+        approvers = approvals.step_approvers(session, draft)
         text = ui.expired_notice(draft, approvers, link)
         refresh_status(session, outbox, draft)
         outbox.post(draft.channel, text, thread_ts=draft.ts)
@@ -68,13 +68,6 @@ def _fire(session, outbox: Outbox, ctx: JobContext, timer: DueTimer, draft, plan
             for person in roles.holders(session, "coordinator"):
                 outbox.dm(person, text)
     log.info("calendar timer %s fired for draft #%s", timer.kind, draft.id)
-
-
-def _step_approvers(session, draft) -> list[str]:  # type: ignore[no-untyped-def]
-    """Who could have taken the step the expired draft stopped at."""
-    taken = {s.approved_by for s in approvals.active_steps(draft)} | {draft.author}
-    role = draft.chain_roles()[draft.current_step]
-    return [u for u in approvals.role_holders(session, draft, role) if u not in taken]
 
 
 def weekly_post(ctx: JobContext) -> None:

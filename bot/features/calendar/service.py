@@ -34,6 +34,12 @@ TIME_EXAMPLE = "16:30"
 SAME_LINK_WINDOW = timedelta(days=7)
 # Drafts in these states never collide and never show as planned work.
 INACTIVE = ("withdrawn", "rejected", "expired")
+# Not finally approved yet, and still on their way to the slot: their approvers are reminded before
+# it and they expire at the approval deadline. Changes requested is a step back, not a decision
+# (the author's edit sends the draft through approval again). Rejected, withdrawn and published
+# drafts are settled, an expired one is already, and one on hold waits for the crisis to end
+# (crisis mode: held posts get no slot reminders; they come back pending at the final step).
+AWAITING_APPROVAL = ("pending", "changes_requested")
 MAY_PLAN = ("content_manager", "strategist")
 MAY_MARK = ("community_manager", "strategist")
 MAY_NOTE = ("content_manager", "strategist", "coordinator")
@@ -430,10 +436,8 @@ def mark_published(
     allowed = planned or [a.name for a in config.accounts]
     for account in urls:
         if account not in allowed:
-            raise BadInput(
-                f"`{account}` is not planned for draft #{draft.id}. Accounts: {names_list(allowed) or 'none'}.",
-                PUBLISHED_EXAMPLE,
-            )
+            what = f"planned for draft #{draft.id}" if planned else "an account"
+            raise BadInput(f"`{account}` is not {what}. Accounts: {names_list(allowed) or 'none'}.", PUBLISHED_EXAMPLE)
         if not may_mark(session, config, by, account):
             raise NotAllowed(f"Only {account}'s publishers, community managers and strategists may mark it published.")
     marked: list[Publication] = []
@@ -686,7 +690,7 @@ def due_timers(session: Session, config: TeamConfig, now: datetime) -> list[DueT
             Plan.slot.is_not(None),
             Plan.slot <= now + horizon,
             Plan.slot > now - TIMER_LOOKBACK,
-            Draft.status.in_(("pending", "approved")),
+            Draft.status.in_((*AWAITING_APPROVAL, "approved")),
         )
         .order_by(Plan.slot, Plan.draft_id)
     ).all()
@@ -703,7 +707,7 @@ def due_timers(session: Session, config: TeamConfig, now: datetime) -> list[DueT
     due: list[DueTimer] = []
     for draft_id, slot, status in rows:
         candidates: list[str] = []
-        if status == "pending":
+        if status in AWAITING_APPROVAL:
             if now >= slot - approve_before:
                 candidates.append("expire")
             else:
@@ -732,7 +736,7 @@ def claim_timer(session: Session, timer: DueTimer, now: datetime) -> bool:
 
 def expire(session: Session, draft: Draft, now: datetime) -> bool:
     """The (locked) draft missed its approval deadline."""
-    if draft.status != "pending":
+    if draft.status not in AWAITING_APPROVAL:
         return False
     draft.status, draft.decided_at, draft.updated_at = "expired", now, now
     session.add(

@@ -184,6 +184,97 @@ def test_week_view_with_notes_and_account_filter(driver, slack):
     assert text
 
 
+LONG_TEXT = "Winter &amp; snow at <https://acme.test/winter/campaign/2026|the shop> <!channel> " * 20
+# Twelve accounts with names as long as an account's name can be: the longest list a plan shows.
+LONG_ACCOUNTS = [f"account-{n:02d}-with-a-name-as-long-as-allowed"[:40] for n in range(12)]
+
+
+def _seed_posts(runtime, day: str, posts: int, first_id: int) -> None:
+    """`posts` approved posts on `day`, 20 minutes apart from 08:00 team time, each with the longest
+    summary and account list a plan can have (written straight to the store)."""
+    from datetime import date, datetime, time, timedelta
+
+    from bot.core.db import transaction
+    from bot.features.approvals.models import Draft
+    from bot.features.calendar import service as calendar
+    from bot.features.calendar.models import Plan, PlanAccount
+
+    created = datetime.fromisoformat(NOW + "+00:00")
+    first_slot = calendar.slot_of(runtime.config, date.fromisoformat(day), time(8, 0))
+    with transaction(runtime.session_factory) as session:
+        for n in range(posts):
+            draft_id, slot = first_id + n, first_slot + timedelta(minutes=20 * n)
+            session.add(
+                Draft(
+                    id=draft_id,
+                    channel=DRAFTS,
+                    ts=f"1700{draft_id:06d}.000100",
+                    author=AUTHOR,
+                    text=LONG_TEXT,
+                    files_signature="",
+                    status="approved",
+                    current_step=1,
+                    current_role="strategist",
+                    chain="content_manager,strategist",
+                    created_at=created,
+                    updated_at=created,
+                    step_started_at=created,
+                )
+            )
+            session.flush()
+            session.add(
+                Plan(
+                    draft_id=draft_id,
+                    accounts=",".join(LONG_ACCOUNTS),
+                    slot=slot,
+                    summary=calendar.summary_of(LONG_TEXT),
+                    links="",
+                    planned_by=AUTHOR,
+                    planned_at=created,
+                )
+            )
+            session.add_all(PlanAccount(draft_id=draft_id, account=a, slot=slot) for a in LONG_ACCOUNTS)
+
+
+def _assert_within_slack_limits(blocks, *, days: int, posts_per_day: int) -> None:
+    import json
+
+    assert len(blocks) <= 50
+    for block in blocks:
+        shown = block.get("text", {}).get("text") or block.get("elements", [{}])[0].get("text", "")
+        assert len(shown) <= 3000
+    rendered = json.dumps(blocks)
+    # Each post shown keeps its link whole (no section was cut short): 20 a day, the rest counted.
+    assert rendered.count("|#") == days * min(posts_per_day, 20)
+    assert rendered.count(f"and {posts_per_day - 20} more post(s)") == (days if posts_per_day > 20 else 0)
+    assert "<!channel>" not in rendered
+
+
+def test_a_day_of_30_long_posts_shows_20_then_and_10_more_within_slacks_limits(driver, runtime):
+    _seed_posts(runtime, "2026-12-10", 30, first_id=1)
+    blocks = driver.command("/calendar").json["blocks"]
+    _assert_within_slack_limits(blocks, days=1, posts_per_day=30)
+    text = str(blocks)
+    # The first 20 of the day by time (drafts 1 to 20), not any 20.
+    assert "|#20>" in text and "|#21>" not in text
+    assert text.index("Thu 10 Dec") < text.index("|#1>") < text.index("and 10 more post(s)") < text.index("Fri 11 Dec")
+
+
+def test_a_week_full_of_long_days_and_notes_stays_within_slacks_limits(driver, slack, runtime, sender):
+    for day in range(7):
+        _seed_posts(runtime, f"2026-12-{14 + day}", 30, first_id=1 + 100 * day)
+    for n in range(8):
+        driver.command("/calendar", f"note 2026-12-14 {'blackout ' if n % 2 else ''}{LONG_TEXT[:900]}", user=CM)
+    blocks = driver.command("/calendar", "next").json["blocks"]
+    _assert_within_slack_limits(blocks, days=7, posts_per_day=30)
+    assert str(blocks).count("and 3 more note(s)") == 1
+    # The week ahead, posted on Monday morning with its gaps, too.
+    _tick(runtime, sender, "2026-12-14 08:00:05")
+    (weekly,) = [c for c in slack.posts(DRAFTS) if "week ahead" in c.all_text().lower()]
+    _assert_within_slack_limits(weekly.blocks, days=7, posts_per_day=30)
+    assert "Gaps" in weekly.all_text()
+
+
 def test_calendar_help_and_bad_words(driver):
     assert "/calendar plan" in driver.command("/calendar", "help").text
     for sub in ("plan", "published", "note", "notes", "next"):
@@ -208,6 +299,28 @@ def test_notes_add_list_delete_and_rights(driver, runtime):
     assert "deleted" in driver.command("/calendar", "note delete 1", user=CM).text
     with runtime.session_factory() as session:
         assert export_all(session)["calendar_notes"] == []
+
+
+def test_calendar_notes_lists_the_coming_notes_and_leaves_out_past_ones(driver):
+    # Today is Wednesday 2026-12-09 on the team's clock.
+    driver.command("/calendar", "note 2026-12-01 Long gone", user=CM)
+    driver.command("/calendar", "note 2026-12-05..2026-12-08 Ended yesterday", user=CM)
+    driver.command("/calendar", "note 2026-12-07..2026-12-09 Ends today", user=CM)
+    driver.command("/calendar", "note 2026-12-24 Christmas Eve", user=CM)
+    driver.command("/calendar", "note 2026-12-09 Today only", user=CM)
+    reply = driver.command("/calendar", "notes")
+    assert reply.json["text"].startswith("3 coming calendar note(s)")
+    listed = str(reply.json["blocks"])
+    assert "Long gone" not in listed and "Ended yesterday" not in listed
+    # The coming ones, by their first day.
+    assert listed.index("Ends today") < listed.index("Today only") < listed.index("Christmas Eve")
+
+
+def test_calendar_notes_shows_20_then_and_n_more(driver):
+    for day in range(10, 35):
+        driver.command("/calendar", f"note 2027-01-{day % 31 + 1:02d} Note for day {day}", user=CM)
+    blocks = driver.command("/calendar", "notes").json["blocks"]
+    assert str(blocks).count("Note for day") == 20 and "and 5 more" in str(blocks)
 
 
 # -- publishing ----------------------------------------------------------------------------------

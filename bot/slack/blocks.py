@@ -113,6 +113,11 @@ def list_sections(
     return blocks
 
 
+def packed_sections(lines: list[str]) -> list[Block]:
+    """Lines, each shorter than a section, in as few sections as the 3,000-character limit allows."""
+    return [section(chunk) for chunk in _pack(lines, len(lines))]
+
+
 def _pack(entries: list[str], count: int) -> list[str]:
     """The entries, then "…and N more" for the rest of `count`, in chunks that fit one section."""
     more = count - len(entries)

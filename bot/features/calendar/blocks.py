@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 
 from bot.core.config import Account
+from bot.core.text import MAX_LIST, truncate
 from bot.features.approvals.models import Draft
 from bot.features.calendar.models import CalendarNote, Plan, Publication
 from bot.features.calendar.service import Collision, Entry, Week
@@ -18,6 +19,7 @@ from bot.slack.blocks import (
     mention,
     mentions,
     modal,
+    packed_sections,
     plain_input,
     section,
 )
@@ -223,24 +225,55 @@ def published_notice(draft: Draft, marked: list[Publication], complete: bool) ->
 
 
 # -- /calendar -----------------------------------------------------------------------------------
-def _entry_line(entry: Entry, tz: object, crisis: bool = False) -> str:
+# What a day of the week's view shows at most: the rest is counted in an "and N more" line.
+POSTS_PER_DAY = MAX_LIST
+NOTES_PER_DAY = 5
+# Every line of the week's view is cut to this (a post's first words go first: its time, accounts
+# and link come before them), so at least 7 lines fit a section of 3,000 characters and a day (its
+# title, 5 notes, 20 posts and two "and N more" lines) takes at most 4 sections: the week's 28, with
+# the header, a crisis banner, the weekly post's gaps and the footer, stay well inside Slack's 50
+# blocks.
+WEEK_LINE_LIMIT = 400
+ACCOUNTS_SHOWN_LIMIT = 120
+NOTE_TEXT_LIMIT = 300
+
+
+def _entry_line(entry: Entry, tz: object) -> str:
     from bot.core.text import for_display
 
     local = entry.slot.astimezone(tz).strftime("%H:%M")  # type: ignore[arg-type]
     icon = STATUS_ICON.get(entry.status, "•")
     words = for_display(entry.summary) or "(no text)"
-    return (
-        f"{icon} {local} [{', '.join(entry.accounts)}] {draft_ref(entry.draft_id, entry.channel, entry.ts)} "
+    accounts = truncate(", ".join(entry.accounts), ACCOUNTS_SHOWN_LIMIT)
+    line = (
+        f"{icon} {local} [{accounts}] {draft_ref(entry.draft_id, entry.channel, entry.ts)} "
         f"{entry.status.replace('_', ' ')} — {words}"
     )
+    return truncate(line, WEEK_LINE_LIMIT)
 
 
-def note_line(note: CalendarNote) -> str:
+def note_line(note: CalendarNote, text_limit: int = 1000) -> str:
     from bot.core.text import for_display
 
     days = note.start.isoformat() if note.start == note.end else f"{note.start.isoformat()}..{note.end.isoformat()}"
     kind = "⛔ blackout" if note.blackout else "🗒️"
-    return f"{kind} #{note.id} {days}: {for_display(note.text)} ({mention(note.by)})"
+    return f"{kind} #{note.id} {days}: {for_display(truncate(note.text, text_limit))} ({mention(note.by)})"
+
+
+def _more(count: int, limit: int, what: str) -> list[str]:
+    return [f"   …and {count - limit:,} more {what}"] if count > limit else []
+
+
+def day_lines(day: date, entries: list[Entry], notes: list[CalendarNote], tz: object) -> list[str]:
+    """One day of the week's view: its notes, then its posts, each list cut with "and N more"."""
+    lines = [f"*{day.strftime('%a %d %b')}*"]
+    lines += [f"   {truncate(note_line(n, NOTE_TEXT_LIMIT), WEEK_LINE_LIMIT)}" for n in notes[:NOTES_PER_DAY]]
+    lines += _more(len(notes), NOTES_PER_DAY, "note(s)")
+    lines += [f"   {_entry_line(e, tz)}" for e in entries[:POSTS_PER_DAY]]
+    lines += _more(len(entries), POSTS_PER_DAY, "post(s)")
+    if not entries and not notes:
+        lines.append("   _nothing planned_")
+    return lines
 
 
 def week_view(view: Week, tz: object, *, title: str | None = None) -> tuple[str, list[Block]]:
@@ -251,20 +284,10 @@ def week_view(view: Week, tz: object, *, title: str | None = None) -> tuple[str,
     blocks: list[Block] = [section(header)]
     total = 0
     for day, entries in sorted(view.days.items()):
-        notes = view.notes.get(day, [])
-        lines = [f"*{day.strftime('%a %d %b')}*"]
-        lines += [f"   {note_line(n)}" for n in notes[:5]]
-        lines += [f"   {_entry_line(e, tz)}" for e in bounded_lines_entries(entries)]
-        if not entries and not notes:
-            lines.append("   _nothing planned_")
         total += len(entries)
-        blocks.append(section("\n".join(lines)))
+        blocks += packed_sections(day_lines(day, entries, view.notes.get(day, []), tz))
     blocks.append(context("Plan a draft with its **Plan** button or `/calendar plan`; `/calendar help` for more."))
     return f"Publishing calendar: {total} post(s) this week", blocks
-
-
-def bounded_lines_entries(entries: list[Entry], limit: int = 20) -> list[Entry]:
-    return entries[:limit]
 
 
 def gaps_text(gaps: dict[str, list[date]]) -> str:

@@ -220,3 +220,45 @@ def test_a_database_behind_says_what_it_migrates(tmp_path, monkeypatch, caplog):
     caplog.set_level("INFO")
     assert main(["db", "upgrade"]) == 0
     assert any("Running upgrade" in r.getMessage() for r in caplog.records if r.name.startswith("alembic"))
+
+
+def test_export_ics_is_the_publishing_calendar(env, capsys, monkeypatch, tmp_path):
+    from datetime import date, timedelta
+
+    from icalendar import Calendar
+
+    from bot.core.config import Account
+    from bot.features.calendar import service as calendar
+    from tests.conftest import make_config
+
+    monkeypatch.setenv("TEAMBOT_CONFIG", "config/teambot.toml")
+    config = make_config(accounts=[{"name": "instagram"}, {"name": "x"}])
+    now = utcnow()
+    slot = now + timedelta(days=2)
+    with transaction(env.session_factory) as session:
+        draft = submit_draft(session, now, text="Winter &amp; snow")
+        accounts = [Account(name="instagram"), Account(name="x")]
+        calendar.plan(session, config, draft, accounts=accounts, slot=slot, by="U0ANNA", now=now)
+        rejected = submit_draft(session, now, ts="1700000000.000200", text="Summer")
+        calendar.plan(session, config, rejected, accounts=accounts[:1], slot=slot, by="U0ANNA", now=now)
+        rejected.status = "rejected"
+        day = date(2026, 12, 24)
+        calendar.add_note(session, start=day, end=day, blackout=True, text="Quiet", by="U0STRAT", now=now)
+    assert main(["export", "--format", "ics"]) == 0
+    written = capsys.readouterr().out
+    assert written.startswith("BEGIN:VCALENDAR\r\n")
+    events = {str(e["uid"]): e for e in Calendar.from_ical(written).walk("VEVENT")}
+    assert set(events) == {
+        "draft-1-instagram@teambot",
+        "draft-1-x@teambot",
+        "draft-2-instagram@teambot",
+        "note-1@teambot",
+    }
+    first = events["draft-1-instagram@teambot"]
+    assert str(first["summary"]) == "[instagram] #1 Winter & snow" and str(first["status"]) == "TENTATIVE"
+    assert first.decoded("dtstart") == slot.replace(microsecond=0)
+    assert str(events["draft-2-instagram@teambot"]["status"]) == "CANCELLED"
+    assert str(events["note-1@teambot"]["summary"]) == "⛔ Blackout: Quiet"
+    out = tmp_path / "calendar.ics"
+    assert main(["export", "--format", "ics", "--output", str(out)]) == 0
+    assert out.read_bytes() == written.encode()

@@ -22,7 +22,7 @@ import pytest
 from tests.driver import SIGNING_SECRET, signed_headers
 from tests.fake_slack import FakeSlack, start_fake_slack
 
-pytestmark = pytest.mark.slow  # real processes; the last test (an in-process health port) is quick
+pytestmark = pytest.mark.slow  # real processes; the tests of an in-process health port are quick
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 90.0
@@ -441,3 +441,103 @@ def test_socket_mode_health_port_answers_only_the_health_check(engine):
             connection.close()
     finally:
         stop()
+
+
+# -- the calendar feed ----------------------------------------------------------------------------
+FEED_TOKEN = "feed-t0ken-Ünnep"
+
+
+def _plan_a_post(engine) -> None:  # type: ignore[no-untyped-def]
+    """Draft #1, approved and planned on instagram at 2026-12-11 15:30 UTC (written straight to the store)."""
+    from datetime import UTC, datetime
+
+    from bot.core.db import make_session_factory, transaction
+    from bot.features.calendar.models import Plan, PlanAccount
+    from tests.helpers import add_draft
+
+    slot = datetime(2026, 12, 11, 15, 30, tzinfo=UTC)
+    with transaction(make_session_factory(engine)) as session:
+        draft = add_draft(session, ts="1700000000.000100", text="Winter is here")
+        session.add(
+            Plan(
+                draft_id=draft.id,
+                accounts="instagram",
+                slot=slot,
+                summary="Winter is here",
+                links="",
+                planned_by="U0ANNA",
+                planned_at=slot,
+            )
+        )
+        session.add(PlanAccount(draft_id=draft.id, account="instagram", slot=slot))
+
+
+def _get(port: int, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def _assert_feed_served_only_with_its_token(port: int) -> None:
+    from urllib.parse import quote
+
+    from icalendar import Calendar
+
+    status, headers, body = _get(port, f"/calendar.ics?token={quote(FEED_TOKEN)}")
+    assert status == 200 and headers["Content-Type"].startswith("text/calendar")
+    (event,) = Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["uid"]) == "draft-1-instagram@teambot" and str(event["status"]) == "CONFIRMED"
+    for query in ("", "?token=", "?token=feed-t0ken", f"?token={quote(FEED_TOKEN)}x", f"?other={quote(FEED_TOKEN)}"):
+        status, _, body = _get(port, f"/calendar.ics{query}")
+        assert (status, body) == (404, b""), query
+
+
+def test_socket_mode_health_port_serves_the_calendar_feed_with_its_token(engine):
+    from bot.app import calendar_ics
+    from bot.core.db import make_session_factory
+    from bot.slack.http import listen_for_health, serve_in_background
+
+    _plan_a_post(engine)
+
+    def build() -> bytes:
+        with make_session_factory(engine)() as session:
+            return calendar_ics(session)
+
+    with_feed = listen_for_health(engine, "127.0.0.1", 0, calendar=(FEED_TOKEN, build))
+    without_feed = listen_for_health(engine, "127.0.0.1", 0)
+    stops = [serve_in_background(with_feed), serve_in_background(without_feed)]
+    try:
+        _assert_feed_served_only_with_its_token(with_feed.server_port)
+        assert _get(with_feed.server_port, "/healthz")[0] == 200
+        assert _get(with_feed.server_port, "/slack/events", "POST")[0] == 404
+        # No TEAMBOT_CALENDAR_TOKEN: the feed does not exist, whatever the token.
+        assert _get(without_feed.server_port, "/calendar.ics?token=")[::2] == (404, b"")
+        assert _get(without_feed.server_port, "/calendar.ics?token=feed-t0ken")[::2] == (404, b"")
+    finally:
+        for stop in stops:
+            stop()
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
+def test_run_serves_the_calendar_feed_from_teambot_calendar_token(tmp_path, fake_slack, mode):
+    from bot.core.db import make_engine, upgrade
+
+    database = f"sqlite:///{tmp_path / 'teambot.db'}"
+    engine = make_engine(database)
+    upgrade(engine)
+    _plan_a_post(engine)
+    engine.dispose()
+    extra = {"TEAMBOT_CALENDAR_TOKEN": FEED_TOKEN}
+    if mode == "socket":
+        extra["SLACK_APP_TOKEN"] = "xapp-1-test"  # the fake Slack gives no WebSocket: it keeps trying
+    env = bot_env(tmp_path, database, fake_slack.url, **extra)
+    port = free_port()
+    args = ["run", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)]
+    with running(args, env, tmp_path / "bot.log", port) as bot:
+        bot.wait_healthy()
+        _assert_feed_served_only_with_its_token(port)
+    assert FEED_TOKEN not in bot.output() and "Traceback" not in bot.output()

@@ -71,13 +71,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     # The port first: if it cannot be had, nothing else has started (no scheduler lease taken).
     server = health = None
+    feed = _calendar_feed(runtime)
     if not settings.socket_mode:
         assert settings.slack_signing_secret is not None  # required in HTTP mode
         port = args.port or DEFAULT_PORT
         secret = settings.slack_signing_secret.get_secret_value()
-        server = slack_http.listen(app, runtime.engine, secret, args.host, port, calendar=_calendar_feed(runtime))
+        server = slack_http.listen(app, runtime.engine, secret, args.host, port, calendar=feed)
     elif args.port:
-        health = slack_http.listen_for_health(runtime.engine, args.host, args.port)
+        health = slack_http.listen_for_health(runtime.engine, args.host, args.port, calendar=feed)
+    elif feed is not None:
+        log.warning("TEAMBOT_CALENDAR_TOKEN is set, but Socket Mode serves HTTP only with --port: no calendar feed")
     stop_background = _start_background(runtime, with_scheduler=not args.no_scheduler, with_sender=not args.no_sender)
     try:
         if server is None:
@@ -91,9 +94,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             stop_health = slack_http.serve_in_background(health) if health is not None else lambda: None
             try:
                 if connect_with_retry(handler.connect, stopping.wait):
-                    log.info(
-                        "teambot running in Socket Mode%s", f" (GET /healthz on port {args.port})" if health else ""
-                    )
+                    served = "GET /healthz and /calendar.ics" if feed is not None else "GET /healthz"
+                    log.info("teambot running in Socket Mode%s", f" ({served} on port {args.port})" if health else "")
                     stopping.wait()
                     handler.close()
             finally:

@@ -230,10 +230,11 @@ def listen(
         raise ConfigError(f"cannot listen on {host}:{port} ({reason})") from None
 
 
-def listen_for_health(engine: Engine, host: str, port: int) -> Any:
+def listen_for_health(engine: Engine, host: str, port: int, calendar: CalendarFeed | None = None) -> Any:
     """Socket Mode receives no HTTP requests, but a container or a load balancer still asks
-    `GET /healthz`: a port that answers only that (the standard library's WSGI server, which can
-    be stopped from another thread), served by `serve_in_background`."""
+    `GET /healthz`, and calendar apps fetch `GET /calendar.ics` (with TEAMBOT_CALENDAR_TOKEN set):
+    a port that answers only those (the standard library's WSGI server, which can be stopped from
+    another thread), served by `serve_in_background`."""
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -251,6 +252,8 @@ def listen_for_health(engine: Engine, host: str, port: int) -> Any:
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if _is_health_check(environ):
             return _health(probe, start_response)
+        if environ.get("PATH_INFO") == CALENDAR_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return _calendar(calendar, environ, start_response)
         return _json(start_response, "404 Not Found", {"error": "Socket Mode: only GET /healthz is served here"})
 
     try:

@@ -159,7 +159,8 @@ def test_collisions_are_warned_not_refused(driver, slack, runtime):
     warnings = [c for c in _thread(slack, "1700000000.000200") if "collides" in c.text]
     assert warnings and "draft #1" in warnings[0].text
     assert any("collides" in c.text for c in slack.ephemerals(AUTHOR))
-    # The same link on the same account three days later still collides; a rejected draft never does.
+    # The same link on the same account three days later still collides (drafts that never collide:
+    # tests/test_calendar_deadlines.py).
     reply = driver.command("/calendar", "plan 2 x 2026-12-14 10:00", user=AUTHOR)
     assert "shares a link" in reply.text
     driver.command("/calendar", "note 2026-12-15 blackout Quiet <!channel> day", user=CM)

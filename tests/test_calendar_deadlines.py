@@ -307,8 +307,7 @@ def test_ics_cancels_withdrawn_rejected_and_expired_posts(driver, runtime, sende
     _approve(driver, 6)
     driver.command("/calendar", "published 6", user=COMMUNITY)
     assert [_draft(runtime, i)["status"] for i in range(1, 7)] == list(posts)
-    with runtime.session_factory() as session:
-        parsed = Calendar.from_ical(calendar_ics(session))
+    parsed = Calendar.from_ical(calendar_ics(runtime.session_factory))
     status = {str(e["uid"]): str(e["status"]) for e in parsed.walk("VEVENT")}
     assert status == {
         "draft-1-instagram@teambot": "CANCELLED",

@@ -504,8 +504,7 @@ def test_socket_mode_health_port_serves_the_calendar_feed_with_its_token(engine)
     _plan_a_post(engine)
 
     def build() -> bytes:
-        with make_session_factory(engine)() as session:
-            return calendar_ics(session)
+        return calendar_ics(make_session_factory(engine))
 
     with_feed = listen_for_health(engine, "127.0.0.1", 0, calendar=(FEED_TOKEN, build))
     without_feed = listen_for_health(engine, "127.0.0.1", 0)

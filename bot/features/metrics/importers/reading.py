@@ -7,13 +7,13 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from bot.features.metrics.importers.tools import AccountLayout, Layout, needs, recognise
+from bot.features.metrics.importers.xlsx import BadWorkbook, Workbook
 
 HEADER_SEARCH = 30  # rows looked at for the header (title and note rows come first)
 _SNIFF = 8192
@@ -172,44 +172,43 @@ class _Counting:
 
 
 def _open_xlsx(path: Path) -> Table:
-    import openpyxl  # only an .xlsx import pays for it
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise Unreadable(f"{path} is not an .xlsx spreadsheet ({exc.__class__.__name__})") from None
+        workbook = Workbook(path)
+    except BadWorkbook as exc:
+        raise Unreadable(f"{path} is not an .xlsx spreadsheet ({exc.reason})") from None
+    except OSError as exc:
+        raise Unreadable(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
     try:
         first_text: tuple[int, list[str]] | None = None
-        for sheet in workbook.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            for number, values in enumerate(rows, start=1):
-                cells = ["" if v is None else v for v in values]
+        for sheet in workbook.sheets:
+            rows = workbook.rows(sheet)
+            for number, cells in rows:
+                if number > HEADER_SEARCH:
+                    break
                 if not any(str(c).strip() for c in cells):
-                    if number >= HEADER_SEARCH:
-                        break
                     continue
                 if first_text is None:
                     first_text = (number, [str(c) for c in cells])
                 layout = recognise(cells)
                 if layout is not None:
-                    return Table(
-                        f'XLSX sheet "{sheet.title}"', number, layout, _xlsx_rows(rows, number), workbook.close
-                    )
-                if number >= HEADER_SEARCH:
-                    break
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+                    return Table(f'XLSX sheet "{sheet.title}"', number, layout, _xlsx_rows(rows), workbook.close)
+    except BadWorkbook as exc:
         workbook.close()
-        raise Unreadable(f"{path} is not an .xlsx spreadsheet ({exc.__class__.__name__})") from None
+        raise Unreadable(f"{path} is not an .xlsx spreadsheet ({exc.reason})") from None
+    except BaseException:
+        workbook.close()
+        raise
     workbook.close()
     if first_text is None:
         raise Unreadable(f"{path} is empty; it needs a header row and a row per post")
     raise _unknown(path, *first_text)
 
 
-def _xlsx_rows(rows: Iterator[tuple[object, ...]], header_row: int) -> Iterator[tuple[int, list[object]]]:
-    for number, values in enumerate(rows, start=header_row + 1):
-        yield number, ["" if v is None else v for v in values]
+def _xlsx_rows(rows: Iterator[tuple[int, list[object]]]) -> Iterator[tuple[int, list[object]]]:
+    try:
+        yield from rows
+    except BadWorkbook as exc:
+        raise RowsStop(exc.row or 0, f"the workbook cannot be read from here on ({exc.reason})") from None
 
 
 def _unknown(path: Path, line: int, cells: list[str]) -> Unreadable:

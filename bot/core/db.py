@@ -8,7 +8,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, Table, create_engine, event, inspect, text
+from sqlalchemy import Engine, Table, create_engine, event, func, inspect, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -256,25 +256,37 @@ def insert_unless_present(session: Session, model: type[Any], **values: Any) -> 
 
 def upsert(session: Session, model: type[Any], **values: Any) -> None:
     """INSERT, or UPDATE the other columns of the row with the same primary key, in one statement."""
-    statement = _upsert_statement(model.__table__, session.get_bind().dialect.name, tuple(sorted(values)))
+    statement = _upsert_statement(model.__table__, session.get_bind().dialect.name, tuple(sorted(values)), ())
     session.execute(statement, values)
 
 
-def upsert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    """`upsert` of many rows (each with the same columns) in one statement; no two with one key."""
-    if rows:
-        statement = _upsert_statement(model.__table__, session.get_bind().dialect.name, tuple(sorted(rows[0])))
-        session.execute(statement, rows)
+def upsert_many(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], *, keep_when_null: tuple[str, ...] = ()
+) -> None:
+    """`upsert` of many rows (all with the same keys, no primary key twice) sent as one batch; a
+    column named in `keep_when_null` keeps the stored value where the new row has NULL."""
+    if not rows:
+        return
+    statement = _upsert_statement(
+        model.__table__, session.get_bind().dialect.name, tuple(sorted(rows[0])), tuple(sorted(keep_when_null))
+    )
+    session.execute(statement, rows)
 
 
 @functools.cache
-def _upsert_statement(table: Table, dialect: str, columns: tuple[str, ...]) -> Any:
+def _upsert_statement(table: Table, dialect: str, columns: tuple[str, ...], keep_when_null: tuple[str, ...]) -> Any:
     # Built once per table, backend and column set: on hot paths building the statement cost more
     # than running it.
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     key = [column.name for column in table.primary_key.columns]
     statement = insert(table)
-    changes = {name: statement.excluded[name] for name in columns if name not in key}
+    changes = {
+        name: func.coalesce(statement.excluded[name], table.c[name])
+        if name in keep_when_null
+        else statement.excluded[name]
+        for name in columns
+        if name not in key
+    }
     return statement.on_conflict_do_update(index_elements=key, set_=changes)
 
 
@@ -297,9 +309,19 @@ def lock_name(session: Session, name: str) -> None:
     """Hold a lock on `name` until the transaction ends, for a rule the schema cannot enforce (two
     differently written URLs of one post). PostgreSQL: a transaction-scoped advisory lock on the
     name's hash; SQLite needs none, as each transaction there holds the one write lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    lock_names(session, [name])
+
+
+def lock_names(session: Session, names: Iterable[str]) -> None:
+    """`lock_name` for many names in one batch, taken in one order (the keys', sorted) whatever
+    the order given, so that two transactions locking overlapping sets cannot deadlock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(
+        {int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "big", signed=True) for n in names}
+    )
+    if keys:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), [{"key": key} for key in keys])
 
 
 def pending_migrations(engine: Engine) -> bool:

@@ -11,24 +11,22 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.db import upsert_many
 from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.export import iso, since_filter
 from bot.core.text import escape_raw, parse_permalink, unwrap_link
-from bot.features.approvals.models import Draft
 from bot.features.metrics import service
 from bot.features.metrics.addresses import looks_like_address, post_key
 from bot.features.metrics.importers.numbers import BadNumber, is_blank, parse_count, parse_day, parse_rate
 from bot.features.metrics.importers.reading import RowsStop, Table, Unreadable, describe, open_table
 from bot.features.metrics.importers.tools import TEAMBOT, AccountLayout, Layout
-from bot.features.metrics.models import AccountDay, MetricSource, PostMetric
+from bot.features.metrics.models import AccountDay, MetricSource
 
 MAX_ACCOUNT = AccountDay.__table__.c.account.type.length
 SKIPPED_LINES_KEPT = 20  # the output names the first few; the count covers them all
-_CHUNK = 500  # ids per IN (...) query
 
 __all__ = ["ImportOutcome", "Unreadable", "export_account_days", "import_file"]
 
@@ -58,13 +56,23 @@ def import_file(session: Session, path: Path, now: datetime) -> ImportOutcome:
             table.close()
 
 
-def _rows(table: Table, outcome: ImportOutcome) -> Iterable[tuple[int, list[object]]]:
+class _Errors(list[tuple[int, str]]):
+    """Bad rows as they are found (some only once the drafts are looked up), said in line order."""
+
+    def add(self, line: int, message: str, *, lines: str | None = None) -> None:
+        self.append((line, f"line {lines or line}: {message}"))
+
+    def in_order(self) -> list[str]:
+        return [said for _, said in sorted(self, key=lambda error: error[0])]
+
+
+def _rows(table: Table, errors: _Errors) -> Iterable[tuple[int, list[object]]]:
     try:
         for line, row in table.rows:
             if any(not is_blank(cell) for cell in row):
                 yield line, row
     except RowsStop as stop:
-        outcome.errors.append(f"line {stop.line}: {stop.message}")
+        errors.add(stop.line, stop.message)
 
 
 def _cell(row: list[object], index: int | None) -> object:
@@ -88,12 +96,25 @@ def _count(row: list[object], index: int | None, header: list[str]) -> int | Non
 
 
 # -- post figures ---------------------------------------------------------------------------------
+@dataclass
+class _Named:
+    """A row of teambot's own columns naming its draft by id or permalink, kept until the names
+    are looked up together. A bad figure is said only if the draft exists (the draft comes first)."""
+
+    line: int
+    ref: service.DraftRef
+    figures: service.Figures | None
+    error: str | None
+
+
 def _import_posts(session: Session, table: Table, layout: Layout, now: datetime) -> ImportOutcome:
     outcome = ImportOutcome(read_as=f"{layout.summary()} ({describe(table)})")
+    errors = _Errors()
     own = layout.tool is TEAMBOT
-    published: dict[str, list[int]] | None = None
-    pending: dict[int, tuple[int, service.Figures]] = {}
-    for line, row in _rows(table, outcome):
+    published: dict[str, list[int]] | None = None  # every draft's address, read once at the first row needing it
+    pending: dict[int, tuple[int, service.Figures]] = {}  # by draft: the line and figures of its last row
+    named: list[_Named] = []
+    for line, row in _rows(table, errors):
         address = str(_cell(row, layout.address) or "")
         if not address and layout.bare_id is not None:
             address = str(_cell(row, layout.bare_id) or "")
@@ -102,16 +123,20 @@ def _import_posts(session: Session, table: Table, layout: Layout, now: datetime)
             continue
         try:
             draft_token = str(_cell(row, layout.draft_id) or "") if own else ""
+            ref: service.DraftRef | None = None
             if own and (draft_token or not address or parse_permalink(address) or not looks_like_address(address)):
-                draft_id = _own_row_draft(session, draft_token, address).id
-            else:
-                if not address:
+                ref = _own_row_ref(draft_token, address)
+            draft_id: int | None = None
+            if ref is None or ref.url is not None:
+                if not address and ref is None:
                     raise BadInput(f"the row has no `{layout.header[layout.address or 0]}`")
                 published = published if published is not None else service.published_drafts(session)
-                ids = published.get(post_key(unwrap_link(address), layout.tool.network), [])
+                ids = published.get(post_key(unwrap_link(ref.url if ref else address), layout.tool.network), [])
                 if len(ids) > 1:
                     drafts = " and ".join(f"#{i}" for i in ids)
                     raise Conflict(f"That URL is recorded for drafts {drafts}; give the draft's id instead.")
+                if not ids and ref is not None:
+                    raise ref.missing()
                 if not ids:
                     # A tool exports every post, also those never drafted in teambot: a row whose
                     # address matches no draft is skipped (and listed), not an error.
@@ -120,70 +145,91 @@ def _import_posts(session: Session, table: Table, layout: Layout, now: datetime)
                         outcome.skipped_lines.append(line)
                     continue
                 draft_id = ids[0]
-            figures = _figures(row, layout)
-            if own and draft_token and address and parse_permalink(address) is None:
-                figures.url = service.parse_url(address, example="")
+            figures, error = _row_figures(row, layout, with_url=own and bool(draft_token) and bool(address))
         except (BadInput, NotFound, Conflict) as exc:
-            outcome.errors.append(f"line {line}: {exc.message}")
+            errors.add(line, exc.message)
             continue
-        pending[draft_id] = (line, figures)  # a later row for the same draft replaces an earlier one
-        outcome.rows += 1
-    if outcome.errors:
-        return outcome
-    _record_all(session, pending, now, outcome)
+        if draft_id is None and ref is not None:
+            named.append(_Named(line, ref, figures, error))  # looked up with the others after the last row
+        elif error is not None:
+            errors.add(line, error)
+        elif draft_id is not None and figures is not None:
+            pending.pop(draft_id, None)  # a later row for the same draft replaces an earlier one
+            pending[draft_id] = (line, figures)
+            outcome.rows += 1
+    outcome.rows += _resolve_named(session, named, pending, errors)
+    if not errors:
+        _record_all(session, pending, now, errors)
+    outcome.errors = errors.in_order()
     outcome.drafts = set(pending)
     return outcome
 
 
-def _record_all(
-    session: Session, pending: dict[int, tuple[int, service.Figures]], now: datetime, outcome: ImportOutcome
-) -> None:
-    """Store the figures, a chunk of drafts at a time. A row that also records where its draft was
-    published goes through `service.record` (which checks the address is no other draft's); the
-    others are written together, one flush per chunk, not one savepoint per draft."""
-    ids = list(pending)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        with_url = [i for i in chunk if pending[i][1].url is not None]
-        for draft in session.scalars(select(Draft).where(Draft.id.in_(with_url))) if with_url else ():
-            line, figures = pending[draft.id]
-            try:
-                service.record(session, draft, figures, now, by=None, source=MetricSource.IMPORT)
-            except Conflict as exc:
-                outcome.errors.append(f"line {line}: draft #{draft.id}: {exc.message}")
-        plain = [i for i in chunk if pending[i][1].url is None]
-        if not plain:
-            continue
-        existing = {m.draft_id: m for m in session.scalars(select(PostMetric).where(PostMetric.draft_id.in_(plain)))}
-        for draft_id in plain:
-            figures = pending[draft_id][1]
-            metric = existing.get(draft_id)
-            if metric is None:
-                metric = PostMetric(draft_id=draft_id)
-                session.add(metric)
-            metric.impressions, metric.engagements, metric.clicks = (
-                figures.impressions,
-                figures.engagements,
-                figures.clicks,
-            )
-            metric.recorded_at, metric.recorded_by, metric.source = now, None, MetricSource.IMPORT
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:
-            lines = ", ".join(str(pending[i][0]) for i in plain[:5])
-            outcome.errors.append(
-                f"line {lines}: figures for these drafts were recorded by someone else at the same moment; try again"
-            )
-            return
-
-
-def _own_row_draft(session: Session, draft_token: str, address: str) -> Draft:
+def _own_row_ref(draft_token: str, address: str) -> service.DraftRef:
     if draft_token:
-        return service.resolve_draft(session, draft_token, example="")
+        return service.draft_ref(draft_token, example="")
     if not address:
         raise BadInput("the row has neither a draft id nor a URL")
-    return service.resolve_draft(session, address, example="")
+    return service.draft_ref(address, example="")
+
+
+def _row_figures(row: list[object], layout: Layout, with_url: bool) -> tuple[service.Figures | None, str | None]:
+    """The row's figures (and, for teambot's columns with both a draft and a link, where the
+    draft was published), or what is wrong with them."""
+    try:
+        figures = _figures(row, layout)
+        address = str(_cell(row, layout.address) or "")
+        if with_url and parse_permalink(address) is None:
+            figures.url = service.parse_url(address, example="")
+    except BadInput as exc:
+        return None, exc.message
+    return figures, None
+
+
+def _resolve_named(
+    session: Session, named: list[_Named], pending: dict[int, tuple[int, service.Figures]], errors: _Errors
+) -> int:
+    """Look the drafts of `named` up together and merge their rows into `pending`, the last row of
+    each draft winning; returns how many rows were good."""
+    if not named:
+        return 0
+    found = service.find_drafts(session, [row.ref for row in named])
+    merged = [(line, draft_id, figures) for draft_id, (line, figures) in pending.items()]
+    good = 0
+    for row in named:
+        draft_id = found.get(row.ref)
+        if draft_id is None:
+            errors.add(row.line, row.ref.missing().message)
+        elif row.error is not None:
+            errors.add(row.line, row.error)
+        elif row.figures is not None:
+            merged.append((row.line, draft_id, row.figures))
+            good += 1
+    pending.clear()
+    for line, draft_id, figures in sorted(merged, key=lambda m: m[0]):
+        pending.pop(draft_id, None)
+        pending[draft_id] = (line, figures)
+    return good
+
+
+def _record_all(
+    session: Session, pending: dict[int, tuple[int, service.Figures]], now: datetime, errors: _Errors
+) -> None:
+    """Write every row's figures together (a fixed number of statements per few hundred drafts,
+    none per row); a row whose address is already another draft's is reported at its line."""
+    figures = {draft_id: given for draft_id, (_, given) in pending.items()}
+    try:
+        clashes = service.record_all(session, figures, now, source=MetricSource.IMPORT)
+    except Conflict:
+        lines = [line for line, _ in pending.values()]
+        errors.add(
+            min(lines),
+            "figures for these drafts were recorded by someone else at the same moment; try again",
+            lines=", ".join(str(line) for line in sorted(lines)[:5]) + (" …" if len(lines) > 5 else ""),
+        )
+        return
+    for draft_id, clash in clashes.items():
+        errors.add(pending[draft_id][0], f"draft #{draft_id}: {clash.message}")
 
 
 def _figures(row: list[object], layout: Layout) -> service.Figures:
@@ -218,8 +264,9 @@ def _import_account_days(session: Session, table: Table, layout: AccountLayout, 
         if index is not None
     )
     outcome = ImportOutcome(read_as=f"account figures per day: {columns} ({describe(table)})")
+    errors = _Errors()
     pending: dict[tuple[date, str], tuple[int | None, int | None]] = {}
-    for line, row in _rows(table, outcome):
+    for line, row in _rows(table, errors):
         try:
             raw_day = _cell(row, layout.date)
             if is_blank(raw_day):
@@ -238,31 +285,37 @@ def _import_account_days(session: Session, table: Table, layout: AccountLayout, 
             if followers is None and mentions is None:
                 raise BadInput("the row has neither followers nor mentions")
         except BadInput as exc:
-            outcome.errors.append(f"line {line}: {exc.message}")
+            errors.add(line, exc.message)
             continue
+        if (day, account) in pending:
+            # Two rows for one day: the later one's figures win, as a second import's would.
+            earlier_followers, earlier_mentions = pending[(day, account)]
+            followers = followers if followers is not None else earlier_followers
+            mentions = mentions if mentions is not None else earlier_mentions
         pending[(day, account)] = (followers, mentions)
         outcome.rows += 1
+    outcome.errors = errors.in_order()
     if outcome.errors:
         return outcome
-    keys = list(pending)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        existing = {
-            (d.day, d.account): d
-            for d in session.scalars(select(AccountDay).where(tuple_(AccountDay.day, AccountDay.account).in_(chunk)))
-        }
-        for key in chunk:
-            followers, mentions = pending[key]
-            found = existing.get(key)
-            if found is None:
-                found = AccountDay(day=key[0], account=key[1], followers=None, mentions=None)
-                session.add(found)
-            # A day imported from two tools (followers from one, mentions from another) keeps both.
-            found.followers = followers if followers is not None else found.followers
-            found.mentions = mentions if mentions is not None else found.mentions
-            found.recorded_at, found.source = now, MetricSource.IMPORT
-        session.flush()
-    outcome.accounts = {account for _, account in keys}
+    # One batch of upserts: a day imported before keeps a figure this file leaves out (followers
+    # from one tool, mentions from another).
+    upsert_many(
+        session,
+        AccountDay,
+        [
+            {
+                "day": day,
+                "account": account,
+                "followers": followers,
+                "mentions": mentions,
+                "recorded_at": now,
+                "source": MetricSource.IMPORT,
+            }
+            for (day, account), (followers, mentions) in pending.items()
+        ],
+        keep_when_null=("followers", "mentions"),
+    )
+    outcome.accounts = {account for _, account in pending}
     return outcome
 
 

@@ -4,15 +4,16 @@ records from the team's tools. Each draft keeps its latest figures; a newer figu
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.db import lock_name
+from bot.core.db import lock_name, lock_names, upsert_many
 from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.export import iso, since_filter
 from bot.core.text import escape_raw, parse_id, parse_permalink, unwrap_link
@@ -25,29 +26,72 @@ _URL = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
 _NUMBER = re.compile(r"^\d{1,3}(?:[,_ ]?\d{3})*$|^\d+$")
 MAX_COUNT = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
 MAX_URL = Draft.__table__.c.published_url.type.length
+CHUNK = 500  # names or ids in one IN (...) query
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    """How a draft is named, read without the database: by id (`12`, `#12`), by its Slack
+    permalink (channel, ts), or by the URL it was published at."""
+
+    draft_id: int | None = None
+    permalink: tuple[str, str] | None = None
+    url: str | None = None
+
+    def missing(self, example: str = METRICS_EXAMPLE) -> NotFound:
+        """What is said when no draft has this name."""
+        if self.draft_id is not None:
+            return NotFound(f"There is no draft #{self.draft_id}.", example)
+        if self.permalink is not None:
+            return NotFound("That message is not a draft teambot knows.", example)
+        return NotFound("No draft was published at that URL (record it with `url=`).", example)
+
+
+def draft_ref(token: str, *, example: str = METRICS_EXAMPLE) -> DraftRef:
+    token = unwrap_link(token)
+    draft_id = parse_id(token)
+    if draft_id is not None:
+        return DraftRef(draft_id=draft_id)
+    where = parse_permalink(token)
+    if where is not None:
+        return DraftRef(permalink=where)
+    if _URL.match(token):
+        return DraftRef(url=token)
+    raise BadInput(f"`{token}` is not a draft id or a link to a draft.", example)
 
 
 def resolve_draft(session: Session, token: str, *, example: str = METRICS_EXAMPLE) -> Draft:
     """A draft by id (`12`, `#12`), by its Slack permalink, or by the URL it was published at."""
-    token = unwrap_link(token)
-    draft_id = parse_id(token)
-    if draft_id is not None:
-        draft = session.get(Draft, draft_id)
-        if draft is None:
-            raise NotFound(f"There is no draft #{draft_id}.", example)
-        return draft
-    where = parse_permalink(token)
-    if where is not None:
-        draft = session.scalar(select(Draft).where(Draft.channel == where[0], Draft.ts == where[1]))
-        if draft is None:
-            raise NotFound("That message is not a draft teambot knows.", example)
-        return draft
-    if _URL.match(token):
-        draft_id = draft_published_at(published_drafts(session), token, example)
-        if draft_id is None:
-            raise NotFound("No draft was published at that URL (record it with `url=`).", example)
-        return session.get_one(Draft, draft_id)
-    raise BadInput(f"`{token}` is not a draft id or a link to a draft.", example)
+    ref = draft_ref(token, example=example)
+    if ref.draft_id is not None:
+        draft = session.get(Draft, ref.draft_id)
+    elif ref.permalink is not None:
+        channel, ts = ref.permalink
+        draft = session.scalar(select(Draft).where(Draft.channel == channel, Draft.ts == ts))
+    else:
+        draft_id = draft_published_at(published_drafts(session), ref.url or "", example)
+        draft = session.get_one(Draft, draft_id) if draft_id is not None else None
+    if draft is None:
+        raise ref.missing(example)
+    return draft
+
+
+def find_drafts(session: Session, refs: Collection[DraftRef]) -> dict[DraftRef, int]:
+    """The drafts named by id or by permalink, `CHUNK` names a query (not one query a name);
+    names of no draft are left out. Names by URL are looked up in `published_drafts`."""
+    found: dict[DraftRef, int] = {}
+    ids = sorted({ref.draft_id for ref in refs if ref.draft_id is not None})
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found.update((DraftRef(draft_id=i), i) for i in session.scalars(select(Draft.id).where(Draft.id.in_(chunk))))
+    links = sorted({ref.permalink for ref in refs if ref.permalink is not None})
+    for start in range(0, len(links), CHUNK):
+        chunk = links[start : start + CHUNK]
+        rows = session.execute(
+            select(Draft.id, Draft.channel, Draft.ts).where(tuple_(Draft.channel, Draft.ts).in_(chunk))
+        )
+        found.update((DraftRef(permalink=(channel, ts)), i) for i, channel, ts in rows)
+    return found
 
 
 def url_key(url: str) -> str:
@@ -155,6 +199,63 @@ def record(
     except IntegrityError:
         raise Conflict("Those figures were recorded by someone else at the same moment; try again.") from None
     return metric
+
+
+def record_all(
+    session: Session, figures: dict[int, Figures], now: datetime, *, source: MetricSource
+) -> dict[int, Conflict]:
+    """`record` for many drafts at once, in a fixed number of statements per `CHUNK` drafts: the
+    addresses given are checked against every draft's (and against each other, in the order
+    given) and, when none clashes, the figures and addresses are written. Returns the clashes by
+    draft id, having written nothing, when there are any."""
+    with_url = [draft_id for draft_id, given in figures.items() if given.url is not None]
+    stored: dict[int, str | None] = {}
+    for start in range(0, len(with_url), CHUNK):
+        chunk = with_url[start : start + CHUNK]
+        stored.update(
+            (i, url) for i, url in session.execute(select(Draft.id, Draft.published_url).where(Draft.id.in_(chunk)))
+        )
+    moving = {i: figures[i].url for i in with_url if figures[i].url != stored.get(i)}
+    conflicts: dict[int, Conflict] = {}
+    if moving:
+        # As in `record`: the addresses' locks first, then every draft's address as it is now.
+        lock_names(session, (f"published_url:{url_key(url)}" for url in moving.values() if url))
+        published = published_drafts(session)
+        for draft_id, url in moving.items():
+            key = url_key(url or "")
+            others = [i for i in published.get(key, []) if i != draft_id]
+            if others:
+                conflicts[draft_id] = Conflict(f"That URL is already recorded for draft #{others[0]}.", METRICS_EXAMPLE)
+                continue
+            old = stored.get(draft_id)
+            if old is not None and draft_id in published.get(url_key(old), []):
+                published[url_key(old)].remove(draft_id)
+            published.setdefault(key, []).append(draft_id)
+    if conflicts:
+        return conflicts
+    try:
+        with session.begin_nested():
+            if moving:
+                session.execute(update(Draft), [{"id": i, "published_url": url} for i, url in moving.items()])
+            upsert_many(
+                session,
+                PostMetric,
+                [
+                    {
+                        "draft_id": draft_id,
+                        "impressions": given.impressions,
+                        "engagements": given.engagements,
+                        "clicks": given.clicks,
+                        "recorded_at": now,
+                        "recorded_by": None,
+                        "source": source,
+                    }
+                    for draft_id, given in figures.items()
+                ],
+            )
+    except IntegrityError:
+        raise Conflict("Those figures were recorded by someone else at the same moment; try again.") from None
+    return {}
 
 
 def rate(impressions: int, engagements: int) -> float | None:

@@ -5,16 +5,18 @@ and files that are not exports at all."""
 from __future__ import annotations
 
 import codecs
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 
 from bot.app import export_all
 from bot.cli import reports as digest_cli
+from bot.features.approvals.models import Draft
 from bot.features.metrics.addresses import post_key
 from bot.features.metrics.importers.numbers import BadNumber, parse_count, parse_day, parse_rate
+from bot.features.metrics.imports import import_file
 from bot.features.metrics.models import AccountDay, PostMetric
 from tests.helpers import add_draft
 from tests.test_metrics import metric
@@ -339,6 +341,64 @@ def test_an_account_named_like_a_broadcast_is_kept_escaped(runtime, settings, tm
     with runtime.session_factory() as session:
         assert session.scalar(select(AccountDay.account)) == "&lt;!channel&gt;"  # escaped once, on the way in
         assert export_all(session)["account_days"][0]["account"] == "<!channel>"  # and shown as written
+
+
+# -- a bounded number of statements --------------------------------------------------------------
+def seed_published(runtime, count: int) -> list[int]:
+    with runtime.session_factory() as session, session.begin():
+        at = datetime(2026, 3, 1, tzinfo=UTC)
+        rows = [
+            {"channel": "C0DRAFTS", "ts": f"1700000000.{n:06d}", "author": "U0ANNA", "text": "A post"}
+            | {"files_signature": "", "status": "approved", "current_step": 0, "chain": "content_manager"}
+            | {"created_at": at, "updated_at": at, "step_started_at": at, "decided_at": at}
+            | {"published_url": f"https://twitter.com/acme/status/{10**18 + n}"}
+            for n in range(count)
+        ]
+        session.execute(insert(Draft), rows)
+        return list(session.scalars(select(Draft.id).order_by(Draft.id)))
+
+
+def export_of(kind: str, ids: list[int]) -> str:
+    if kind == "tool":  # X's content export, every post drafted in teambot
+        lines = [f"{10**18 + n},https://x.com/acme/status/{10**18 + n},{100 + n},{n}" for n in range(len(ids))]
+        return "Post id,Post Link,Impressions,Engagements\n" + "\n".join(lines) + "\n"
+    if kind == "own":  # by id with where it was published (half of them moved), by permalink, by URL
+        lines = [
+            f"{i},https://x.com/acme/status/{10**18 + n + (n % 2) * 10**6},{n},1"
+            if n % 3 == 0
+            else f"https://acme.slack.com/archives/C0DRAFTS/p1700000000{n:06d},,{n},2"
+            if n % 3 == 1
+            else f",https://twitter.com/acme/status/{10**18 + n},{n},3"
+            for n, i in enumerate(ids)
+        ]
+        return "draft_id,url,impressions,engagements\n" + "\n".join(lines) + "\n"
+    lines = [f"{date(2025, 1, 1) + timedelta(days=n % 365)},account{n // 365},{n},{n % 7}" for n in range(len(ids))]
+    return "date,account,followers,mentions\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["tool", "own", "account-days"])
+def test_an_import_sends_as_many_statements_for_1200_rows_as_for_5(runtime, engine, tmp_path, kind):
+    """Drafts are looked up and figures written in batches, never a statement per row: every
+    draft's address is read once, drafts named by id or permalink 500 at a time, and the figures
+    (and addresses) written in one batch each."""
+    ids = seed_published(runtime, 1_200)
+
+    def statements(rows: int) -> int:
+        path = tmp_path / f"{kind}-{rows}.csv"
+        path.write_text(export_of(kind, ids[:rows]))
+        sent: list[str] = []
+        listener = lambda *args: sent.append(args[2])  # noqa: E731 -- (conn, cursor, statement, ...)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            with runtime.session_factory() as session:
+                outcome = import_file(session, path, datetime(2026, 3, 9, tzinfo=UTC))
+                assert not outcome.errors and outcome.rows == rows
+                session.rollback()
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(sent)
+
+    assert statements(5) == statements(400) == statements(1_200) <= 12
 
 
 # -- addresses and numbers, without a database -----------------------------------------------------

@@ -53,7 +53,7 @@ _STRING_TAGS = {
 _DATE_FORMATS = frozenset([14, 15, 16, 17, 22, *range(27, 37), *range(50, 59)])
 # What a format code shows literally: quoted text, escaped characters, [colours] and [$-locales].
 _LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
-_EPOCH_1900 = datetime(1899, 12, 30)  # serial 61 is 1900-03-01 (Excel counts a 29 February 1900)
+_EPOCH_1900 = datetime(1899, 12, 30)  # serial 61 is 1900-03-01
 _EPOCH_1904 = datetime(1904, 1, 1)
 
 
@@ -303,13 +303,15 @@ class _RowReader:
 
 def _date(serial: float, epoch: datetime | None) -> datetime | None:
     if epoch is None:
-        epoch = _EPOCH_1900 if serial >= 61 else _EPOCH_1900 + timedelta(days=1)
+        # Excel's 1900 system counts a 29 February 1900 that never was (serial 60): the serials
+        # before it count from one day later.
+        epoch = _EPOCH_1900 + timedelta(days=1) if 0 < serial < 60 else _EPOCH_1900
+    days = math.floor(serial)
     try:
-        moment = epoch + timedelta(days=serial)
+        # Excel keeps times to the millisecond; a serial's binary fraction is rounded back to it.
+        return epoch + timedelta(days=days, milliseconds=round((serial - days) * 86_400_000))
     except OverflowError:
         return None
-    # Excel keeps times to the millisecond; a serial's binary fraction is rounded back to it.
-    return moment.replace(microsecond=0) + timedelta(milliseconds=round(moment.microsecond / 1000))
 
 
 # -- the workbook's structure -----------------------------------------------------------------------

@@ -12,9 +12,8 @@ their cached value. An empty cell is "". Rows are numbered as the sheet numbers 
 
 from __future__ import annotations
 
-import contextlib
 import math
-import mmap
+import os
 import posixpath
 import re
 import tempfile
@@ -175,7 +174,8 @@ def _refuse_dtd(*_: object) -> None:
 
 class _RowReader:
     """expat handlers that build one row's values at a time. They run for every element of the
-    sheet (millions in a big export), so they do as little as they can."""
+    sheet (millions in a big export), so they do as little as they can: a cell's text is gathered
+    straight into `raw` (expat hands it over in one piece unless it is very long)."""
 
     def __init__(self, strings: _SharedStrings | None, dates: frozenset[int], epoch: datetime | None) -> None:
         self.strings, self.dates, self.epoch = strings, dates, epoch
@@ -186,10 +186,9 @@ class _RowReader:
         self.kind: str | None = None
         self.style: str | None = None
         self.column = -1
-        self.text: list[str] | None = None  # the pieces of a <v> or <t> being read
-        self.length = 0  # characters in the cell so far
-        self.inline: list[str] | None = None  # the <t> pieces of an <is> being read
-        self.raw: str | None = None
+        self.raw: str | None = None  # the text of the cell's <v>, or of its <is>'s <t>s
+        self.reading = False  # inside a <v>, or a <t> of an <is> (not of a phonetic reading)
+        self.inline = False  # inside an <is>
         self.phonetic = 0
         self.columns: dict[str, int] = {}
 
@@ -199,7 +198,7 @@ class _RowReader:
     def start(self, name: str, attrs: dict[str, str]) -> None:
         tag = _SHEET_TAGS.get(name)
         if tag == _CELL:
-            self.kind, self.style, self.raw, self.inline, self.length = attrs.get("t"), attrs.get("s"), None, None, 0
+            self.kind, self.style, self.raw = attrs.get("t"), attrs.get("s"), None
             ref = attrs.get("r")
             if ref is None:
                 self.column += 1
@@ -207,47 +206,55 @@ class _RowReader:
                 column = self.columns.get(ref.rstrip("0123456789"))
                 self.column = column if column is not None else self._column(ref)
         elif tag == _VALUE:
-            self.text = []
+            self.raw, self.reading = "", True
         elif tag == _TEXT:
-            if self.inline is not None and not self.phonetic:
-                self.text = []
+            if self.inline and not self.phonetic:
+                self.reading = True
+                if self.raw is None:
+                    self.raw = ""
         elif tag == _ROW:
             number = attrs.get("r")
             self.last = int(number) if number and number.isdigit() else self.last + 1
             self.values, self.column, self.open = [], -1, True
         elif tag == _INLINE:
-            self.inline = []
+            self.inline = True
         elif tag == _PHONETIC:
             self.phonetic += 1
 
     def chars(self, data: str) -> None:
-        text = self.text
-        if text is not None:
-            text.append(data)
-            self.length += len(data)
-            if self.length > MAX_CELL:
+        if self.reading:
+            raw = self.raw = self.raw + data if self.raw else data
+            if len(raw) > MAX_CELL:
                 raise BadWorkbook(f"a cell is longer than {MAX_CELL:,} characters", self.last)
 
     def end(self, name: str) -> None:
         tag = _SHEET_TAGS.get(name)
-        if tag == _CELL:
-            value = self._value()
+        if tag in (_VALUE, _TEXT):
+            self.reading = False
+        elif tag == _CELL:
+            raw, kind = self.raw, self.kind
+            if raw is None:
+                return
+            if kind is None or kind == "n":
+                value = self._number(raw)
+            elif kind == "s":
+                value = self._shared(raw)
+            else:
+                value = self._other(raw, kind)
             if value != "":
-                values = self.values
-                if self.column >= len(values):
-                    values.extend([""] * (self.column - len(values) + 1))
-                values[self.column] = value
-        elif tag == _VALUE:
-            if self.text is not None:
-                self.raw, self.text = "".join(self.text), None
-        elif tag == _TEXT:
-            if self.text is not None and self.inline is not None:
-                self.inline.append("".join(self.text))
-                self.text = None
+                values, column = self.values, self.column
+                if column == len(values):
+                    values.append(value)
+                else:
+                    if column > len(values):
+                        values.extend([""] * (column - len(values) + 1))
+                    values[column] = value
         elif tag == _ROW:
             self.open = False
             if self.values:
                 self.done.append((self.last, self.values))
+        elif tag == _INLINE:
+            self.inline = False
         elif tag == _PHONETIC:
             self.phonetic -= 1
 
@@ -268,18 +275,26 @@ class _RowReader:
         self.columns[letters] = column - 1
         return column - 1
 
-    def _value(self) -> object:
-        kind, raw = self.kind, self.raw
-        if raw is None:
-            return "".join(self.inline) if kind == "inlineStr" and self.inline else ""
-        if kind is None or kind == "n":
-            return self._number(raw)
-        if kind == "s":
-            if self.strings is None or not raw.strip().isdigit():
-                raise BadWorkbook(f"a cell refers to shared string `{raw}`, which the workbook lacks", self.last)
-            return self.strings.get(int(raw), self.last)
-        if kind == "inlineStr":
-            return "".join(self.inline or ())
+    def _number(self, raw: str) -> object:
+        try:
+            number: int | float = float(raw) if "." in raw or "e" in raw or "E" in raw else int(raw)
+        except ValueError:
+            return raw  # not a number after all: the column's own check reports it by row
+        if isinstance(number, float) and not math.isfinite(number):
+            return raw  # `nan` or `inf`: no count, no date
+        if self.style is not None and self.dates and self.style.isdigit() and int(self.style) in self.dates:
+            return _date(number, self.epoch)
+        return number
+
+    def _shared(self, raw: str) -> str:
+        raw = raw if raw.isdigit() else raw.strip()
+        if self.strings is None or not raw.isdigit():
+            raise BadWorkbook(f"a cell refers to shared string `{raw}`, which the workbook lacks", self.last)
+        return self.strings.get(int(raw), self.last)
+
+    def _other(self, raw: str, kind: str) -> object:
+        if kind == "inlineStr" or kind == "str" or kind == "e":  # text, a formula's text, an error such as #N/A
+            return raw
         if kind == "b":
             return raw.strip() in ("1", "true")
         if kind == "d":  # an ISO 8601 date, written as such
@@ -287,21 +302,10 @@ class _RowReader:
                 return datetime.fromisoformat(raw.strip())
             except ValueError:
                 return raw
-        return raw  # "str", a formula's text; "e", an error such as #N/A
-
-    def _number(self, raw: str) -> object:
-        try:
-            number: int | float = float(raw) if "." in raw or "e" in raw or "E" in raw else int(raw)
-        except ValueError:
-            return raw  # not a number after all: the column's own check reports it by row
-        if not math.isfinite(number):
-            return raw  # `inf` or `nan`: no count, no date
-        if self.style is not None and self.dates and self.style.isdigit() and int(self.style) in self.dates:
-            return _date(number, self.epoch) or number
-        return number
+        return raw
 
 
-def _date(serial: float, epoch: datetime | None) -> datetime | None:
+def _date(serial: float, epoch: datetime | None) -> datetime | float:
     if epoch is None:
         # Excel's 1900 system counts a 29 February 1900 that never was (serial 60): the serials
         # before it count from one day later.
@@ -311,7 +315,7 @@ def _date(serial: float, epoch: datetime | None) -> datetime | None:
         # Excel keeps times to the millisecond; a serial's binary fraction is rounded back to it.
         return epoch + timedelta(days=days, milliseconds=round((serial - days) * 86_400_000))
     except OverflowError:
-        return None
+        return serial  # no date Python can hold: the number itself
 
 
 # -- the workbook's structure -----------------------------------------------------------------------
@@ -409,12 +413,17 @@ def _shows_date(number: int, code: str | None) -> bool:
 
 class _SharedStrings:
     """The shared-string table, spilled to a temporary file as it is parsed: a string by its index
-    costs its offset in memory, not its text."""
+    costs its offset in memory, not its text. Strings are read back with `pread` (a memory map
+    would count the file in the process's resident memory); the short ones most cells repeat
+    ("Organic", a name) are kept, up to `KEPT` of them."""
+
+    KEPT = 1024
+    KEPT_LENGTH = 200
 
     def __init__(self, book: Workbook, part: str) -> None:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 -- open as long as the workbook, closed by close()
         self.offsets = array("q", [0])
-        self.map: mmap.mmap | None = None
+        self.kept: dict[int, str] = {}
         self.pieces: list[str] = []  # the runs of the string being read
         self.text: list[str] | None = None  # the pieces of a <t> being read
         self.length = 0
@@ -426,8 +435,6 @@ class _SharedStrings:
                 {"StartElementHandler": self.start, "EndElementHandler": self.end, "CharacterDataHandler": self.chars},
             )
             self.file.flush()
-            if self.offsets[-1]:
-                self.map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
         except BaseException:
             self.close()
             raise
@@ -462,15 +469,18 @@ class _SharedStrings:
             self.phonetic -= 1
 
     def get(self, index: int, row: int) -> str:
+        found = self.kept.get(index)
+        if found is not None:
+            return found
         if index >= len(self.offsets) - 1:
             raise BadWorkbook(f"a cell refers to shared string {index}, which the workbook lacks", row)
         start, end = self.offsets[index], self.offsets[index + 1]
-        if start == end or self.map is None:
-            return ""
-        return self.map[start:end].decode()
+        text = os.pread(self.file.fileno(), end - start, start).decode() if end > start else ""
+        if len(text) <= self.KEPT_LENGTH:
+            if len(self.kept) >= self.KEPT:
+                self.kept.clear()
+            self.kept[index] = text
+        return text
 
     def close(self) -> None:
-        if self.map is not None:
-            with contextlib.suppress(BufferError):
-                self.map.close()
         self.file.close()

@@ -23,6 +23,7 @@ database, and the two compared.
     python -m benchmarks.import_benchmark
     python -m benchmarks.import_benchmark --sizes 10000 50000 200000 --skip-postgres
     python -m benchmarks.import_benchmark --baseline-code /tmp/teambot-before --kinds xlsx-openpyxl
+    python -m benchmarks.import_benchmark --sizes 50000 --drafted 50000 --kinds csv   # every row kept
 """
 
 from __future__ import annotations
@@ -285,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--baseline-code", type=Path, help="a source tree whose import to compare with (same files)")
+    parser.add_argument("--drafted", type=int, default=2_000, help="posts published from teambot (default 2,000)")
     args = parser.parse_args(argv)
+    global DRAFTED
+    DRAFTED = args.drafted
     backends = ["SQLite"] + ([] if args.skip_postgres else ["PostgreSQL"])
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)

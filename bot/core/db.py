@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
 import logging
 import os
 import time
@@ -29,6 +30,7 @@ from bot.core import deadline
 
 log = logging.getLogger("teambot")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+UPSERT_BATCH = 5_000
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -261,16 +263,17 @@ def upsert(session: Session, model: type[Any], **values: Any) -> None:
 
 
 def upsert_many(
-    session: Session, model: type[Any], rows: list[dict[str, Any]], *, keep_when_null: tuple[str, ...] = ()
+    session: Session, model: type[Any], rows: Iterable[dict[str, Any]], *, keep_when_null: tuple[str, ...] = ()
 ) -> None:
-    """`upsert` of many rows (all with the same keys, no primary key twice) sent as one batch; a
-    column named in `keep_when_null` keeps the stored value where the new row has NULL."""
-    if not rows:
-        return
-    statement = _upsert_statement(
-        model.__table__, session.get_bind().dialect.name, tuple(sorted(rows[0])), tuple(sorted(keep_when_null))
-    )
-    session.execute(statement, rows)
+    """`upsert` of many rows (all with the same keys, no primary key twice), sent in batches of
+    `UPSERT_BATCH` (a batch's parameters are held whole while it is sent); a column named in
+    `keep_when_null` keeps the stored value where the new row has NULL."""
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, UPSERT_BATCH)):
+        statement = _upsert_statement(
+            model.__table__, session.get_bind().dialect.name, tuple(sorted(batch[0])), tuple(sorted(keep_when_null))
+        )
+        session.execute(statement, batch)
 
 
 @functools.cache

@@ -302,7 +302,7 @@ def _import_account_days(session: Session, table: Table, layout: AccountLayout, 
     upsert_many(
         session,
         AccountDay,
-        [
+        (
             {
                 "day": day,
                 "account": account,
@@ -312,7 +312,7 @@ def _import_account_days(session: Session, table: Table, layout: AccountLayout, 
                 "source": MetricSource.IMPORT,
             }
             for (day, account), (followers, mentions) in pending.items()
-        ],
+        ),
         keep_when_null=("followers", "mentions"),
     )
     outcome.accounts = {account for _, account in pending}

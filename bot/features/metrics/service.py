@@ -240,7 +240,7 @@ def record_all(
             upsert_many(
                 session,
                 PostMetric,
-                [
+                (
                     {
                         "draft_id": draft_id,
                         "impressions": given.impressions,
@@ -251,7 +251,7 @@ def record_all(
                         "source": source,
                     }
                     for draft_id, given in figures.items()
-                ],
+                ),
             )
     except IntegrityError:
         raise Conflict("Those figures were recorded by someone else at the same moment; try again.") from None

@@ -5,7 +5,10 @@ were published from teambot and the rest were not:
 
 - X's content export (account_analytics_content_*.csv, the busiest tool's layout);
 - LinkedIn's page content export as Excel saves it (.xlsx, text in the shared-string table);
-- the same LinkedIn export as openpyxl writes it (.xlsx, every string inline, no <dimension>).
+- the same LinkedIn export as openpyxl writes it (.xlsx, every string inline, no <dimension>);
+
+and, with `--kinds teambot`, a file of teambot's own columns whose every row names a draft (by id
+with where it was published, or by its Slack permalink), a draft seeded for each.
 
 Each file is imported into a freshly seeded database, SQLite and (when reachable) PostgreSQL, by a
 separate process running `teambot import-metrics`, so each reports its own time and peak RSS: the
@@ -24,6 +27,7 @@ database, and the two compared.
     python -m benchmarks.import_benchmark --sizes 10000 50000 200000 --skip-postgres
     python -m benchmarks.import_benchmark --baseline-code /tmp/teambot-before --kinds xlsx-openpyxl
     python -m benchmarks.import_benchmark --sizes 50000 --drafted 50000 --kinds csv   # every row kept
+    python -m benchmarks.import_benchmark --kinds teambot --sizes 10000
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ def linkedin_post(n: int) -> int:
     return 7_300_000_000_000_000_000 + n * 7 if n < DRAFTED else 7_400_000_000_000_000_000 + n
 
 
-def seed(engine: Engine, network: str) -> None:
+def seed(engine: Engine, network: str, drafted: int) -> None:
     upgrade(engine)
     at = datetime(2026, 3, 1, tzinfo=UTC)
     rows = [
@@ -93,7 +97,7 @@ def seed(engine: Engine, network: str) -> None:
                 else f"urn:li:activity:{linkedin_post(n)}"
             ),
         }
-        for n in range(DRAFTED)
+        for n in range(drafted)
     ]
     with engine.begin() as connection:
         connection.execute(insert(Draft), rows)
@@ -145,6 +149,21 @@ def write_linkedin_as_openpyxl(path: Path, rows: int) -> None:
     workbook.save(path)
 
 
+def write_teambot_columns(path: Path, rows: int) -> None:
+    """teambot's own columns, every row naming a draft: by id with where it was published, or by
+    its Slack permalink."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["draft_id", "url", "impressions", "engagements", "clicks"])
+        for n in range(rows):
+            if n % 2:
+                writer.writerow(
+                    [f"https://acme.slack.com/archives/C0DRAFTS/p1700000000{n:06d}", "", 500 + n, n % 90, 1]
+                )
+            else:
+                writer.writerow([n + 1, f"https://twitter.com/acme/status/{x_post(n)}", 500 + n, n % 90, ""])
+
+
 @dataclass(frozen=True)
 class Kind:
     key: str
@@ -152,10 +171,12 @@ class Kind:
     network: str
     suffix: str
     write: Callable[[Path, int], None]
+    every_row_drafted: bool = False  # a draft for every row (else DRAFTED drafts)
 
 
 KINDS = [
     Kind("csv", "X content export (CSV)", "x", ".csv", write_x_export),
+    Kind("teambot", "teambot's own columns (CSV), every row a draft", "x", ".csv", write_teambot_columns, True),
     Kind("xlsx-excel", "LinkedIn export (XLSX as Excel saves it)", "linkedin", ".xlsx", write_linkedin_as_excel),
     Kind(
         "xlsx-openpyxl", "LinkedIn export (XLSX as openpyxl writes it)", "linkedin", ".xlsx", write_linkedin_as_openpyxl
@@ -282,7 +303,9 @@ def mib(kib: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
-    parser.add_argument("--kinds", nargs="+", choices=[k.key for k in KINDS], default=[k.key for k in KINDS])
+    parser.add_argument(
+        "--kinds", nargs="+", choices=[k.key for k in KINDS], default=[k.key for k in KINDS if k.key != "teambot"]
+    )
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--baseline-code", type=Path, help="a source tree whose import to compare with (same files)")
@@ -309,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                         if database is None:
                             continue
                         engine, url = database
-                        seed(engine, kind.network)
+                        seed(engine, kind.network, size if kind.every_row_drafted else DRAFTED)
                         imported = run(_IMPORT, export, folder, url)
                         ratios = ", ".join(f"{imported.seconds / f.seconds:.1f}× {n}" for n, f in floors.items())
                         print(

@@ -1,7 +1,12 @@
 """`teambot import-metrics FILE`: post figures from a tool's export (or teambot's own columns) and
 account figures per day, all or nothing. Rows are read one at a time; only the rows that match a
 draft (or an account-day) are kept until the end, when they are written in the caller's one
-transaction, or not at all if any row was bad."""
+transaction, or not at all if any row was bad.
+
+A few statements an import, never one a row: every draft's published address is read once (a
+tool's row is matched against it in memory), the drafts that teambot's own columns name by id or
+permalink are looked up together after the last row (500 names a query), and the figures are
+written in batches of upserts (5,000 rows a batch)."""
 
 from __future__ import annotations
 

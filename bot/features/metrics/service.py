@@ -4,16 +4,17 @@ records from the team's tools. Each draft keeps its latest figures; a newer figu
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.db import lock_name, lock_names, upsert_many
+from bot.core.db import lock_name, lock_names, one_of, upsert_many
 from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.export import iso, since_filter
 from bot.core.text import escape_raw, parse_id, parse_permalink, unwrap_link
@@ -83,14 +84,20 @@ def find_drafts(session: Session, refs: Collection[DraftRef]) -> dict[DraftRef, 
     ids = sorted({ref.draft_id for ref in refs if ref.draft_id is not None})
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        found.update((DraftRef(draft_id=i), i) for i in session.scalars(select(Draft.id).where(Draft.id.in_(chunk))))
-    links = sorted({ref.permalink for ref in refs if ref.permalink is not None})
-    for start in range(0, len(links), CHUNK):
-        chunk = links[start : start + CHUNK]
-        rows = session.execute(
-            select(Draft.id, Draft.channel, Draft.ts).where(tuple_(Draft.channel, Draft.ts).in_(chunk))
+        found.update(
+            (DraftRef(draft_id=i), i) for i in session.scalars(select(Draft.id).where(one_of(Draft.id, chunk)))
         )
-        found.update((DraftRef(permalink=(channel, ts)), i) for i, channel, ts in rows)
+    # By channel, then `ts IN (...)`: the (channel, ts) index answers that on both databases.
+    by_channel: dict[str, set[str]] = defaultdict(set)
+    for ref in refs:
+        if ref.permalink is not None:
+            by_channel[ref.permalink[0]].add(ref.permalink[1])
+    for channel, stamps in sorted(by_channel.items()):
+        ordered = sorted(stamps)
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            rows = session.execute(select(Draft.id, Draft.ts).where(Draft.channel == channel, one_of(Draft.ts, chunk)))
+            found.update((DraftRef(permalink=(channel, ts)), i) for i, ts in rows)
     return found
 
 
@@ -213,7 +220,7 @@ def record_all(
     for start in range(0, len(with_url), CHUNK):
         chunk = with_url[start : start + CHUNK]
         stored.update(
-            (i, url) for i, url in session.execute(select(Draft.id, Draft.published_url).where(Draft.id.in_(chunk)))
+            (i, url) for i, url in session.execute(select(Draft.id, Draft.published_url).where(one_of(Draft.id, chunk)))
         )
     moving = {i: figures[i].url for i in with_url if figures[i].url != stored.get(i)}
     conflicts: dict[int, Conflict] = {}

@@ -101,7 +101,7 @@ def _count(row: list[object], index: int | None, header: list[str]) -> int | Non
 
 
 # -- post figures ---------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class _Named:
     """A row of teambot's own columns naming its draft by id or permalink, kept until the names
     are looked up together. A bad figure is said only if the draft exists (the draft comes first)."""

@@ -54,6 +54,11 @@ def _decimal(text: str, *, counts: bool) -> float:
 
 def parse_count(value: object) -> int:
     """A whole, non-negative number (a count of impressions, likes, followers)."""
+    if type(value) is str and value.isascii() and value.isdigit():  # the common case, `1234`
+        count = int(value)
+        if count > MAX_COUNT:
+            raise BadNumber(f"too large (at most {MAX_COUNT:,})")
+        return count
     if isinstance(value, bool):
         raise BadNumber("not a number")
     if isinstance(value, int | float):

@@ -119,9 +119,9 @@ class Workbook:
 
     # -- rows ---------------------------------------------------------------------------------------
     def rows(self, sheet: Sheet) -> Iterator[tuple[int, list[object]]]:
-        """The sheet's rows that hold anything, each with its row number. A part that breaks off
-        (a damaged zip, XML that is not well formed) raises `BadWorkbook` at the row after the
-        last one read."""
+        """The sheet's rows that hold anything, each with its row number. A sheet that breaks off
+        (a damaged zip, XML that is not well formed, an over-long cell) raises `BadWorkbook` after
+        the rows before it, at the row being read (or the next one, between rows)."""
         reader = _RowReader(self._strings, self._dates, self._epoch)
         yield from _parse(self, sheet.part, reader.handlers(), reader.done, reader.where)
 

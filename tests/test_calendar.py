@@ -7,6 +7,7 @@ import pytest
 from freezegun import freeze_time
 
 from bot.app import export_all
+from bot.cli import reports as digest_cli
 from bot.core.config import TeamConfig
 from bot.slack.ids import ActionId, ViewId
 from tests.conftest import make_config
@@ -343,6 +344,20 @@ def test_mark_published_per_account_and_the_double_post_guard(driver, slack, run
         ("x", COMMUNITY, None),
     ]
     assert exported["published_url"] == "https://instagram.com/p/abc"
+
+
+def test_an_import_matches_the_post_on_each_account_it_was_published_on(driver, runtime, settings, tmp_path, capsys):
+    driver.message(DRAFTS, AUTHOR, "[instagram, x] fri 16:30 Winter", TS)
+    _approve(driver)
+    driver.command("/calendar", "published 1 instagram https://instagram.com/p/abc", user=COMMUNITY)
+    driver.command("/calendar", "published 1 x https://x.com/teambot/status/123", user=COMMUNITY)
+    export = tmp_path / "x.csv"
+    export.write_text("url,impressions,engagements\nhttps://mobile.twitter.com/teambot/status/123,5000,250\n")
+    assert digest_cli.import_metrics(settings, export) == 0, capsys.readouterr().err
+    assert "imported 1 row" in capsys.readouterr().out
+    with runtime.session_factory() as session:
+        (figures,) = [m for m in export_all(session)["post_metrics"] if m["draft_id"] == 1]
+    assert (figures["impressions"], figures["engagements"]) == (5000, 250)
 
 
 def test_plan_button_and_modal(driver, slack, runtime):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.export import iso, since_filter
 from bot.core.text import escape_raw, parse_id, parse_permalink, unwrap_link
 from bot.features.approvals.models import Draft
+from bot.features.calendar.models import Publication
 from bot.features.metrics.addresses import post_key
 from bot.features.metrics.models import MetricSource, PostMetric
 
@@ -107,13 +108,17 @@ def url_key(url: str) -> str:
 
 
 def published_drafts(session: Session) -> dict[str, list[int]]:
-    """Every published draft's id by the `url_key` of where it was published."""
-    rows = session.execute(
-        select(Draft.id, Draft.published_url).where(Draft.published_url.is_not(None)).order_by(Draft.id)
+    """Every published draft's id by the `url_key` of where it was published: the address `/metrics`
+    or the first publication recorded, and the address of each account it was marked published on."""
+    addresses = union(
+        select(Draft.id, Draft.published_url).where(Draft.published_url.is_not(None)),
+        select(Publication.draft_id, Publication.url).where(Publication.url.is_not(None)),
     )
     found: dict[str, list[int]] = {}
-    for draft_id, url in rows:
-        found.setdefault(url_key(url), []).append(draft_id)
+    for draft_id, url in sorted(session.execute(addresses).tuples()):
+        ids = found.setdefault(url_key(url), [])
+        if draft_id not in ids:
+            ids.append(draft_id)
     return found
 
 

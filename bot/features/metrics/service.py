@@ -115,7 +115,7 @@ def published_drafts(session: Session) -> dict[str, list[int]]:
         select(Publication.draft_id, Publication.url).where(Publication.url.is_not(None)),
     )
     found: dict[str, list[int]] = {}
-    for draft_id, url in sorted(session.execute(addresses).tuples()):
+    for draft_id, url in sorted(tuple(row) for row in session.execute(addresses)):
         ids = found.setdefault(url_key(url), [])
         if draft_id not in ids:
             ids.append(draft_id)

@@ -169,6 +169,35 @@ LOCALIZED = [
         (3200, 133, None),
     ),
     (
+        "german_linkedin.csv",
+        "Beitragstitel,Beitragslink,Beitragstyp,Gepostet von,Erstellt am,Impressionen,Klicks,Reaktionen,"
+        "Kommentare,Reposts,Engagement-Rate\n"
+        "Winterkampagne,https://www.linkedin.com/feed/update/urn:li:activity:7100000000000000077,Organisch,Anna,"
+        '03.06.2026,"4.500",60,80,6,4,"2,1 %"\n',
+        "https://www.linkedin.com/posts/acme_winter-activity-7100000000000000077-AbCd",
+        "LinkedIn",
+        (4500, 90, 60),
+    ),
+    (
+        "spanish_linkedin.csv",
+        "Título de la publicación,Enlace de la publicación,Publicado por,Impresiones,Clics,Reacciones,"
+        "Comentarios,Veces compartido\n"
+        "Invierno,https://www.linkedin.com/feed/update/urn:li:activity:7100000000000000078,Ana,2000,15,30,2,1\n",
+        "urn:li:activity:7100000000000000078",
+        "LinkedIn",
+        (2000, 33, 15),
+    ),
+    (
+        "french_x.csv",
+        "Identifiant du Tweet,Permalien du Tweet,Texte du Tweet,heure,impressions,engagements,retweets,"
+        "réponses,j'aime,clics sur l'URL\n"
+        "1500000000000000001,https://twitter.com/acme/status/1500000000000000001,Bonjour,2026-03-06 10:00 +0000,"
+        "1200.0,48.0,3.0,2.0,20.0,7.0\n",
+        "https://x.com/acme/status/1500000000000000001",
+        "X (tweet activity export)",
+        (1200, 48, 7),
+    ),
+    (
         "french_youtube.csv",
         "Contenu,Titre de la vidéo,Heure de publication de la vidéo,Vues,Impressions,J'aime,Commentaires ajoutés,"
         "Partages\nTotal,,,900,5000,30,3,1\nZZZZZZZZZZZ,Lancement,6 mars 2026,900,5000,30,3,1\n",

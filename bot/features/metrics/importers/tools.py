@@ -99,11 +99,17 @@ def _markers(*sets: tuple[str, ...]) -> tuple[frozenset[str], ...]:
 TOOLS: tuple[Tool, ...] = (
     Tool(
         "X (tweet activity export)",
-        _markers(("tweet permalink", "impressions"), ("tweet id", "impressions")),
-        address=("tweet permalink",),
+        _markers(
+            ("tweet permalink", "impressions"),
+            ("tweet id", "impressions"),
+            ("permalien du tweet", "impressions"),
+            ("tweet-permalink", "impressionen"),
+            ("enlace permanente del tweet", "impresiones"),
+        ),
+        address=("tweet permalink", "permalien du tweet", "tweet-permalink", "enlace permanente del tweet"),
         network="x",
-        bare_id=("tweet id",),
-        clicks=("url clicks",),
+        bare_id=("tweet id", "identifiant du tweet", "tweet-id", "id del tweet"),
+        clicks=("url clicks", "clics sur l'url", "clics sur l’url", "url-klicks", "clics en url"),
     ),
     Tool(
         "X (content export)",
@@ -139,12 +145,26 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "LinkedIn (page content export)",
-        _markers(("post title", "post link"), ("update title", "update link"), ("post link", "posted by")),
-        address=("post link", "update link"),
+        _markers(
+            ("post title", "post link"),
+            ("update title", "update link"),
+            ("post link", "posted by"),
+            ("titre de la publication", "lien de la publication"),
+            ("lien de la publication", "publié par"),
+            ("beitragstitel", "beitragslink"),
+            ("beitragslink", "gepostet von"),
+            ("título de la publicación", "enlace de la publicación"),
+            ("enlace de la publicación", "publicado por"),
+        ),
+        address=("post link", "update link", "lien de la publication", "beitragslink", "enlace de la publicación"),
         network="linkedin",
-        views=("views (excluding off-site video views)", "views"),
-        clicks=("clicks",),
-        parts=(("reactions", "likes"), ("comments",), ("reposts", "shares")),
+        views=("views (excluding off-site video views)", "views", "vues", "aufrufe", "visualizaciones"),
+        clicks=("clicks", "clics", "klicks"),
+        parts=(
+            ("reactions", "likes", "réactions", "reaktionen", "reacciones"),
+            ("comments", "commentaires", "kommentare", "comentarios"),
+            ("reposts", "shares", "republications", "partages", "geteilte inhalte", "veces compartido", "compartidos"),
+        ),
     ),
     Tool(
         "TikTok",

@@ -103,7 +103,6 @@ def fill(engine: Engine, scale: float, seed: int = 11) -> dict[str, int]:
                 "accounts": ",".join(accounts),
                 "slot": slot,
                 "brand": "",
-                "client_approvers": "",
                 "summary": f"Post {draft_id} about winter",
                 "links": f"https://acme.test/{draft_id % 900}",
                 "planned_by": "U0AUTHOR",

@@ -1,37 +1,49 @@
-"""What publishing one person's Home tab costs on a year of a 50-person team.
+"""What publishing one person's Home tab costs on a year of a 50-person team, per role.
 
-Fills a fresh database (bulk inserts) with a year of a 50-person team: drafts (some still waiting
-at every step), plans and publications on ten accounts, ideas and votes, handoffs, escalations,
-checklist runs and their items, calendar notes. Then builds every person's Home tab in-process,
-as the open handler and the refresh pass do (the queries, the Block Kit and the digest that tells
-whether it changed), counting SQL statements with a SQLAlchemy event. Runs on SQLite and, when
-reachable, PostgreSQL.
+Fills a fresh database (bulk inserts) with a year of a 50-person team: drafts with their approval
+steps (some still waiting at every step, some on a client's account whose chain starts with the
+client, on an account with its own chain, and on one whose first role nobody holds, so that it
+falls to the strategists), plans and publications on twelve accounts, ideas and votes, handoffs,
+escalations, checklist runs and their items, calendar notes. Then, for one person of each role,
+builds the Home tab in-process as the open handler and the refresh pass do (the queries, the
+Block Kit and the digest that tells whether it changed), counting SQL statements with a
+SQLAlchemy event, and times the waiting list alone. The baseline, measured in the same run and
+interleaved with it, is the waiting list's earlier query (`baseline_waiting_for`), alone and
+inside the same Home tab. Runs on SQLite and PostgreSQL (skipped with a message when the server
+does not answer; `--postgres URL` or TEAMBOT_BENCH_POSTGRES_URL names it).
 
     python -m benchmarks.home_benchmark
     python -m benchmarks.home_benchmark --scale 0.1 --skip-postgres
+    python -m benchmarks.home_benchmark --explain     # also the waiting list's query plans
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, exists, func, or_, select, text
+from sqlalchemy.orm import Session, aliased
 
+import bot.app  # noqa: F401  (installs the calendar's draft extension, which holds the chain role `client`)
 from benchmarks.calendar_benchmark import StatementCounter
 from benchmarks.digest_benchmark import _bulk, postgres_database
 from bot.core.config import TeamConfig
 from bot.core.db import make_engine, make_session_factory, transaction, upgrade
-from bot.features.approvals.models import Draft
-from bot.features.calendar.models import CalendarNote, Plan, PlanAccount, Publication
+from bot.features.approvals import service as approvals
+from bot.features.approvals.models import ApprovalStep, Draft
+from bot.features.calendar.models import CalendarNote, ClientApprover, Plan, PlanAccount, Publication
 from bot.features.checklists.models import ChecklistItem, ChecklistRun
 from bot.features.escalations.models import Escalation
 from bot.features.handoffs.models import Handoff
@@ -39,13 +51,22 @@ from bot.features.home import notices
 from bot.features.home import service as home
 from bot.features.ideas.models import Idea, IdeaVote
 from bot.features.roles import service as roles
+from bot.features.roles.models import RoleMember
 
 YEAR = 2026
 NOW = datetime(YEAR, 12, 16, 9, 30, tzinfo=UTC)  # a Wednesday late in the year
 PEOPLE = [f"U{n:04d}" for n in range(50)]
+CLIENTS = ["UCLIENT0", "UCLIENT1"]  # the agency's client, who approves the posts on its account
 ACCOUNTS = [f"account{n}" for n in range(10)]
 TEAMS = {"support": PEOPLE[0:12], "community": PEOPLE[12:24], "pr": PEOPLE[24:30]}
-CHAIN = "content_manager,strategist"
+CHAIN = ["content_manager", "strategist"]
+# Accounts with their own chain: the client's (the client approves first), one the strategists
+# alone approve, and one whose first role nobody holds (its drafts fall to the strategists).
+OWN_CHAINS = {
+    "northwind-ig": ["client", "strategist"],
+    "linkedin": ["strategist"],
+    "reports": ["analyst", "strategist"],
+}
 CONFIG = TeamConfig.model_validate(
     {
         "timezone": "Europe/Budapest",
@@ -77,9 +98,32 @@ CONFIG = TeamConfig.model_validate(
             }
             for name, members in TEAMS.items()
         ],
-        "accounts": [{"name": name} for name in ACCOUNTS],
+        "accounts": [{"name": name} for name in ACCOUNTS]
+        + [
+            {"name": name, "chain": chain, **({"brand": "northwind"} if "client" in chain else {})}
+            for name, chain in OWN_CHAINS.items()
+        ],
+        "brands": [{"name": "northwind", "drafts_channel": "C0NORTHWIND", "client_approvers": CLIENTS}],
     }
 )
+# One person of each kind whose Home tab is measured.
+VIEWERS = {
+    "strategist": PEOPLE[30],
+    "content_manager": PEOPLE[34],
+    "community_manager": PEOPLE[12],
+    "coordinator": PEOPLE[42],
+    "client approver": CLIENTS[0],
+    "team member, no role": PEOPLE[1],
+    "no role, no team": PEOPLE[45],
+}
+
+
+def _approvers(rng: random.Random, role: str, author: str, taken: list[str]) -> str:
+    """Who took a step of `role` on a draft: a holder who is not the author and has not taken an
+    earlier step, else a strategist (the fallback)."""
+    holders = CLIENTS if role == "client" else list(getattr(CONFIG.roles, role))
+    free = [u for u in holders if u != author and u not in taken]
+    return rng.choice(free or [u for u in CONFIG.roles.strategist if u != author and u not in taken])
 
 
 def fill(engine: Engine, scale: float, seed: int = 5) -> dict[str, int]:
@@ -88,27 +132,66 @@ def fill(engine: Engine, scale: float, seed: int = 5) -> dict[str, int]:
     drafts = int(7_300 * scale)
     slots = {d: start + timedelta(minutes=15 * rng.randrange(350 * 96)) for d in range(1, drafts + 1)}
     statuses = {d: rng.choice(["published"] * 12 + ["approved", "pending", "rejected", "withdrawn"]) for d in slots}
-    accounts = {d: rng.sample(ACCOUNTS, rng.choice((1, 1, 2))) for d in slots}
+    accounts = {
+        d: rng.choice([rng.sample(ACCOUNTS, rng.choice((1, 1, 2)))] * 16 + [[name] for name in OWN_CHAINS])
+        for d in slots
+    }
+    chains = {d: OWN_CHAINS.get(accounts[d][0], CHAIN) for d in slots}
+    authors = {d: rng.choice(PEOPLE) for d in slots}
+    steps: dict[int, int] = {}  # the current step
+    approved_by: dict[int, list[str]] = {}  # who took each step before it
+    for d in slots:
+        chain = chains[d]
+        done = statuses[d] in ("approved", "published")
+        steps[d] = len(chain) - 1 if done else rng.randrange(len(chain))
+        taken: list[str] = []
+        for role in chain[: len(chain) if done else steps[d]]:
+            taken.append(_approvers(rng, role, authors[d], taken))
+        approved_by[d] = taken
 
     def draft_rows() -> Iterator[dict[str, Any]]:
         for d, slot in slots.items():
             created = slot - timedelta(days=2)
-            step = rng.randrange(2)
             yield {
                 "id": d,
-                "channel": "C0DRAFTS",
+                "channel": "C0NORTHWIND" if "client" in chains[d] else "C0DRAFTS",
                 "ts": f"{1_760_000_000 + d}.000100",
-                "author": rng.choice(PEOPLE),
+                "author": authors[d],
                 "text": f"Post {d} <!channel> about the season https://acme.test/{d}",
                 "files_signature": "",
                 "status": statuses[d],
-                "current_step": step,
-                "current_role": CHAIN.split(",")[step],
-                "chain": CHAIN,
+                "current_step": steps[d],
+                "current_role": chains[d][steps[d]],
+                "chain": ",".join(chains[d]),
                 "created_at": created,
                 "updated_at": created,
                 "step_started_at": created,
             }
+
+    def step_rows() -> Iterator[dict[str, Any]]:
+        n = 0
+        for d, slot in slots.items():
+            for index, user in enumerate(approved_by[d]):
+                n += 1
+                at = slot - timedelta(days=2) + timedelta(hours=index + 1)
+                role = chains[d][index]
+                yield {
+                    "id": n,
+                    "draft_id": d,
+                    "step_index": index,
+                    "role": role,
+                    "approved_by": user,
+                    "approved_at": at,
+                    "via": "reaction",
+                    "note": None,
+                    "active": True,
+                }
+
+    def client_rows() -> Iterator[dict[str, Any]]:
+        for d in slots:
+            if "client" in chains[d]:
+                for position, user in enumerate(CLIENTS):
+                    yield {"draft_id": d, "user_id": user, "position": position}
 
     def plan_rows() -> Iterator[dict[str, Any]]:
         for d, slot in slots.items():
@@ -116,6 +199,7 @@ def fill(engine: Engine, scale: float, seed: int = 5) -> dict[str, int]:
                 "draft_id": d,
                 "accounts": ",".join(accounts[d]),
                 "slot": slot,
+                "brand": "northwind" if "client" in chains[d] else "",
                 "summary": f"Post {d} about the season",
                 "links": "",
                 "planned_by": PEOPLE[34],
@@ -224,6 +308,8 @@ def fill(engine: Engine, scale: float, seed: int = 5) -> dict[str, int]:
 
     counts = {
         "drafts": _bulk(engine, Draft, draft_rows()),
+        "approval_steps": _bulk(engine, ApprovalStep, step_rows()),
+        "calendar_client_approvers": _bulk(engine, ClientApprover, client_rows()),
         "calendar_plans": _bulk(engine, Plan, plan_rows()),
         "calendar_plan_accounts": _bulk(engine, PlanAccount, account_rows()),
         "publications": _bulk(engine, Publication, publication_rows()),
@@ -242,11 +328,104 @@ def fill(engine: Engine, scale: float, seed: int = 5) -> dict[str, int]:
     return counts
 
 
+# -- the baseline: the waiting list's earlier query ----------------------------------------------
+def baseline_waiting_for(session: Session, user: str, limit: int = approvals.MAX_WAITING_SCAN) -> approvals.Waiting:
+    """The waiting list as it was read before: holders of the draft's role looked up per draft in
+    nested correlated subqueries (the inner one lost its correlation and scanned every draft), and
+    the client's drafts unknown to it."""
+    mine = roles.roles_of(session, user)
+    if not mine:
+        return approvals.Waiting([], 0)
+    may_take = [Draft.current_role.in_(mine)]
+    if "strategist" in mine:
+        holder, their_step = aliased(RoleMember), aliased(ApprovalStep)
+        holder_took_a_step = exists().where(
+            their_step.draft_id == Draft.id, their_step.approved_by == holder.user_id, their_step.active.is_(True)
+        )
+        someone_else_can = exists().where(
+            holder.role == Draft.current_role, holder.user_id != Draft.author, ~holder_took_a_step
+        )
+        may_take.append(~someone_else_can)
+    already_took_a_step = exists().where(
+        ApprovalStep.draft_id == Draft.id, ApprovalStep.approved_by == user, ApprovalStep.active.is_(True)
+    )
+    conditions = [Draft.status == "pending", Draft.author != user, or_(*may_take), ~already_took_a_step]
+    rows = session.execute(
+        select(Draft, func.count().over()).where(*conditions).order_by(Draft.created_at, Draft.id).limit(limit)
+    ).all()
+    return approvals.Waiting([draft for draft, _total in rows], rows[0][1] if rows else 0)
+
+
+@contextmanager
+def waiting_list(kind: str) -> Iterator[None]:
+    """The Home tab built with the current waiting list ("new") or the baseline's."""
+    current = approvals.waiting_for
+    if kind == "baseline":
+        approvals.waiting_for = baseline_waiting_for  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        approvals.waiting_for = current  # type: ignore[assignment]
+
+
+# -- measuring -----------------------------------------------------------------------------------
 def _ms(values: list[float]) -> str:
     return f"median {statistics.median(values) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
 
 
-def report(name: str, engine: Engine, scale: float) -> None:
+def _median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+@dataclass
+class Figures:
+    """One viewer's measurements, for the baseline and the current build."""
+
+    waiting: dict[str, int] = field(default_factory=dict)
+    wait_times: dict[str, list[float]] = field(default_factory=lambda: {"baseline": [], "new": []})
+    home_times: dict[str, list[float]] = field(default_factory=lambda: {"baseline": [], "new": []})
+    statements: dict[str, set[int]] = field(default_factory=lambda: {"baseline": set(), "new": set()})
+
+
+def _measure(engine: Engine, factory: Any, kind: str, user: str, figures: Figures) -> None:
+    """One view of `user`'s tab and one read of their waiting list, each in a fresh session as a
+    request has (the role members are read again)."""
+    read = baseline_waiting_for if kind == "baseline" else approvals.waiting_for
+    with factory() as session:
+        began = time.perf_counter()
+        waiting = read(session, user, limit=home.LIMIT)
+        figures.wait_times[kind].append(time.perf_counter() - began)
+    figures.waiting[kind] = waiting.total
+    with factory() as session, waiting_list(kind), StatementCounter(engine) as counter:
+        began = time.perf_counter()
+        view = notices.build(session, CONFIG, user, NOW)
+        home.digest_of(view)
+        figures.home_times[kind].append(time.perf_counter() - began)
+    figures.statements[kind].add(counter.count)
+
+
+def explain(engine: Engine, user: str) -> None:
+    """The query plan of the waiting list of `user` (EXPLAIN ANALYZE on PostgreSQL)."""
+    with make_session_factory(engine)() as session:
+        captured: list[tuple[str, Any]] = []
+
+        def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+            captured.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            approvals.waiting_for(session, user, limit=home.LIMIT)
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        statement, parameters = captured[-1]
+        prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (ANALYZE, COSTS OFF) "
+        cursor = session.connection().connection.driver_connection.cursor()
+        cursor.execute(prefix + statement, parameters)
+        for row in cursor.fetchall():
+            print("    " + (row[-1] if engine.dialect.name == "sqlite" else row[0]))
+
+
+def report(name: str, engine: Engine, scale: float, rounds: int, show_plans: bool) -> None:
     upgrade(engine)
     started = time.perf_counter()
     counts = fill(engine, scale)
@@ -254,41 +433,72 @@ def report(name: str, engine: Engine, scale: float) -> None:
     print("rows: " + ", ".join(f"{table} {n:,}" for table, n in counts.items()))
     print(f"fill: {time.perf_counter() - started:.1f} s (bulk inserts)")
     factory = make_session_factory(engine)
-    times, statements, blocks, sizes = [], set(), [], []
-    with factory() as session:
-        notices.build(session, CONFIG, PEOPLE[0], NOW)  # warm the connection and the statement cache
-        for _round in range(3):
-            for person in PEOPLE:
-                with StatementCounter(engine) as counter:
-                    began = time.perf_counter()
-                    view = notices.build(session, CONFIG, person, NOW)
-                    home.digest_of(view)
-                    times.append(time.perf_counter() - began)
-                statements.add(counter.count)
-                blocks.append(len(view["blocks"]))  # type: ignore[arg-type]
-                sizes.append(len(json.dumps(view)))
+    for kind in ("baseline", "new"):  # warm the connections and the statement caches
+        for user in VIEWERS.values():
+            _measure(engine, factory, kind, user, Figures())
+    figures = {role: Figures() for role in VIEWERS}
+    for _round in range(rounds):
+        for role, user in VIEWERS.items():
+            for kind in ("baseline", "new"):  # interleaved, so both meet the same machine
+                _measure(engine, factory, kind, user, figures[role])
     print(
-        f"one Home tab, each of 50 people x 3: {_ms(times)}; SQL statements per view: {sorted(statements)}; "
+        f"per role, median of {rounds} (fresh session each); ratio = new / baseline, measured in this run:\n"
+        f"  {'viewer':<22} {'waiting':>11}  {'waiting list ms':>30}  {'Home tab ms (max)':>40}  statements"
+    )
+    for role, fig in figures.items():
+        wait = {k: _median_ms(v) for k, v in fig.wait_times.items()}
+        tab = {k: _median_ms(v) for k, v in fig.home_times.items()}
+        top = {k: max(v) * 1000 for k, v in fig.home_times.items()}
+        print(
+            f"  {role:<22} {fig.waiting['baseline']:>4} → {fig.waiting['new']:<4}"
+            f"  {wait['baseline']:8.2f} → {wait['new']:6.2f} ({wait['new'] / wait['baseline']:5.2f}x)"
+            f"  {tab['baseline']:6.1f} ({top['baseline']:6.1f}) → {tab['new']:5.1f} ({top['new']:5.1f})"
+            f" ({tab['new'] / tab['baseline']:4.2f}x)"
+            f"  {sorted(fig.statements['baseline'])} → {sorted(fig.statements['new'])}"
+        )
+    times, statements, blocks, sizes = [], set(), [], []
+    for _round in range(3):
+        for person in [*PEOPLE, *CLIENTS]:
+            with factory() as session, StatementCounter(engine) as counter:
+                began = time.perf_counter()
+                view = notices.build(session, CONFIG, person, NOW)
+                home.digest_of(view)
+                times.append(time.perf_counter() - began)
+            statements.add(counter.count)
+            blocks.append(len(view["blocks"]))  # type: ignore[arg-type]
+            sizes.append(len(json.dumps(view)))
+    print(
+        f"one Home tab, each of 52 people x 3: {_ms(times)}; SQL statements per view: {sorted(statements)}; "
         f"blocks: max {max(blocks)}; view JSON: max {max(sizes) / 1000:.1f} kB"
     )
+    if show_plans:
+        print(f"waiting list of the strategist {VIEWERS['strategist']}, query plan:")
+        explain(engine, VIEWERS["strategist"])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the year's data (default 1)")
-    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--rounds", type=int, default=10, help="views per viewer and build (default 10)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TEAMBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server to create a throw-away database on (default: TEAMBOT_BENCH_POSTGRES_URL or "
+        "the local server)",
+    )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="print the waiting list's query plan")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
         engine = make_engine(f"sqlite:///{Path(directory) / 'bench.db'}")
         try:
-            report("SQLite", engine, args.scale)
+            report("SQLite", engine, args.scale, args.rounds, args.explain)
         finally:
             engine.dispose()
     if not args.skip_postgres:
         with postgres_database(args.postgres) as engine:
             if engine is not None:
-                report("PostgreSQL", engine, args.scale)
+                report("PostgreSQL", engine, args.scale, args.rounds, args.explain)
     return 0
 
 

@@ -5,6 +5,7 @@ The composition root installs extensions (`bot.app`); approvals calls every inst
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -12,6 +13,15 @@ if TYPE_CHECKING:
 
     from bot.features.approvals.models import Draft
     from bot.slack.context import Req
+
+
+@dataclass(frozen=True)
+class HeldPerDraft:
+    """Where the holders of a chain role held per draft (not by a team role) are kept: the columns
+    of one table with a row per draft and person, read by the waiting list's query."""
+
+    draft_id: Any  # a mapped column
+    user_id: Any
 
 
 class DraftExtension(Protocol):
@@ -23,6 +33,9 @@ class DraftExtension(Protocol):
 
     def holders(self, session: Session, draft: Draft, role: str) -> list[str] | None:
         """Who holds `role` for this draft, for a role outside the team's roles (else None)."""
+
+    def held_per_draft(self) -> dict[str, HeldPerDraft]:
+        """The roles `holders` answers for, by name, with where their holders are kept."""
 
     def status_blocks(self, session: Session, draft: Draft) -> list[dict[str, Any]]:
         """Blocks added to the draft's status message."""

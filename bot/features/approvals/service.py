@@ -10,11 +10,26 @@ acting at the same moment on PostgreSQL are applied one after the other."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    case,
+    delete,
+    distinct,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from bot.core.config import Approval
@@ -23,6 +38,7 @@ from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.core.export import iso, since_filter
 from bot.core.text import emoji_base, parse_id, parse_permalink, unwrap_link
 from bot.features.approvals import extensions
+from bot.features.approvals.extensions import HeldPerDraft
 from bot.features.approvals.models import (
     DECISIONS,
     ApprovalStep,
@@ -35,7 +51,6 @@ from bot.features.approvals.models import (
     Via,
 )
 from bot.features.roles import service as roles
-from bot.features.roles.models import RoleMember
 
 APPROVE_EXAMPLE = "/approve #12 looks good"
 FALLBACK_ROLE = "strategist"
@@ -176,14 +191,14 @@ class Waiting:
 
 
 def waiting_for(session: Session, user: str, limit: int = MAX_WAITING_SCAN) -> Waiting:
-    """Pending drafts whose current step `user` may take, oldest first, with their count (one
-    query: only the rows shown are loaded, however many wait)."""
-    conditions = _may_take_now(session, user)
-    if conditions is None:
-        return Waiting([], 0)
-    rows = session.execute(
-        select(Draft, func.count().over()).where(*conditions).order_by(Draft.created_at, Draft.id).limit(limit)
-    ).all()
+    """Pending drafts whose current step `user` may take (what eligible() says of each one), oldest
+    first, with their count: one query whatever the number of drafts, loading only the rows shown."""
+    members = roles.members_by_role(session)
+    mine = tuple(sorted(role for role, people in members.items() if user in people))
+    # Only what falls to a strategist depends on who else holds which role.
+    others = tuple((role, tuple(people)) for role, people in sorted(members.items())) if FALLBACK_ROLE in mine else ()
+    query = _waiting_query(mine, others, tuple(sorted(_held_per_draft())), limit)
+    rows = session.execute(query, {_USER.key: user}).all()
     return Waiting([draft for draft, _total in rows], rows[0][1] if rows else 0)
 
 
@@ -192,26 +207,89 @@ def drafts_waiting_on(session: Session, user: str) -> list[Draft]:
     return waiting_for(session, user).drafts
 
 
-def _may_take_now(session: Session, user: str) -> list[ColumnElement[bool]] | None:
-    mine = roles.roles_of(session, user)
-    if not mine:
-        return None
-    may_take = [Draft.current_role.in_(mine)]
-    if FALLBACK_ROLE in mine:
-        # As in eligible(): a step falls to the strategists when no holder of its role is left who
-        # is not the author and has not taken a step of this draft.
-        holder, their_step = aliased(RoleMember), aliased(ApprovalStep)
-        holder_took_a_step = exists().where(
-            their_step.draft_id == Draft.id, their_step.approved_by == holder.user_id, their_step.active.is_(True)
-        )
-        someone_else_can = exists().where(
-            holder.role == Draft.current_role, holder.user_id != Draft.author, ~holder_took_a_step
-        )
-        may_take.append(~someone_else_can)
-    already_took_a_step = exists().where(
-        ApprovalStep.draft_id == Draft.id, ApprovalStep.approved_by == user, ApprovalStep.active.is_(True)
+def _held_per_draft() -> dict[str, HeldPerDraft]:
+    return {role: held for extension in extensions.installed for role, held in extension.held_per_draft().items()}
+
+
+# The person whose waiting list is read: a parameter, so that one built query serves everyone
+# holding the same roles.
+_USER = bindparam("waiting_user", type_=String())
+
+
+@functools.lru_cache(maxsize=64)
+def _waiting_query(
+    mine: tuple[str, ...], others: tuple[tuple[str, tuple[str, ...]], ...], per_draft_roles: tuple[str, ...], limit: int
+) -> Select[Any]:
+    """The waiting list's query for a person holding the team roles `mine` (for a strategist,
+    `others` is every role's holders). Building it costs more than running it, so it is built once
+    per set of roles, and SQLAlchemy's cache key, memoized on the statement, is computed once too.
+
+    Pending drafts (read through the status index) at a step whose role the person holds (a team
+    role, or a role held per draft such as `client`), or which falls to them as a strategist; not
+    their own, and not one they took a step of. Who holds a team role is known here, so the
+    database never looks holders up per draft: each subquery left is one index probe for a pending
+    draft at the step it concerns."""
+    per_draft = {role: held for role, held in _held_per_draft().items() if role in per_draft_roles}
+    team_roles = set(mine) - per_draft.keys()
+    may_take: list[ColumnElement[bool]] = []
+    if team_roles:
+        may_take.append(Draft.current_role.in_(sorted(team_roles)))
+    for role, held in per_draft.items():
+        mine_here = exists().where(held.draft_id == Draft.id, held.user_id == _USER)
+        may_take.append((Draft.current_role == role) & mine_here)
+    if FALLBACK_ROLE in team_roles:
+        may_take += _fallen_to_strategists({role: list(people) for role, people in others}, per_draft, team_roles)
+    took_a_step = exists().where(
+        ApprovalStep.draft_id == Draft.id, ApprovalStep.approved_by == _USER, ApprovalStep.active.is_(True)
     )
-    return [Draft.status == DraftStatus.PENDING, Draft.author != user, or_(*may_take), ~already_took_a_step]
+    return (
+        select(Draft, func.count().over())
+        .where(Draft.status == DraftStatus.PENDING, Draft.author != _USER, or_(false(), *may_take), ~took_a_step)
+        .order_by(Draft.created_at, Draft.id)
+        .limit(limit)
+    )
+
+
+def _fallen_to_strategists(
+    members: dict[str, list[str]], per_draft: dict[str, HeldPerDraft], mine: set[str]
+) -> list[ColumnElement[bool]]:
+    """As in eligible(): a step falls to the strategists when nobody holds its role, or when every
+    holder wrote the draft or took a step of it. Roles the strategist holds are theirs anyway."""
+    held = {role for role, people in members.items() if people}
+    fallen = [Draft.current_role.not_in(sorted(held | per_draft.keys()))]
+    for role in sorted(held - mine - per_draft.keys()):
+        fallen.append((Draft.current_role == role) & _every_holder_out(members[role]))
+    for role, holders in per_draft.items():
+        fallen.append((Draft.current_role == role) & ~_a_free_holder(holders))
+    return fallen
+
+
+def _every_holder_out(people: list[str]) -> ColumnElement[bool]:
+    """Every one of `people` (who hold the draft's current role) wrote the draft or took one of
+    its steps: the holders among its approvers, plus the author if one of them, are all of them.
+
+    A pending draft at step k has exactly k active steps (one per step before it), so no draft
+    before step len(people) - 1 can qualify: that column test comes first and spares the probe for
+    almost every draft of a team with a few holders per role."""
+    approvers_holding = (
+        select(func.count(distinct(ApprovalStep.approved_by)))
+        .where(ApprovalStep.draft_id == Draft.id, ApprovalStep.active.is_(True), ApprovalStep.approved_by.in_(people))
+        .scalar_subquery()
+    )
+    author_holding = case((Draft.author.in_(people), 1), else_=0)
+    return (Draft.current_step >= len(people) - 1) & (approvers_holding + author_holding >= len(people))
+
+
+def _a_free_holder(holders: HeldPerDraft) -> ColumnElement[bool]:
+    """The draft has a holder of its (per-draft) current role who neither wrote it nor took one of
+    its steps."""
+    their_step = aliased(ApprovalStep)
+    # Correlated with the holder's row, the query just around it (a condition on `drafts` here
+    # would bring that table into this subquery instead of referring to the draft at hand).
+    took_one = exists().where(
+        their_step.draft_id == holders.draft_id, their_step.approved_by == holders.user_id, their_step.active.is_(True)
+    )
+    return exists().where(holders.draft_id == Draft.id, holders.user_id != Draft.author, ~took_one)
 
 
 # -- lifecycle -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.core.errors import BadInput, Conflict, DomainError
 from bot.core.text import escape_raw, parse_id, rest_after, split_args, unwrap_link
 from bot.features.approvals import service as approvals
+from bot.features.approvals.extensions import HeldPerDraft
 from bot.features.approvals.models import Draft
 from bot.features.calendar import blocks as ui
 from bot.features.calendar import notices as notify
@@ -296,6 +297,9 @@ class CalendarDrafts:
 
     def holders(self, session: Session, draft: Draft, role: str) -> list[str] | None:
         return calendar.client_holders(session, draft, role)
+
+    def held_per_draft(self) -> dict[str, HeldPerDraft]:
+        return calendar.held_per_draft()
 
     def status_blocks(self, session: Session, draft: Draft) -> list[dict[str, Any]]:
         return notify.status_blocks(session, draft)

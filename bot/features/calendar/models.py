@@ -22,8 +22,6 @@ class Plan(Base):
     accounts: Mapped[str] = mapped_column(String(500))
     slot: Mapped[datetime | None]
     brand: Mapped[str] = mapped_column(String(40), default="")
-    # Who held the chain role `client` when the plan was made (like the chain, kept with the draft).
-    client_approvers: Mapped[str] = mapped_column(String(500), default="")
     # The first words of the draft (after the plan prefix) and its links, for the calendar views.
     summary: Mapped[str] = mapped_column(String(200), default="")
     links: Mapped[str] = mapped_column(Text, default="")
@@ -44,6 +42,20 @@ class PlanAccount(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
     account: Mapped[str] = mapped_column(String(40), primary_key=True)
     slot: Mapped[datetime | None]
+
+
+class ClientApprover(Base):
+    """Who held the chain role `client` for a planned draft when the plan was made (like the chain,
+    kept with the draft): one row per person, so "drafts waiting at a client step for me" and "no
+    client left to take it" are indexed reads rather than a scan of every plan."""
+
+    __tablename__ = "calendar_client_approvers"
+    __table_args__ = (Index("ix_calendar_client_approvers_user_draft", "user_id", "draft_id"),)
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The order of the brand's `client_approvers`, in which they are named.
+    position: Mapped[int]
 
 
 class Publication(Base):

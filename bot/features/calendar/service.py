@@ -21,8 +21,17 @@ from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.core.export import iso, since_filter
 from bot.core.text import names_list, truncate
 from bot.features.approvals import service as approvals
+from bot.features.approvals.extensions import HeldPerDraft
 from bot.features.approvals.models import Draft, DraftEvent
-from bot.features.calendar.models import CalendarNote, Plan, PlanAccount, Publication, TimerFired, WeekPosted
+from bot.features.calendar.models import (
+    CalendarNote,
+    ClientApprover,
+    Plan,
+    PlanAccount,
+    Publication,
+    TimerFired,
+    WeekPosted,
+)
 from bot.features.roles import service as roles
 from bot.features.shifts import service as shifts
 
@@ -246,7 +255,7 @@ def plan(
     existing.accounts = ",".join(names)
     existing.slot = slot
     existing.brand = brand
-    existing.client_approvers = ",".join(config.brand(brand).client_approvers) if brand else ""
+    _keep_client_approvers(session, draft.id, config.brand(brand).client_approvers if brand else [])
     existing.summary = summary_of(body)
     existing.links = "\n".join(links_in(body))
     existing.planned_by, existing.planned_at = by, now
@@ -617,11 +626,22 @@ def gaps(config: TeamConfig, view: Week) -> dict[str, list[date]]:
 
 
 # -- the chain role `client` ---------------------------------------------------------------------
+def _keep_client_approvers(session: Session, draft_id: int, people: list[str]) -> None:
+    """Who holds `client` for the draft from now on: its brand's client approvers at planning time."""
+    session.execute(delete(ClientApprover).where(ClientApprover.draft_id == draft_id))
+    unique = list(dict.fromkeys(people))
+    session.add_all(ClientApprover(draft_id=draft_id, user_id=u, position=n) for n, u in enumerate(unique))
+
+
+def held_per_draft() -> dict[str, HeldPerDraft]:
+    return {CLIENT_ROLE: HeldPerDraft(ClientApprover.draft_id, ClientApprover.user_id)}
+
+
 def client_holders(session: Session, draft: Draft, role: str) -> list[str] | None:
     if role != CLIENT_ROLE:
         return None
-    plan = plan_of(session, draft.id)
-    return [u for u in (plan.client_approvers.split(",") if plan else []) if u]
+    query = select(ClientApprover.user_id).where(ClientApprover.draft_id == draft.id)
+    return list(session.scalars(query.order_by(ClientApprover.position)))
 
 
 # -- export --------------------------------------------------------------------------------------

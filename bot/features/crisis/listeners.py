@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.errors import BadInput, Conflict
 from bot.core.text import escape_raw, rest_after, split_args
+from bot.features.approvals.extensions import HeldPerDraft
 from bot.features.approvals.models import Draft
 from bot.features.crisis import blocks as ui
 from bot.features.crisis import notices as notify
@@ -125,6 +126,9 @@ class CrisisDrafts:
 
     def holders(self, session: Session, draft: Draft, role: str) -> list[str] | None:
         return None
+
+    def held_per_draft(self) -> dict[str, HeldPerDraft]:
+        return {}
 
     def status_blocks(self, session: Session, draft: Draft) -> list[dict[str, Any]]:
         return []

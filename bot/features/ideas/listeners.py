@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core.errors import BadInput, Conflict
 from bot.core.text import emoji_base, escape_raw, parse_id, split_args
 from bot.features.approvals import notices as draft_notices
+from bot.features.approvals.extensions import HeldPerDraft
 from bot.features.calendar import service as calendar
 from bot.features.ideas import blocks, notices
 from bot.features.ideas import service as ideas
@@ -248,6 +249,9 @@ class IdeaDrafts:
 
     def holders(self, session: Session, draft: Draft, role: str) -> list[str] | None:
         return None
+
+    def held_per_draft(self) -> dict[str, HeldPerDraft]:
+        return {}
 
     def status_blocks(self, session: Session, draft: Draft) -> list[dict[str, Any]]:
         return notices.draft_status_blocks(session, draft.id)

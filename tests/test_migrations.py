@@ -128,3 +128,44 @@ def test_0019_counts_the_posts_already_explained_as_their_reports_standouts(empt
     assert "report_standouts" not in inspect(engine).get_table_names()
     command.upgrade(config, "head")
     engine.dispose()
+
+
+def test_0021_gives_each_client_approver_of_a_plan_a_row_and_goes_back_down(empty_database_url):
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import MetaData, Table, text
+
+    from bot.core.db import alembic_config, make_engine
+
+    engine = make_engine(empty_database_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0020")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        drafts = Table("drafts", MetaData(), autoload_with=connection)
+        plans = Table("calendar_plans", MetaData(), autoload_with=connection)
+        draft = {"channel": "C0NW", "author": "U0ANNA", "text": "x", "files_signature": "", "status": "pending"}
+        draft |= {"current_step": 0, "current_role": "client", "chain": "client,strategist"}
+        draft |= {"created_at": at, "updated_at": at, "step_started_at": at}
+        connection.execute(drafts.insert(), [{"id": n, "ts": f"1.{n}", **draft} for n in (1, 2)])
+        plan = {"summary": "", "links": "", "planned_by": "U0ANNA", "planned_at": at}
+        connection.execute(
+            plans.insert(),
+            [
+                {"draft_id": 1, "accounts": "nw", "brand": "northwind", "client_approvers": "U0CLIENT,U0BOSS", **plan},
+                {"draft_id": 2, "accounts": "ig", "brand": "", "client_approvers": "", **plan},
+            ],
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT draft_id, user_id, position FROM calendar_client_approvers ORDER BY position")
+        ).all()
+    assert [tuple(row) for row in rows] == [(1, "U0CLIENT", 0), (1, "U0BOSS", 1)]
+    command.downgrade(config, "0020")
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT draft_id, client_approvers FROM calendar_plans ORDER BY draft_id")).all()
+    assert [tuple(row) for row in kept] == [(1, "U0CLIENT,U0BOSS"), (2, "")]
+    command.upgrade(config, "head")
+    engine.dispose()

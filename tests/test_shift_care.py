@@ -503,3 +503,37 @@ def test_the_same_away_sent_twice_at_once_is_one_handoff(driver, runtime, config
     assert statuses == [200, 200]
     other = "U0BEN" if holder == "U0ANNA" else "U0ANNA"
     assert handoffs_written(runtime) == [(holder, other, "away", "allday")]
+
+
+# -- the overview the Home tab reads ------------------------------------------------------------
+def test_the_overview_says_what_each_teams_shift_lookups_say(driver, runtime, slack, frozen):
+    night = {"team": "pr", "name": "night", "days": ["sun", "mon", "wed"], "start": "22:00", "end": "06:00"}
+    config = make_config(
+        teams=TEAMS,
+        shifts=[*BASE_CONFIG["shifts"], {**night, "members": ["U0PAT", "U0PRLEAD"]}],  # type: ignore[list-item]
+        shifts_reminder={"days_before": 0},
+    )
+    driver.command("/shift", "swap 2024-03-05", user="U0BEN")
+    driver.click(ActionId.SHIFT_SWAP_TAKE, swap_button_value(slack, "C0SUPPORT"), user="U0ANNA", channel="C0SUPPORT")
+    driver.command("/shift", "away 2024-03-07..2024-03-08", user="U0BEN")
+    frozen.move_to(MONDAY_10 + timedelta(hours=2))
+    driver.command("/shift", "end", user="U0BEN")  # Monday's rota shift ended early
+    driver.command("/shift", "start pr", user="U0PAT")  # by hand, no end
+    with runtime.session_factory() as session:
+        for hours in range(-3, 24 * 12, 5):
+            at = MONDAY_10 + timedelta(hours=hours)
+            teams = [
+                (team, shifts.on_shift(session, config, team, at), shifts.next_occurrence(session, config, team, at))
+                for team in config.team_names()
+            ]
+            for horizon in (timedelta(days=2), timedelta(days=9)):
+                ahead = [
+                    [o for o in shifts.occurrences(session, config, team, at, at + horizon) if o.start > at]
+                    for team in config.team_names()
+                ]
+                for user in ("U0ANNA", "U0BEN", "U0PAT", "U0PRLEAD", "U0NOBODY"):
+                    seen = shifts.overview(session, config, user, at, horizon)
+                    assert [(t.team, t.now, t.next) for t in seen.teams] == teams, at
+                    own = [next((o for o in found if o.person == user), None) for found in ahead]
+                    expected = min((o for o in own if o), key=lambda o: o.start, default=None)
+                    assert seen.own_next == expected, (at, horizon, user)

@@ -202,6 +202,7 @@ def gather(session: Session, config: TeamConfig, user: str, now: datetime) -> Ho
     mine = roles.roles_of(session, user)
     waiting = approvals.waiting_for(session, user, limit=LIMIT)
     today = calendar.today_of(config, now)
+    shifts_now = shifts.overview(session, config, user, now, OWN_SHIFT_HORIZON)
     return Home(
         user=user,
         roles=mine,
@@ -215,8 +216,11 @@ def gather(session: Session, config: TeamConfig, user: str, now: datetime) -> Ho
         escalations=_cut(session, _escalations_query(config, user, mine)),
         checklist_items=_cut(session, _checklist_query(config, today)),
         to_publish=_to_publish(session, config, user, mine, now, today),
-        team_shifts=[_team_shift(session, config, team, now) for team in config.team_names()],
-        own_next_shift=own_next_shift(session, config, user, now),
+        team_shifts=[
+            TeamShift(t.team, t.now.user if t.now else None, t.now.until if t.now else None, t.next)
+            for t in shifts_now.teams
+        ],
+        own_next_shift=shifts_now.own_next,
         week=calendar.week(session, config, calendar.week_start(today)),
         ideas=_cut(
             session,
@@ -286,27 +290,3 @@ def _to_publish(session: Session, config: TeamConfig, user: str, mine: set[str],
     )
     rows = session.execute(query.add_columns(func.count().over()).limit(LIMIT)).all()
     return Cut([ToPublish(*row[:-1]) for row in rows], rows[0][-1] if rows else 0)
-
-
-def _team_shift(session: Session, config: TeamConfig, team: str, now: datetime) -> TeamShift:
-    current = shifts.on_shift(session, config, team, now)
-    return TeamShift(
-        team=team,
-        now=current.user if current else None,
-        until=current.until if current else None,
-        next=shifts.next_occurrence(session, config, team, now),
-    )
-
-
-def own_next_shift(session: Session, config: TeamConfig, user: str, now: datetime) -> shifts.Occurrence | None:
-    """The person's next shift to start after `now`, in any team (the rota with its swaps and
-    time away)."""
-    found: list[shifts.Occurrence] = []
-    for team in config.team_names():
-        if not shifts.team_shifts(config, team):
-            continue
-        for occurrence in shifts.occurrences(session, config, team, now, now + OWN_SHIFT_HORIZON):
-            if occurrence.start > now and occurrence.person == user:
-                found.append(occurrence)
-                break
-    return min(found, key=lambda o: o.start) if found else None

@@ -122,32 +122,13 @@ def next_occurrence(session: Session, config: TeamConfig, team: str, now: dateti
 
 
 def _active_sessions(session: Session, team: str, now: datetime) -> list[ShiftSession]:
-    return list(
-        session.scalars(
-            select(ShiftSession)
-            .where(
-                ShiftSession.team == team,
-                ShiftSession.started_at <= now,
-                ShiftSession.ended_at.is_(None),
-                or_(ShiftSession.ends_at.is_(None), ShiftSession.ends_at > now),
-            )
-            .order_by(ShiftSession.started_at.desc(), ShiftSession.id.desc())
-        )
-    )
+    return _active_sessions_of(session, [team], now).get(team, [])
 
 
 def rota_on_shift(session: Session, config: TeamConfig, team: str, now: datetime) -> Occurrence | None:
     running = [o for o in occurrences(session, config, team, now, now + _TICK) if o.start <= now < o.end]
-    if not running:
-        return None
-    ended = set(
-        session.scalars(
-            select(ShiftEarlyEnd.occurrence).where(
-                ShiftEarlyEnd.team == team, ShiftEarlyEnd.occurrence.in_([o.key for o in running])
-            )
-        )
-    )
-    running = [o for o in running if o.key not in ended]
+    ended = _ended_early(session, running)
+    running = [o for o in running if (team, o.key) not in ended]
     return running[-1] if running else None
 
 
@@ -155,8 +136,15 @@ def on_shift(session: Session, config: TeamConfig, team: str, now: datetime) -> 
     """Who is on shift for `team` at `now`: a shift started by hand wins over the rota."""
     manual = _active_sessions(session, team, now)
     if manual:
-        return OnShift(team=team, user=manual[0].user_id, source=ShiftSource.MANUAL, until=manual[0].ends_at)
-    occurrence = rota_on_shift(session, config, team, now)
+        return _by_hand(team, manual[0])
+    return _on_rota(team, rota_on_shift(session, config, team, now))
+
+
+def _by_hand(team: str, started: ShiftSession) -> OnShift:
+    return OnShift(team=team, user=started.user_id, source=ShiftSource.MANUAL, until=started.ends_at)
+
+
+def _on_rota(team: str, occurrence: Occurrence | None) -> OnShift | None:
     if occurrence is None:
         return None
     return OnShift(
@@ -194,6 +182,87 @@ def person_before(session: Session, config: TeamConfig, team: str, at: datetime)
         .limit(1)
     )
     return cover or previous.person
+
+
+# The next shift of a team is looked for this far ahead (as next_occurrence does).
+NEXT_SHIFT_WINDOW = timedelta(days=8)
+
+
+@dataclass(frozen=True)
+class TeamNow:
+    team: str
+    now: OnShift | None
+    next: Occurrence | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    teams: list[TeamNow]  # in config order
+    own_next: Occurrence | None  # the person's next shift in any team, within the horizon
+
+
+def overview(session: Session, config: TeamConfig, user: str, now: datetime, horizon: timedelta) -> Overview:
+    """Every team's person on shift now and next shift (as on_shift and next_occurrence say), and
+    `user`'s own next shift to start within `horizon` (as occurrences say), in three queries
+    whatever the number of teams: the shifts started by hand, the overrides of the days ahead, and
+    the early ends of the shifts running now. The rota is laid out once per team."""
+    teams = config.team_names()
+    end = now + max(horizon, NEXT_SHIFT_WINDOW)
+    rota = {team: rota_occurrences(config, team, now, end) for team in teams}
+    days = [o.day for found in rota.values() for o in found]
+    rows = _overrides_between(session, min(days), max(days)) if days else []
+    held = {team: _overridden(found, rows) if found else found for team, found in rota.items()}
+    started = _active_sessions_of(session, teams, now)
+    running = {team: [o for o in found if o.start <= now < o.end] for team, found in held.items()}
+    ended = _ended_early(session, [o for found in running.values() for o in found])
+    result: list[TeamNow] = []
+    own: list[Occurrence] = []
+    for team in teams:
+        if started.get(team):
+            current: OnShift | None = _by_hand(team, started[team][0])
+        else:
+            still = [o for o in running[team] if (team, o.key) not in ended]
+            current = _on_rota(team, still[-1] if still else None)
+        ahead = [o for o in held[team] if o.start > now]
+        upcoming = next((o for o in ahead if o.start < now + NEXT_SHIFT_WINDOW), None)
+        result.append(TeamNow(team, current, upcoming))
+        mine = next((o for o in ahead if o.start < now + horizon and o.person == user), None)
+        if mine is not None:
+            own.append(mine)
+    return Overview(result, min(own, key=lambda o: o.start) if own else None)
+
+
+def _active_sessions_of(session: Session, teams: list[str], now: datetime) -> dict[str, list[ShiftSession]]:
+    """_active_sessions of every one of `teams`, in one query."""
+    found: dict[str, list[ShiftSession]] = {}
+    if not teams:
+        return found
+    rows = session.scalars(
+        select(ShiftSession)
+        .where(
+            ShiftSession.team.in_(teams),
+            ShiftSession.started_at <= now,
+            ShiftSession.ended_at.is_(None),
+            or_(ShiftSession.ends_at.is_(None), ShiftSession.ends_at > now),
+        )
+        .order_by(ShiftSession.started_at.desc(), ShiftSession.id.desc())
+    )
+    for row in rows:
+        found.setdefault(row.team, []).append(row)
+    return found
+
+
+def _ended_early(session: Session, running: list[Occurrence]) -> set[tuple[str, str]]:
+    """Which of the `running` occurrences (of any team) their person ended early: (team, key)."""
+    if not running:
+        return set()
+    rows = session.execute(
+        select(ShiftEarlyEnd.team, ShiftEarlyEnd.occurrence).where(
+            ShiftEarlyEnd.team.in_(sorted({o.team for o in running})),
+            ShiftEarlyEnd.occurrence.in_(sorted({o.key for o in running})),
+        )
+    )
+    return {(team, key) for team, key in rows}
 
 
 def teams_of(config: TeamConfig, user: str) -> list[str]:
@@ -467,7 +536,11 @@ def with_overrides(session: Session, config: TeamConfig, found: list[Occurrence]
     covers for a person away), else its rota person."""
     if not found:
         return found
-    rows = _overrides_between(session, min(o.day for o in found), max(o.day for o in found))
+    return _overridden(found, _overrides_between(session, min(o.day for o in found), max(o.day for o in found)))
+
+
+def _overridden(found: list[Occurrence], rows: list[ShiftOverride]) -> list[Occurrence]:
+    """`found` held as the override rows (covering their days, in id order) say."""
     holders = {(r.team, r.shift, r.first_day): r.to_user for r in rows if r.team is not None and r.to_user is not None}
     if not holders:
         return found

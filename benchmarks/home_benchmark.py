@@ -3,14 +3,16 @@
 Fills a fresh database (bulk inserts) with a year of a 50-person team: drafts with their approval
 steps (some still waiting at every step, some on a client's account whose chain starts with the
 client, on an account with its own chain, and on one whose first role nobody holds, so that it
-falls to the strategists), plans and publications on twelve accounts, ideas and votes, handoffs,
+falls to the strategists; one content manager joined last week and has approved nothing yet),
+plans and publications on thirteen accounts, ideas and votes, handoffs,
 escalations, checklist runs and their items, calendar notes. Then, for one person of each role,
 builds the Home tab in-process as the open handler and the refresh pass do (the queries, the
 Block Kit and the digest that tells whether it changed), counting SQL statements with a
 SQLAlchemy event, and times the waiting list alone. The baseline, measured in the same run and
-interleaved with it, is the waiting list's earlier query (`baseline_waiting_for`), alone and
-inside the same Home tab. Runs on SQLite and PostgreSQL (skipped with a message when the server
-does not answer; `--postgres URL` or TEAMBOT_BENCH_POSTGRES_URL names it).
+interleaved with it, is how it was done before: the waiting list's earlier query
+(`baseline_waiting_for`), and the Home tab built with it and with the shift lookups made team by
+team (`baseline_shift_overview`). Runs on SQLite and PostgreSQL (skipped with a message when the
+server does not answer; `--postgres URL` or TEAMBOT_BENCH_POSTGRES_URL names it).
 
     python -m benchmarks.home_benchmark
     python -m benchmarks.home_benchmark --scale 0.1 --skip-postgres
@@ -52,6 +54,7 @@ from bot.features.home import service as home
 from bot.features.ideas.models import Idea, IdeaVote
 from bot.features.roles import service as roles
 from bot.features.roles.models import RoleMember
+from bot.features.shifts import service as shifts
 
 YEAR = 2026
 NOW = datetime(YEAR, 12, 16, 9, 30, tzinfo=UTC)  # a Wednesday late in the year
@@ -60,6 +63,8 @@ CLIENTS = ["UCLIENT0", "UCLIENT1"]  # the agency's client, who approves the post
 ACCOUNTS = [f"account{n}" for n in range(10)]
 TEAMS = {"support": PEOPLE[0:12], "community": PEOPLE[12:24], "pr": PEOPLE[24:30]}
 CHAIN = ["content_manager", "strategist"]
+# A content manager who joined last week and has approved nothing yet.
+NEWCOMER = PEOPLE[49]
 # Accounts with their own chain: the client's (the client approves first), one the strategists
 # alone approve, and one whose first role nobody holds (its drafts fall to the strategists).
 OWN_CHAINS = {
@@ -79,7 +84,7 @@ CONFIG = TeamConfig.model_validate(
         },
         "roles": {
             "strategist": PEOPLE[30:34],
-            "content_manager": PEOPLE[34:42],
+            "content_manager": [*PEOPLE[34:42], NEWCOMER],
             "community_manager": PEOPLE[12:24],
             "coordinator": PEOPLE[42:44],
         },
@@ -122,7 +127,7 @@ def _approvers(rng: random.Random, role: str, author: str, taken: list[str]) -> 
     """Who took a step of `role` on a draft: a holder who is not the author and has not taken an
     earlier step, else a strategist (the fallback)."""
     holders = CLIENTS if role == "client" else list(getattr(CONFIG.roles, role))
-    free = [u for u in holders if u != author and u not in taken]
+    free = [u for u in holders if u not in (author, NEWCOMER) and u not in taken]
     return rng.choice(free or [u for u in CONFIG.roles.strategist if u != author and u not in taken])
 
 
@@ -356,16 +361,40 @@ def baseline_waiting_for(session: Session, user: str, limit: int = approvals.MAX
     return approvals.Waiting([draft for draft, _total in rows], rows[0][1] if rows else 0)
 
 
+def baseline_shift_overview(
+    session: Session, config: TeamConfig, user: str, now: datetime, horizon: timedelta
+) -> shifts.Overview:
+    """The Home tab's shifts as they were read before: each team's lookups one after the other
+    (four or five statements a team)."""
+    teams = [
+        shifts.TeamNow(
+            team, shifts.on_shift(session, config, team, now), shifts.next_occurrence(session, config, team, now)
+        )
+        for team in config.team_names()
+    ]
+    found: list[shifts.Occurrence] = []
+    for team in config.team_names():
+        if not shifts.team_shifts(config, team):
+            continue
+        for occurrence in shifts.occurrences(session, config, team, now, now + horizon):
+            if occurrence.start > now and occurrence.person == user:
+                found.append(occurrence)
+                break
+    return shifts.Overview(teams, min(found, key=lambda o: o.start) if found else None)
+
+
 @contextmanager
-def waiting_list(kind: str) -> Iterator[None]:
-    """The Home tab built with the current waiting list ("new") or the baseline's."""
-    current = approvals.waiting_for
+def home_as(kind: str) -> Iterator[None]:
+    """The Home tab as this build makes it ("new"), or as it was made before ("baseline": the
+    waiting list's earlier query and the shift lookups team by team)."""
+    waiting, overview = approvals.waiting_for, shifts.overview
     if kind == "baseline":
         approvals.waiting_for = baseline_waiting_for  # type: ignore[assignment]
+        shifts.overview = baseline_shift_overview  # type: ignore[assignment]
     try:
         yield
     finally:
-        approvals.waiting_for = current  # type: ignore[assignment]
+        approvals.waiting_for, shifts.overview = waiting, overview  # type: ignore[assignment]
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -396,7 +425,7 @@ def _measure(engine: Engine, factory: Any, kind: str, user: str, figures: Figure
         waiting = read(session, user, limit=home.LIMIT)
         figures.wait_times[kind].append(time.perf_counter() - began)
     figures.waiting[kind] = waiting.total
-    with factory() as session, waiting_list(kind), StatementCounter(engine) as counter:
+    with factory() as session, home_as(kind), StatementCounter(engine) as counter:
         began = time.perf_counter()
         view = notices.build(session, CONFIG, user, NOW)
         home.digest_of(view)

@@ -25,7 +25,7 @@ from bot.core.db import insert_unless_present
 from bot.features.approvals import service as approvals
 from bot.features.approvals.models import ApprovalStep, Draft
 from bot.features.calendar import service as calendar
-from bot.features.calendar.models import CalendarNote, Plan, PlanAccount, Publication
+from bot.features.calendar.models import CalendarNote, ClientApprover, Plan, PlanAccount, Publication
 from bot.features.checklists.models import ChecklistItem, ChecklistRun
 from bot.features.escalations import service as escalations
 from bot.features.escalations.models import Escalation, EscalationNotice, EscalationStatus
@@ -61,6 +61,7 @@ WATCHED_MODELS: tuple[type, ...] = (
     ShiftEarlyEnd,
     ShiftOverride,
     Plan,
+    ClientApprover,
     PlanAccount,
     Publication,
     CalendarNote,

@@ -413,6 +413,9 @@ class Figures:
     waiting: dict[str, int] = field(default_factory=dict)
     wait_times: dict[str, list[float]] = field(default_factory=lambda: {"baseline": [], "new": []})
     home_times: dict[str, list[float]] = field(default_factory=lambda: {"baseline": [], "new": []})
+    # This process's CPU time for the tab (the database server's own work is not in it): what a
+    # busy machine's wall clock swells.
+    home_cpu: list[float] = field(default_factory=list)
     statements: dict[str, set[int]] = field(default_factory=lambda: {"baseline": set(), "new": set()})
 
 
@@ -426,10 +429,12 @@ def _measure(engine: Engine, factory: Any, kind: str, user: str, figures: Figure
         figures.wait_times[kind].append(time.perf_counter() - began)
     figures.waiting[kind] = waiting.total
     with factory() as session, home_as(kind), StatementCounter(engine) as counter:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         view = notices.build(session, CONFIG, user, NOW)
         home.digest_of(view)
         figures.home_times[kind].append(time.perf_counter() - began)
+        if kind == "new":
+            figures.home_cpu.append(time.process_time() - cpu)
     figures.statements[kind].add(counter.count)
 
 
@@ -458,7 +463,7 @@ def report(name: str, engine: Engine, scale: float, rounds: int, show_plans: boo
     upgrade(engine)
     started = time.perf_counter()
     counts = fill(engine, scale)
-    print(f"\n== {name} ==")
+    print(f"\n== {name} == (load average {' '.join(f'{n:.2f}' for n in os.getloadavg())})")
     print("rows: " + ", ".join(f"{table} {n:,}" for table, n in counts.items()))
     print(f"fill: {time.perf_counter() - started:.1f} s (bulk inserts)")
     factory = make_session_factory(engine)
@@ -472,7 +477,8 @@ def report(name: str, engine: Engine, scale: float, rounds: int, show_plans: boo
                 _measure(engine, factory, kind, user, figures[role])
     print(
         f"per role, median of {rounds} (fresh session each); ratio = new / baseline, measured in this run:\n"
-        f"  {'viewer':<22} {'waiting':>11}  {'waiting list ms':>30}  {'Home tab ms (max)':>40}  statements"
+        f"  {'viewer':<22} {'waiting':>11}  {'waiting list ms':>30}  {'Home tab ms (max)':>40}  {'new, CPU':>8}"
+        "  statements"
     )
     for role, fig in figures.items():
         wait = {k: _median_ms(v) for k, v in fig.wait_times.items()}
@@ -482,7 +488,7 @@ def report(name: str, engine: Engine, scale: float, rounds: int, show_plans: boo
             f"  {role:<22} {fig.waiting['baseline']:>4} → {fig.waiting['new']:<4}"
             f"  {wait['baseline']:8.2f} → {wait['new']:6.2f} ({wait['new'] / wait['baseline']:5.2f}x)"
             f"  {tab['baseline']:6.1f} ({top['baseline']:6.1f}) → {tab['new']:5.1f} ({top['new']:5.1f})"
-            f" ({tab['new'] / tab['baseline']:4.2f}x)"
+            f" ({tab['new'] / tab['baseline']:4.2f}x)  {_median_ms(fig.home_cpu):8.1f}"
             f"  {sorted(fig.statements['baseline'])} → {sorted(fig.statements['new'])}"
         )
     times, statements, blocks, sizes = [], set(), [], []

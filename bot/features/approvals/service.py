@@ -268,9 +268,10 @@ def _every_holder_out(people: list[str]) -> ColumnElement[bool]:
     """Every one of `people` (who hold the draft's current role) wrote the draft or took one of
     its steps: the holders among its approvers, plus the author if one of them, are all of them.
 
-    A pending draft at step k has exactly k active steps (one per step before it), so no draft
-    before step len(people) - 1 can qualify: that column test comes first and spares the probe for
-    almost every draft of a team with a few holders per role."""
+    A pending draft at step k has at most k active steps (one per step before it; withdrawing or
+    editing takes them back), so no draft before step len(people) - 1 can qualify: that column
+    test comes first and spares the probe for almost every draft of a team with a few holders per
+    role."""
     approvers_holding = (
         select(func.count(distinct(ApprovalStep.approved_by)))
         .where(ApprovalStep.draft_id == Draft.id, ApprovalStep.active.is_(True), ApprovalStep.approved_by.in_(people))

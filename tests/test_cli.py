@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 
-from bot.cli.main import main
+from bot.cli.main import HANDLERS, main
 from bot.core import export
 from bot.core.clock import utcnow
 from bot.core.db import transaction
@@ -192,7 +195,12 @@ def test_reading_commands_never_create_a_database_at_a_mistyped_path(monkeypatch
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     csv_file = tmp_path / "m.csv"
     csv_file.write_text("draft_id,impressions,engagements\n1,1,1\n", encoding="utf-8")
-    for command in (["export"], ["digest", "--dry-run", "--month", "2026-01"], ["import-metrics", str(csv_file)]):
+    for command in (
+        ["export"],
+        ["export", "--format", "ics"],
+        ["digest", "--dry-run", "--month", "2026-01"],
+        ["import-metrics", str(csv_file)],
+    ):
         assert main(command) == 2
         out, err = capsys.readouterr()
         assert out == "" and err.strip().count("\n") == 0
@@ -259,3 +267,76 @@ def test_export_ics_has_every_status_and_the_notes(env, capsys, monkeypatch):
     assert first.decoded("dtstart") == slot.replace(microsecond=0)
     assert str(events["draft-2-instagram@teambot"]["status"]) == "CANCELLED"
     assert str(events["note-1@teambot"]["summary"]) == "⛔ Blackout: Quiet"
+
+
+def test_a_database_of_a_newer_teambot_is_one_line(tmp_path, monkeypatch, capsys):
+    from sqlalchemy import text
+
+    from bot.core.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["export"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("teambot: DATABASE_URL: the database's schema is not one this teambot knows")
+    assert "\n" not in err
+
+
+def _modules_loaded_by(argv: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """The modules a new process has imported once `teambot ARGV` is done."""
+    probe = (
+        "import sys\n"
+        "from bot.cli.main import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('@@', ' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("@@ ")]
+    return set(line.split()[1:])
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if m in ("bot.app", "slack_bolt", "slack_sdk", "alembic", "mako", "matplotlib")}
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["export", "--help"], ["run", "--help"]])
+def test_the_version_and_help_load_neither_the_app_nor_slack_nor_alembic(argv):
+    loaded = _modules_loaded_by(argv)
+    assert "bot.cli.main" in loaded
+    assert _heavy(loaded) == set()
+    assert "sqlalchemy" not in loaded
+
+
+def test_the_calendar_file_on_an_up_to_date_database_loads_neither_the_app_nor_slack_nor_alembic(env, settings):
+    import os
+
+    assert main(["db", "upgrade"]) == 0
+    loaded = _modules_loaded_by(["export", "--format", "ics"], {**os.environ, "DATABASE_URL": settings.database_url})
+    assert "bot.features.calendar.ics" in loaded
+    assert _heavy(loaded) == set()
+    # The records need every feature (what each adds to a draft): the app, still without Alembic.
+    loaded = _modules_loaded_by(["export"], {**os.environ, "DATABASE_URL": settings.database_url})
+    assert "bot.app" in loaded and "alembic" not in loaded
+
+
+def test_every_subcommand_has_a_handler_and_is_listed_in_the_help(capsys):
+    for module, name in HANDLERS.values():
+        assert callable(getattr(importlib.import_module(module), name)), (module, name)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    for command in {key.split()[0] for key in HANDLERS}:
+        assert f"    {command} " in listed or f"    {command}\n" in listed, command
+    for group, sub in (("db", "upgrade"), ("config", "export")):
+        with pytest.raises(SystemExit):
+            main([group, "--help"])
+        assert f"    {sub} " in capsys.readouterr().out

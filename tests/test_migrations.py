@@ -28,7 +28,8 @@ def test_0006_marks_the_votes_cast_before_it(tmp_path):
     from alembic import command
     from sqlalchemy import text
 
-    from bot.core.db import alembic_config, make_engine
+    from bot.core.db import make_engine
+    from bot.core.migrate import alembic_config
 
     engine = make_engine(f"sqlite:///{tmp_path / 'older.db'}")
     command.upgrade(alembic_config(engine), "0005")
@@ -63,7 +64,8 @@ def test_0017_links_the_drafts_that_already_name_an_idea_and_goes_back_down(empt
     from alembic import command
     from sqlalchemy import MetaData, Table, inspect, text
 
-    from bot.core.db import alembic_config, make_engine
+    from bot.core.db import make_engine
+    from bot.core.migrate import alembic_config
 
     engine = make_engine(empty_database_url)
     config = alembic_config(engine)
@@ -100,7 +102,8 @@ def test_0019_counts_the_posts_already_explained_as_their_reports_standouts(empt
     from alembic import command
     from sqlalchemy import MetaData, Table, inspect, text
 
-    from bot.core.db import alembic_config, make_engine
+    from bot.core.db import make_engine
+    from bot.core.migrate import alembic_config
 
     engine = make_engine(empty_database_url)
     config = alembic_config(engine)
@@ -136,7 +139,8 @@ def test_0021_gives_each_client_approver_of_a_plan_a_row_and_goes_back_down(empt
     from alembic import command
     from sqlalchemy import MetaData, Table, text
 
-    from bot.core.db import alembic_config, make_engine
+    from bot.core.db import make_engine
+    from bot.core.migrate import alembic_config
 
     engine = make_engine(empty_database_url)
     config = alembic_config(engine)
@@ -169,3 +173,32 @@ def test_0021_gives_each_client_approver_of_a_plan_a_row_and_goes_back_down(empt
     assert [tuple(row) for row in kept] == [(1, "U0CLIENT,U0BOSS"), (2, "")]
     command.upgrade(config, "head")
     engine.dispose()
+
+
+def test_the_heads_read_from_the_scripts_are_alembics():
+    from alembic.script import ScriptDirectory
+
+    from bot.core import schema
+    from bot.core.db import make_engine
+    from bot.core.migrate import alembic_config
+
+    engine = make_engine("sqlite://")
+    assert schema.heads() == set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    assert len(schema.heads()) == 1
+    engine.dispose()
+
+
+def test_the_heads_read_from_the_scripts_follow_branches_and_merges(tmp_path):
+    from bot.core import schema
+
+    scripts = {
+        "0001_a.py": 'revision = "0001"\ndown_revision = None\n',
+        "0002_b.py": 'revision: str = "0002"\ndown_revision: str | None = "0001"\n',
+        "0003_c.py": "revision = '0003'\ndown_revision = '0001'\n",
+        "__init__.py": "",
+    }
+    for name, text in scripts.items():
+        (tmp_path / name).write_text(f'"""revision = "not this one"\n"""\n{text}', encoding="utf-8")
+    assert schema.heads(tmp_path) == {"0002", "0003"}
+    (tmp_path / "0004_merge.py").write_text('revision = "0004"\ndown_revision = ("0002", "0003")\n')
+    assert schema.heads(tmp_path) == {"0004"}

@@ -1,26 +1,37 @@
-"""The `teambot` command (also `python -m bot`)."""
+"""The `teambot` command (also `python -m bot`).
+
+Only the parser lives here, with nothing heavier than argparse: a subcommand's module (and the app,
+Slack's SDK, Alembic or matplotlib behind it) is imported when that subcommand runs, so
+`teambot --version`, any `--help` and a cron's `teambot export` pay only for what they use."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import ArgumentError, OperationalError
-
 from bot import __version__
-from bot.cli.config_export import cmd_config_export
-from bot.cli.database import cmd_db_upgrade
-from bot.cli.export import cmd_export
-from bot.cli.reports import cmd_digest, cmd_import_metrics
-from bot.cli.serve import cmd_run, cmd_scheduler
-from bot.cli.weekly_report import cmd_report
 from bot.core.errors import ConfigError
 
 log = logging.getLogger("teambot")
+
+# What runs each subcommand: (module, function), imported only when the subcommand is run.
+HANDLERS: dict[str, tuple[str, str]] = {
+    "run": ("bot.cli.serve", "cmd_run"),
+    "scheduler": ("bot.cli.serve", "cmd_scheduler"),
+    "db upgrade": ("bot.cli.database", "cmd_db_upgrade"),
+    "config export": ("bot.cli.config_export", "cmd_config_export"),
+    "export": ("bot.cli.export", "cmd_export"),
+    # The calendar file needs two features' tables and icalendar, not the app every record needs.
+    "export --format ics": ("bot.cli.calendar_export", "cmd_export_ics"),
+    "digest": ("bot.cli.reports", "cmd_digest"),
+    "report": ("bot.cli.weekly_report", "cmd_report"),
+    "import-metrics": ("bot.cli.reports", "cmd_import_metrics"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,15 +39,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
-        return int(args.handler(args) or 0)
+        return int(handler(args)(args) or 0)
     except ConfigError as exc:
         print(f"teambot: {exc}", file=sys.stderr)
         return 2
-    except (OperationalError, ArgumentError) as exc:
+    except Exception as exc:
+        if not _database_error(exc):
+            raise
         # Never print the URL itself: it may hold a password.
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         print(f"teambot: DATABASE_URL: cannot use the database ({reason})", file=sys.stderr)
         return 2
+
+
+def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    """The function that runs the parsed subcommand, its module imported now."""
+    key = args.command_key
+    if key == "export" and args.format == "ics":
+        key = "export --format ics"
+    module, name = HANDLERS[key]
+    return getattr(importlib.import_module(module), name)
+
+
+def _database_error(exc: Exception) -> bool:
+    # SQLAlchemy is imported by the subcommands that open a database, not here (it is a third of
+    # `teambot --version`'s start-up): if it was never imported, none of its errors was raised.
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, (errors.OperationalError, errors.ArgumentError))
 
 
 def _port(text: str) -> int:
@@ -64,14 +93,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave posting the outbox to `teambot scheduler` processes (web replicas; keeps requests fastest)",
     )
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(command_key="run")
 
     scheduler = commands.add_parser("scheduler", help="run only the scheduler (and the outbox sender)")
-    scheduler.set_defaults(handler=cmd_scheduler)
+    scheduler.set_defaults(command_key="scheduler")
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
-    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=cmd_db_upgrade)
+    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(command_key="db upgrade")
 
     config = commands.add_parser("config", help="the configuration in force")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
@@ -79,13 +108,13 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="print the configuration in force (the file plus what was set in Slack) as TOML"
     )
     config_export.add_argument("--output", type=Path, help="write to this file instead of standard output")
-    config_export.set_defaults(handler=cmd_config_export)
+    config_export.set_defaults(command_key="config export")
 
     export = commands.add_parser("export", help="print every record as JSON or CSV")
     export.add_argument("--format", choices=("json", "csv", "ics"), default="json")
     export.add_argument("--since", type=_date, help="only records from this date (YYYY-MM-DD, UTC) on")
     export.add_argument("--output", type=Path, help="write to this file instead of standard output")
-    export.set_defaults(handler=cmd_export)
+    export.set_defaults(command_key="export")
 
     digest = commands.add_parser("digest", help="build the monthly digest now")
     digest.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, team time)")
@@ -93,13 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument(
         "--chart", type=Path, metavar="FILE.png", help="also write the month's chart to this file (if it has one)"
     )
-    digest.set_defaults(handler=cmd_digest)
+    digest.set_defaults(command_key="digest")
 
     weekly = commands.add_parser("report", help="build the weekly KPI report now")
     weekly.add_argument("--week", help="YYYY-Www, an ISO week (default: last week, team time)")
     weekly.add_argument("--dry-run", action="store_true", help="print the report instead of posting it")
     weekly.add_argument("--chart", type=Path, metavar="FILE.png", help="also write the report's chart to this file")
-    weekly.set_defaults(handler=cmd_report)
+    weekly.set_defaults(command_key="report")
 
     metrics = commands.add_parser(
         "import-metrics", help="import post performance or account figures per day from a tool's export"
@@ -110,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the export as the tool wrote it (CSV or .xlsx: X, Meta Business Suite, LinkedIn, TikTok, "
         "YouTube Studio, Sprout Social, Hootsuite, Buffer) or teambot's own columns",
     )
-    metrics.set_defaults(handler=cmd_import_metrics)
+    metrics.set_defaults(command_key="import-metrics")
     return parser
 
 

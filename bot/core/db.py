@@ -11,14 +11,9 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, inspect, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -26,7 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core import deadline
+from bot.core import deadline, schema
 
 log = logging.getLogger("teambot")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -204,9 +199,6 @@ def open_database(url: str) -> Engine:
     try:
         engine = make_engine(url)
         upgrade(engine)
-    except CommandError as exc:
-        # Typically a database migrated by a newer teambot than this one.
-        raise ConfigError(f"DATABASE_URL: the database's schema is not one this teambot knows ({exc})") from None
     except (DBAPIError, ArgumentError, ModuleNotFoundError, ValueError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] or exc.__class__.__name__
         if isinstance(exc, ModuleNotFoundError) or "Can't load plugin" in reason:
@@ -293,21 +285,6 @@ def _upsert_statement(table: Table, dialect: str, columns: tuple[str, ...], keep
     return statement.on_conflict_do_update(index_elements=key, set_=changes)
 
 
-def migrations_dir() -> Path:
-    """Alembic scripts: `migrations/` beside the package in a checkout, else the installed copy."""
-    source_tree = Path(__file__).resolve().parents[2] / "migrations"
-    if (source_tree / "env.py").is_file():
-        return source_tree
-    return Path(str(resources.files("bot.migrations")))
-
-
-def alembic_config(engine: Engine) -> AlembicConfig:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(migrations_dir()))
-    config.attributes["engine"] = engine
-    return config
-
-
 def one_of(column: Any, values: list[Any]) -> Any:
     """`column IN (values)` for a chunk of a long list, the values written into the statement
     (safely quoted by SQLAlchemy) rather than bound one parameter each. PostgreSQL cannot use an
@@ -340,7 +317,7 @@ def lock_names(session: Session, names: Iterable[str]) -> None:
 def pending_migrations(engine: Engine) -> bool:
     """Whether the database is not at the newest revision (read from alembic_version directly:
     asking Alembic itself logs its start-up lines)."""
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    heads = schema.heads()
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return True
@@ -348,24 +325,12 @@ def pending_migrations(engine: Engine) -> bool:
     return current != heads
 
 
-# PostgreSQL advisory lock key held while migrating ("teambot" in ASCII, as a bigint).
-MIGRATION_LOCK_KEY = 0x74_65_61_6D_62_6F_74
-
-
 def upgrade(engine: Engine) -> None:
-    """Apply pending migrations. Several processes starting at once on one PostgreSQL database
-    (web replicas and the scheduler) take turns: the first migrates, the others find it done.
-    On SQLite the migration's own BEGIN IMMEDIATE already serialises them."""
+    """Apply pending migrations (`bot.core.migrate`, which imports Alembic only when there are)."""
     if not pending_migrations(engine):
         # Alembic logs two INFO lines whenever it starts, even with nothing to do; the commands
         # run from cron (`export`, `digest`) stay quiet unless something is migrated.
         return
-    if engine.dialect.name != "postgresql":
-        command.upgrade(alembic_config(engine), "head")
-        return
-    with engine.connect() as lock:
-        lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
-        try:
-            command.upgrade(alembic_config(engine), "head")
-        finally:
-            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+    from bot.core import migrate
+
+    migrate.upgrade(engine)

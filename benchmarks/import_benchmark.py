@@ -17,11 +17,10 @@ the file grows five times.
 
 The machine may be shared and loaded, so every time is also given as a ratio to a floor measured
 in the same run, in a process of its own, on the same file: reading its rows and nothing else
-(Python's csv module for the CSV, teambot's .xlsx reader for the workbooks), and, for the
-workbooks, iterating them with openpyxl's read-only mode (`values_only=True`), the reader the
-import used before. With `--baseline-code DIR` (a source tree of another revision, for example
-`git archive <rev> | tar -x -C DIR`), each import is also run with that code on the same
-database, and the two compared.
+(Python's csv module for the CSV; for the workbooks, openpyxl's read-only mode with
+`values_only=True`, which is how the import reads them, so the rest is the import's own work).
+With `--baseline-code DIR` (a source tree of another revision, for example `git archive <rev> |
+tar -x -C DIR`), each import is also run with that code on the same database, and the two compared.
 
     python -m benchmarks.import_benchmark
     python -m benchmarks.import_benchmark --sizes 10000 50000 200000 --skip-postgres
@@ -211,19 +210,6 @@ done = time.perf_counter()
 print(f'@@ {done - started:.3f} {done - started:.3f} {peak()} {rows}')
 """
 )
-_READ_XLSX = (
-    _PEAK
-    + """
-import sys, time
-started = time.perf_counter()
-from bot.features.metrics.importers.xlsx import Workbook
-book = Workbook(sys.argv[1])
-rows = sum(1 for sheet in book.sheets for _ in book.rows(sheet))
-book.close()
-done = time.perf_counter()
-print(f'@@ {done - started:.3f} {done - started:.3f} {peak()} {rows}')
-"""
-)
 _READ_OPENPYXL = (
     _PEAK
     + """
@@ -321,9 +307,11 @@ def main(argv: list[str] | None = None) -> int:
             for size in args.sizes:
                 export = folder / f"{kind.key}-{size}{kind.suffix}"
                 kind.write(export, size)
-                floors = {"reading alone": run(_READ_CSV if kind.suffix == ".csv" else _READ_XLSX, export, folder)}
-                if kind.suffix == ".xlsx":
-                    floors["openpyxl read-only"] = run(_READ_OPENPYXL, export, folder)
+                floors = (
+                    {"reading alone": run(_READ_CSV, export, folder)}
+                    if kind.suffix == ".csv"
+                    else {"openpyxl read-only": run(_READ_OPENPYXL, export, folder)}
+                )
                 print(f"\n{kind.label}, {size:,} rows ({export.stat().st_size / 1e6:.1f} MB):")
                 for name, floor in floors.items():
                     print(f"  {name + ':':<22} {floor.seconds:6.2f} s, peak RSS {mib(floor.peak_kib)}")

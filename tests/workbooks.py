@@ -1,6 +1,6 @@
-"""Workbooks written the way Excel saves them, for the .xlsx reader's tests and the import benchmark:
+"""Workbooks written the way Excel saves them, for the .xlsx import's tests and the import benchmark:
 text in the shared-string table (openpyxl writes every string inline instead), dates as serial
-numbers in a date style, rows streamed into the zip so a big sheet costs no memory to write."""
+numbers in a date style, the sheet's used range in a <dimension> ahead of its rows."""
 
 from __future__ import annotations
 
@@ -108,6 +108,21 @@ def _cell(ref: str, value: object, strings: _Strings | None, date1904: bool) -> 
     return f'<c r="{ref}" t="s"><v>{strings(value)}</v></c>'
 
 
+def _used_range(rows: list[list[object]]) -> str:
+    """The cells a sheet uses, as Excel names them in its <dimension> ("A1" for an empty sheet)."""
+    top = bottom = left = right = None
+    for number, row in enumerate(rows, start=1):
+        filled = [i for i, value in enumerate(row) if value is not None]
+        if filled:
+            top, bottom = top or number, number
+            left = filled[0] if left is None else min(left, filled[0])
+            right = filled[-1] if right is None else max(right, filled[-1])
+    if top is None or bottom is None or left is None or right is None:
+        return "A1"
+    first, last = f"{column_name(left)}{top}", f"{column_name(right)}{bottom}"
+    return first if first == last else f"{first}:{last}"
+
+
 def write_workbook(
     path: Path,
     sheets: list[tuple[str, Iterable[list[object]]]],
@@ -169,9 +184,11 @@ def write_workbook(
         )
         book.writestr("xl/styles.xml", _STYLES.replace(MAIN, namespace))
         for n, (_, rows) in enumerate(sheets, start=1):
+            rows = list(rows)
             with book.open(f"xl/worksheets/sheet{n}.xml", "w") as sheet:
                 sheet.write(
-                    f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{namespace}"><sheetData>'.encode()
+                    f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{namespace}">'
+                    f'<dimension ref="{_used_range(rows)}"/><sheetData>'.encode()
                 )
                 for number, row in enumerate(rows, start=1):
                     cells = "".join(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli.loading import settings_and_config
+from bot.cli.output import said_delivery
 from bot.core.clock import utcnow
 from bot.core.config import TeamConfig
 from bot.core.env import Settings, load_settings
@@ -89,17 +90,7 @@ def run(
     refused = [f"{who} ({error})" for who, error in delivery.refused.items()]
     if delivery.chart_refused:
         refused.insert(0, f"the chart ({delivery.chart_refused})")
-    if refused:
-        print(f"teambot: posted the digest for {key} {where}, but Slack refused: {', '.join(refused)}", file=sys.stderr)
-        return 1
-    if delivery.waiting:
-        print(
-            f"queued the digest for {key} {where}: {delivery.sent} message(s) sent, {delivery.waiting} waiting for "
-            "Slack (rate limit or outage); `teambot run` or `teambot scheduler` sends them"
-        )
-        return 0
-    print(f"posted the digest for {key} {where} ({delivery.sent} message(s) sent)")
-    return 0
+    return said_delivery(f"the digest for {key} {where}", refused=refused, sent=delivery.sent, waiting=delivery.waiting)
 
 
 def _write_chart(config: TeamConfig, data: DigestData, path: Path) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.cli.loading import settings_and_config
+from bot.cli.output import said_delivery
 from bot.core.clock import utcnow
 from bot.core.config import TeamConfig
 from bot.core.db import NO_DATABASE, database_file_missing, make_session_factory, open_database, transaction
@@ -84,20 +85,13 @@ def run(settings: Settings, config: TeamConfig, *, week: str | None, dry_run: bo
     refused = [f"the question to the author of draft #{draft} ({error})" for draft, error in delivery.refused.items()]
     if delivery.chart_refused:
         refused.insert(0, f"the chart ({delivery.chart_refused})")
-    if refused:
-        print(
-            f"teambot: posted the report for {label} in {where}, but Slack refused: {', '.join(refused)}",
-            file=sys.stderr,
-        )
-        return 1
-    if delivery.waiting:
-        print(
-            f"queued the report for {label} in {where}: {delivery.sent} message(s) sent, {delivery.waiting} waiting "
-            "for Slack (rate limit or outage); `teambot run` or `teambot scheduler` sends them"
-        )
-        return 0
-    print(f"posted the report for {label} in {where} with its chart ({delivery.sent} message(s) sent)")
-    return 0
+    return said_delivery(
+        f"the report for {label} in {where}",
+        refused=refused,
+        sent=delivery.sent,
+        waiting=delivery.waiting,
+        done=" with its chart",
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:

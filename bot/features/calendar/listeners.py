@@ -45,7 +45,7 @@ def calendar_command(ack: Ack, command: dict[str, Any], context: BoltContext) ->
         ack(**ephemeral(ui.CALENDAR_HELP))
         return
     word = args[0].lower() if args else ""
-    if word in ui.SUB_HELP and len(args) > 1 and args[1].lower() in ("help", "-h", "--help", "?"):
+    if word in ui.SUB_HELP and wants_help(args[1:]):
         ack(**ephemeral(ui.SUB_HELP[word]))
         return
     if word == "plan":

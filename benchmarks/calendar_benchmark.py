@@ -40,7 +40,7 @@ from icalendar import Event
 from sqlalchemy import Engine, event, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchmarks.digest_benchmark import _bulk, postgres_database
+from benchmarks.digest_benchmark import CHANNELS, _bulk, postgres_database
 from bot.core.config import TeamConfig
 from bot.core.db import make_engine, make_session_factory, upgrade
 from bot.core.text import as_written
@@ -56,13 +56,7 @@ STATUSES = ["approved"] * 5 + ["published"] * 8 + ["pending", "rejected", "withd
 CONFIG = TeamConfig.model_validate(
     {
         "timezone": "Europe/Budapest",
-        "channels": {
-            "drafts": "C0DRAFTS",
-            "escalations": "C0ESCALATE",
-            "ideas": "C0IDEAS",
-            "checklists": "C0CHECKLIST",
-            "digest": "C0STAFF",
-        },
+        "channels": CHANNELS,
         "accounts": [{"name": name, "min_gap_minutes": 120} for name in ACCOUNTS],
     }
 )

@@ -45,17 +45,19 @@ EMOJI = ["heart", "fire", "tada", "clap", "eyes", "raised_hands", "100", "rocket
 YEAR = 2025
 MONTH = "2025-06"
 BATCH = 10_000
+# The channels every benchmark's team config names (only ids: no Slack is reached).
+CHANNELS = {
+    "drafts": "C0DRAFTS",
+    "escalations": "C0ESCALATE",
+    "ideas": "C0IDEAS",
+    "checklists": "C0CHECKLIST",
+    "digest": "C0STAFF",
+}
 
 CONFIG = TeamConfig.model_validate(
     {
         "timezone": "Europe/Budapest",
-        "channels": {
-            "drafts": "C0DRAFTS",
-            "escalations": "C0ESCALATE",
-            "ideas": "C0IDEAS",
-            "checklists": "C0CHECKLIST",
-            "digest": "C0STAFF",
-        },
+        "channels": CHANNELS,
         "digest": {"leaders": ["U0CEO"], "top": 5, "samples": 2},
     }
 )

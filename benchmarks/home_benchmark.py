@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, aliased
 
 import bot.app  # noqa: F401  (installs the calendar's draft extension, which holds the chain role `client`)
 from benchmarks.calendar_benchmark import StatementCounter
-from benchmarks.digest_benchmark import _bulk, postgres_database
+from benchmarks.digest_benchmark import CHANNELS, _bulk, postgres_database
 from bot.core.config import TeamConfig
 from bot.core.db import make_engine, make_session_factory, transaction, upgrade
 from bot.features.approvals import service as approvals
@@ -75,13 +75,7 @@ OWN_CHAINS = {
 CONFIG = TeamConfig.model_validate(
     {
         "timezone": "Europe/Budapest",
-        "channels": {
-            "drafts": "C0DRAFTS",
-            "escalations": "C0ESCALATE",
-            "ideas": "C0IDEAS",
-            "checklists": "C0CHECKLIST",
-            "digest": "C0STAFF",
-        },
+        "channels": CHANNELS,
         "roles": {
             "strategist": PEOPLE[30:34],
             "content_manager": [*PEOPLE[34:42], NEWCOMER],

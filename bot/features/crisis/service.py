@@ -156,17 +156,36 @@ def start(
     return StartOutcome(crisis, held)
 
 
+def _window_end(config: TeamConfig, crisis: Crisis) -> datetime:
+    return crisis.started_at + timedelta(hours=config.crisis.hold_hours)
+
+
 def _unheld_in_window(session: Session, config: TeamConfig, crisis: Crisis, now: datetime) -> list[int]:
     """Drafts planned between `now` and the end of the crisis's window that are not held."""
-    window_end = crisis.started_at + timedelta(hours=config.crisis.hold_hours)
     return list(
         session.scalars(
             select(Plan.draft_id)
             .join(Draft, Draft.id == Plan.draft_id)
-            .where(Plan.slot.is_not(None), Plan.slot >= now, Plan.slot <= window_end, Draft.status.not_in(NOT_HELD))
+            .where(
+                Plan.slot.is_not(None),
+                Plan.slot >= now,
+                Plan.slot <= _window_end(config, crisis),
+                Draft.status.not_in(NOT_HELD),
+            )
             .order_by(Plan.draft_id)  # locked in id order: no deadlock with anyone locking several
         )
     )
+
+
+def _hold_if_in_window(
+    session: Session, config: TeamConfig, crisis: Crisis, draft: Draft, by: str, now: datetime
+) -> Held | None:
+    """Hold the (locked) draft if its slot lies between `now` and the end of the crisis's window
+    (`_hold` leaves drafts that are held or settled as they are)."""
+    plan = calendar.plan_of(session, draft.id)
+    if plan is None or plan.slot is None or not now <= plan.slot <= _window_end(config, crisis):
+        return None
+    return _hold(session, config, crisis, draft, by, now)
 
 
 def stragglers(session: Session, config: TeamConfig, now: datetime) -> tuple[int, list[int]] | None:
@@ -186,10 +205,7 @@ def hold_straggler(session: Session, config: TeamConfig, crisis_id: int, draft_i
     crisis = ongoing(session)
     if crisis is None or crisis.id != crisis_id:
         return None
-    draft = approvals.lock(session, draft_id)
-    if draft_id not in _unheld_in_window(session, config, crisis, now):
-        return None
-    return _hold(session, config, crisis, draft, crisis.started_by, now)
+    return _hold_if_in_window(session, config, crisis, approvals.lock(session, draft_id), crisis.started_by, now)
 
 
 def _already_text(current: Crisis | None) -> str:
@@ -221,12 +237,7 @@ def hold_if_due(session: Session, config: TeamConfig, draft: Draft, *, by: str, 
     crisis = ongoing(session)
     if crisis is None:
         return None
-    plan = calendar.plan_of(session, draft.id)
-    if plan is None or plan.slot is None:
-        return None
-    if not (now <= plan.slot <= crisis.started_at + timedelta(hours=config.crisis.hold_hours)):
-        return None
-    return _hold(session, config, crisis, draft, by, now)
+    return _hold_if_in_window(session, config, crisis, draft, by, now)
 
 
 # -- updates -------------------------------------------------------------------------------------

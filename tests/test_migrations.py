@@ -3,6 +3,8 @@ code (PostgreSQL enforces every column type and length)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -58,31 +60,44 @@ def empty_database_url(request, tmp_path):
         yield url
 
 
-def test_0017_links_the_drafts_that_already_name_an_idea_and_goes_back_down(empty_database_url):
-    from datetime import UTC, datetime
+AT = datetime(2026, 1, 1, tzinfo=UTC)
 
+
+def _at_revision(url: str, revision: str):  # type: ignore[no-untyped-def]
+    """An engine on an empty database migrated up to `revision`, and its Alembic config."""
     from alembic import command
-    from sqlalchemy import MetaData, Table, inspect, text
 
     from bot.core.db import make_engine
     from bot.core.migrate import alembic_config
 
-    engine = make_engine(empty_database_url)
+    engine = make_engine(url)
     config = alembic_config(engine)
-    command.upgrade(config, "0016")
-    at = datetime(2026, 1, 1, tzinfo=UTC)
+    command.upgrade(config, revision)
+    return engine, config
+
+
+def _old_drafts(ids, **fields) -> list[dict]:  # type: ignore[no-untyped-def]
+    """`drafts` rows as an older schema takes them (every column written out)."""
+    row = {"channel": "C0DRAFTS", "author": "U0BEN", "text": "x", "files_signature": "", "status": "pending"}
+    row |= {"current_step": 0, "current_role": "strategist", "chain": "strategist"}
+    row |= {"created_at": AT, "updated_at": AT, "step_started_at": AT}
+    return [{"id": n, "ts": f"1700000000.00000{n}", **row, **fields} for n in ids]
+
+
+def test_0017_links_the_drafts_that_already_name_an_idea_and_goes_back_down(empty_database_url):
+    from alembic import command
+    from sqlalchemy import MetaData, Table, inspect, text
+
+    engine, config = _at_revision(empty_database_url, "0016")
     with engine.begin() as connection:
         ideas = Table("ideas", MetaData(), autoload_with=connection)
         drafts = Table("drafts", MetaData(), autoload_with=connection)
-        idea = {"author": "U0ANNA", "submitted_by": "U0ANNA", "text": "x", "status": "accepted", "created_at": at}
+        idea = {"author": "U0ANNA", "submitted_by": "U0ANNA", "text": "x", "status": "accepted", "created_at": AT}
         connection.execute(ideas.insert(), [{"id": 1, **idea}, {"id": 2, **idea}])
         texts = ["For IDEA #2 and idea #1", "about idea #9 only", "no idea #", "idea#1"]
-        draft = {"channel": "C0DRAFTS", "author": "U0BEN", "files_signature": "", "status": "pending"}
-        draft |= {"current_step": 0, "current_role": "strategist", "chain": "strategist"}
-        draft |= {"created_at": at, "updated_at": at, "step_started_at": at}
         connection.execute(
             drafts.insert(),
-            [{"id": n, "ts": f"1700000000.00000{n}", "text": words, **draft} for n, words in enumerate(texts, 1)],
+            [{**row, "text": words} for row, words in zip(_old_drafts(range(1, 5)), texts, strict=True)],
         )
     command.upgrade(config, "head")
     with engine.connect() as connection:
@@ -97,31 +112,20 @@ def test_0017_links_the_drafts_that_already_name_an_idea_and_goes_back_down(empt
 
 
 def test_0019_counts_the_posts_already_explained_as_their_reports_standouts(empty_database_url):
-    from datetime import UTC, datetime
-
     from alembic import command
     from sqlalchemy import MetaData, Table, inspect, text
 
-    from bot.core.db import make_engine
-    from bot.core.migrate import alembic_config
-
-    engine = make_engine(empty_database_url)
-    config = alembic_config(engine)
-    command.upgrade(config, "0018")
-    at = datetime(2026, 1, 1, tzinfo=UTC)
+    engine, config = _at_revision(empty_database_url, "0018")
     with engine.begin() as connection:
         drafts = Table("drafts", MetaData(), autoload_with=connection)
-        draft = {"channel": "C0DRAFTS", "author": "U0BEN", "files_signature": "", "status": "approved", "text": "x"}
-        draft |= {"current_step": 0, "current_role": "strategist", "chain": "strategist"}
-        draft |= {"created_at": at, "updated_at": at, "step_started_at": at}
-        connection.execute(drafts.insert(), [{"id": n, "ts": f"1700000000.00000{n}", **draft} for n in (1, 2)])
+        connection.execute(drafts.insert(), _old_drafts((1, 2), status="approved"))
         connection.execute(
             Table("weekly_reports", MetaData(), autoload_with=connection).insert(),
-            [{"week": "2026-W01", "posted_at": at}],
+            [{"week": "2026-W01", "posted_at": AT}],
         )
         connection.execute(
             Table("report_explanations", MetaData(), autoload_with=connection).insert(),
-            [{"week": "2026-W01", "draft_id": 2, "author": "U0BEN", "text": "timing", "answered_at": at}],
+            [{"week": "2026-W01", "draft_id": 2, "author": "U0BEN", "text": "timing", "answered_at": AT}],
         )
     command.upgrade(config, "head")
     with engine.connect() as connection:
@@ -134,26 +138,18 @@ def test_0019_counts_the_posts_already_explained_as_their_reports_standouts(empt
 
 
 def test_0021_gives_each_client_approver_of_a_plan_a_row_and_goes_back_down(empty_database_url):
-    from datetime import UTC, datetime
-
     from alembic import command
     from sqlalchemy import MetaData, Table, text
 
-    from bot.core.db import make_engine
-    from bot.core.migrate import alembic_config
-
-    engine = make_engine(empty_database_url)
-    config = alembic_config(engine)
-    command.upgrade(config, "0020")
-    at = datetime(2026, 1, 1, tzinfo=UTC)
+    engine, config = _at_revision(empty_database_url, "0020")
     with engine.begin() as connection:
         drafts = Table("drafts", MetaData(), autoload_with=connection)
         plans = Table("calendar_plans", MetaData(), autoload_with=connection)
-        draft = {"channel": "C0NW", "author": "U0ANNA", "text": "x", "files_signature": "", "status": "pending"}
-        draft |= {"current_step": 0, "current_role": "client", "chain": "client,strategist"}
-        draft |= {"created_at": at, "updated_at": at, "step_started_at": at}
-        connection.execute(drafts.insert(), [{"id": n, "ts": f"1.{n}", **draft} for n in (1, 2)])
-        plan = {"summary": "", "links": "", "planned_by": "U0ANNA", "planned_at": at}
+        connection.execute(
+            drafts.insert(),
+            _old_drafts((1, 2), channel="C0NW", author="U0ANNA", current_role="client", chain="client,strategist"),
+        )
+        plan = {"summary": "", "links": "", "planned_by": "U0ANNA", "planned_at": AT}
         connection.execute(
             plans.insert(),
             [

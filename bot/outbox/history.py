@@ -4,7 +4,7 @@ functions, so their services never read the outbox's tables."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Subquery, and_, delete, select
 from sqlalchemy.orm import Session
@@ -34,23 +34,32 @@ def posted_messages() -> Subquery:
     )
 
 
-@dataclass(frozen=True)
-class Send:
-    """One send queued with a dedupe key, and how it ended so far."""
+@dataclass
+class Tally:
+    """How the sends under some dedupe keys ended so far: how many reached Slack, how many still
+    wait (queued, or retried after a rate limit or an outage), and Slack's error for each refused."""
 
-    dedupe_key: str
-    status: str  # pending, sent or failed (refused by Slack)
-    error: str | None
+    sent: int = 0
+    waiting: int = 0
+    refused: dict[str, str] = field(default_factory=dict)  # dedupe key: Slack's error
 
 
-def sends(session: Session, dedupe_like: str) -> list[Send]:
-    """The sends whose dedupe key is LIKE `dedupe_like`."""
+def tally(session: Session, dedupe_like: str) -> Tally:
+    """The `Tally` of the sends whose dedupe key is LIKE `dedupe_like`."""
+    result = Tally()
     rows = session.execute(
         select(OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.last_error).where(
             OutboxMessage.dedupe_key.like(dedupe_like)
         )
     )
-    return [Send(key, status, error) for key, status, error in rows]
+    for key, status, error in rows:
+        if status == "sent":
+            result.sent += 1
+        elif status != "failed":
+            result.waiting += 1
+        else:
+            result.refused[key] = error or "refused"
+    return result
 
 
 def forget_refused(session: Session, dedupe_like: str) -> None:

@@ -61,19 +61,15 @@ class Delivery:
 
 
 def delivery(session: Session, month: str) -> Delivery:
-    result = Delivery()
-    for send in history.sends(session, _outbox_key(month, "%")):
-        if send.status == "sent":
-            result.sent += 1
-        elif send.status != "failed":
-            result.waiting += 1
-        elif send.dedupe_key == _outbox_key(month, "staff"):
-            result.staff_refused = send.error or "refused"
-        elif send.dedupe_key == _outbox_key(month, CHART):
-            result.chart_refused = send.error or "refused"
-        else:
-            result.refused[send.dedupe_key.rsplit(":", 1)[-1]] = send.error or "refused"
-    return result
+    sends = history.tally(session, _outbox_key(month, "%"))
+    refused = dict(sends.refused)
+    return Delivery(
+        sends.sent,
+        sends.waiting,
+        staff_refused=refused.pop(_outbox_key(month, "staff"), None),
+        chart_refused=refused.pop(_outbox_key(month, CHART), None),
+        refused={key.rsplit(":", 1)[-1]: error for key, error in refused.items()},
+    )
 
 
 def release(session: Session, month: str) -> None:

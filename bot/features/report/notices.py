@@ -81,19 +81,15 @@ class Delivery:
 
 def delivery(session: Session, week: str) -> Delivery:
     key = report_key(week)
-    result = Delivery()
-    for send in history.sends(session, f"{key}%"):
-        if send.status == "sent":
-            result.sent += 1
-        elif send.status != "failed":
-            result.waiting += 1
-        elif send.dedupe_key == key:
-            result.report_refused = send.error or "refused"
-        elif send.dedupe_key == f"{key}:{CHART}":
-            result.chart_refused = send.error or "refused"
-        else:
-            result.refused[int(send.dedupe_key.rsplit(":", 1)[-1])] = send.error or "refused"
-    return result
+    sends = history.tally(session, f"{key}%")
+    refused = dict(sends.refused)
+    return Delivery(
+        sends.sent,
+        sends.waiting,
+        report_refused=refused.pop(key, None),
+        chart_refused=refused.pop(f"{key}:{CHART}", None),
+        refused={int(draft_key.rsplit(":", 1)[-1]): error for draft_key, error in refused.items()},
+    )
 
 
 def release(session: Session, week: str) -> bool:

@@ -1,7 +1,8 @@
-"""`teambot import-metrics` with .xlsx workbooks, read with openpyxl's read-only mode: workbooks
-saved the way Excel saves them (shared strings, dates as styled serial numbers, the 1904 date
-system) and the way openpyxl writes them (inline strings, no <dimension>); a workbook that breaks
-off is reported at its row and nothing is imported; a damaged one is said in one line."""
+"""`teambot import-metrics` with .xlsx workbooks, read with calamine: workbooks saved the way
+Excel saves them (shared strings, dates as styled serial numbers, the 1904 date system) and the
+way openpyxl writes them (inline strings, no <dimension>); a sheet is read whole before its rows
+are used, so a damaged one (cut short, naming a string the workbook lacks) is refused in one line
+and nothing is imported."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ def test_account_figures_from_a_workbook_with_typed_dates(runtime, settings, tmp
         assert session.get(AccountDay, (date(2026, 3, 9), "Acme LinkedIn")).followers == 80
 
 
-def test_a_sheet_that_breaks_off_is_reported_at_its_row_and_nothing_is_imported(runtime, settings, tmp_path, capsys):
+def test_a_sheet_that_breaks_off_is_refused_whole_and_nothing_is_imported(runtime, settings, tmp_path, capsys):
     (post,) = published(runtime, "urn:li:activity:7301")
     path = tmp_path / "cut.xlsx"
     rows = [LINKEDIN_HEADER, ["Launch", "urn:li:activity:7301", "Organic", "Anna", "03/02/2026", 5400, 1, 2, 3, 4]]
@@ -87,10 +88,10 @@ def test_a_sheet_that_breaks_off_is_reported_at_its_row_and_nothing_is_imported(
     with zipfile.ZipFile(path) as book:
         sheet = book.read("xl/worksheets/sheet1.xml")
     replace_part(path, "xl/worksheets/sheet1.xml", sheet[: sheet.index(b'<row r="4">') + 60])
-    assert digest_cli.import_metrics(settings, path) == 1
+    assert digest_cli.import_metrics(settings, path) == 2
     err = capsys.readouterr().err
-    assert 'line 4: the workbook cannot be read from here on (sheet "All posts" is not well-formed XML' in err
-    assert "Traceback" not in err and "nothing was imported (1 bad row(s))" in err
+    assert 'cut.xlsx is not an .xlsx spreadsheet (sheet "All posts" is not well-formed XML (syntax error' in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert metric(runtime, post) is None
 
 
@@ -99,8 +100,10 @@ def test_a_sheet_that_breaks_off_is_reported_at_its_row_and_nothing_is_imported(
     [
         (("xl/workbook.xml", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><workbook/>'),
          "is not an .xlsx spreadsheet (it holds no worksheet)", 2),
-        (("xl/workbook.xml", b"<workbook><sheets>"), "(a part of it is not well-formed XML: no element found", 2),
-        (("xl/_rels/workbook.xml.rels", b'<Relationships xmlns="x"/>'), "a part it refers to is missing (rId1)", 2),
+        (("xl/workbook.xml", b"<workbook><sheets>"),
+         "is not an .xlsx spreadsheet (a part of it is not well-formed XML (workbook))", 2),
+        (("xl/_rels/workbook.xml.rels", b'<Relationships xmlns="x"/>'),
+         "is not an .xlsx spreadsheet (a part it refers to is missing (Relationship not found))", 2),
         (("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'),
          "is not an .xlsx spreadsheet (a cell refers to a shared string the workbook lacks)", 2),
     ],
@@ -116,18 +119,18 @@ def test_workbooks_that_cannot_be_read_say_why_without_a_traceback(
     assert said in err and "Traceback" not in err
 
 
-def test_a_row_naming_a_shared_string_the_workbook_lacks_is_reported_at_its_row(runtime, settings, tmp_path, capsys):
+def test_a_sheet_naming_a_shared_string_the_workbook_lacks_is_refused(runtime, settings, tmp_path, capsys):
+    (post,) = published(runtime, "urn:li:activity:1")
     path = tmp_path / "strings.xlsx"
     write_workbook(path, [("All posts", [LINKEDIN_HEADER, linkedin_row("a", "urn:li:activity:1", 1, 1, 1, 1, 1, 1)])])
     with zipfile.ZipFile(path) as book:
         strings = book.read("xl/sharedStrings.xml")
     header_only = strings[: strings.index(b"<si>", strings.index(b"Engagement rate"))] + b"</sst>"
     replace_part(path, "xl/sharedStrings.xml", header_only)
-    assert digest_cli.import_metrics(settings, path) == 1
+    assert digest_cli.import_metrics(settings, path) == 2
     err = capsys.readouterr().err
-    assert (
-        "line 2: the workbook cannot be read from here on (a cell refers to a shared string the workbook lacks)" in err
-    )
+    assert "strings.xlsx is not an .xlsx spreadsheet (a cell refers to a shared string the workbook lacks)" in err
+    assert metric(runtime, post) is None
 
 
 def test_a_workbook_row_count_is_not_limited_by_a_dimension(runtime, settings, tmp_path, capsys):
@@ -164,3 +167,22 @@ def test_rows_past_a_dimension_that_names_too_few_are_read(runtime, settings, tm
     out = imported(settings, path, capsys)
     assert "imported 1 row(s)" in out and "skipped 5 row(s)" in out
     assert figures(runtime, post) == (77, 9, 1)
+
+
+def test_rows_are_numbered_as_the_sheet_numbers_them_when_it_starts_below_and_right_of_a1(
+    runtime, settings, tmp_path, capsys
+):
+    # calamine holds a sheet from its first used cell; the lines said must still be the sheet's rows.
+    post, _ = published(runtime, "urn:li:activity:42", "urn:li:activity:43")
+    path = tmp_path / "offset.xlsx"
+    rows: list[list[object]] = [[], [], []]
+    rows.append([None, None, *LINKEDIN_HEADER])
+    rows.append([None, None, "Ours", "urn:li:activity:42", "Organic", "A", "03/02/2026", 77, 1, 2, 3, 4])
+    rows.append([])
+    rows.append([None, None, "Bad", "urn:li:activity:43", "Organic", "A", "03/02/2026", "lots", 1, 2, 3, 4])
+    write_workbook(path, [("All posts", rows)])
+    assert digest_cli.import_metrics(settings, path) == 1
+    err = capsys.readouterr().err
+    assert 'XLSX sheet "All posts", header on line 4' in err
+    assert "line 7: `Impressions` must be a whole number, not `lots`" in err and "line 5" not in err
+    assert metric(runtime, post) is None  # all or nothing

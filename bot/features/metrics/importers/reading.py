@@ -172,9 +172,10 @@ class _Counting:
 
 
 def _open_xlsx(path: Path) -> Table:
-    """A workbook read with calamine (a compiled reader, about ten times openpyxl's read-only
-    speed): each sheet is read whole when it is opened, so a damaged part is found before any
-    row is used, and the header is looked for sheet by sheet."""
+    """A workbook read with calamine, a compiled reader (a 50,000-row sheet in about a second,
+    against 6 to 12 s with openpyxl's streaming read-only mode). It reads each sheet whole when
+    the sheet is opened, so a damaged part is found before any row is used; the header is looked
+    for sheet by sheet."""
     import python_calamine  # only an .xlsx import pays for it
 
     try:

@@ -267,6 +267,25 @@ def test_reactions_that_do_not_escalate(driver, slack, runtime, frozen):
     assert slack.posts() == []
 
 
+def test_a_reaction_on_teambots_own_message_never_escalates_even_without_item_user(driver, slack, runtime, frozen):
+    # The event does not always name the message's author; the message itself says it is teambot's.
+    driver.command("/escalate", "Customer says the discount code is broken", user="U0COMMUNITY")
+    own = slack.messages["C0ESCALATE"][0]
+    assert own["bot_id"] == "BBOT"
+    sent_before = len(slack.posts()) + len(slack.ephemerals())
+    driver.event(
+        {
+            "type": "reaction_added",
+            "user": "U0ANNA",
+            "reaction": "rotating_light",
+            "item": {"type": "message", "channel": "C0ESCALATE", "ts": own["ts"]},
+            "event_ts": "1709542900.000100",
+        }
+    )
+    assert count(runtime) == 1
+    assert len(slack.posts()) + len(slack.ephemerals()) == sent_before
+
+
 def test_retried_reaction_event_escalates_once(driver, runtime, frozen):
     driver.reaction("U0ANNA", "rotating_light", "C0SOCIAL", "1709542800.000500", event_id="EvSAME")
     driver.reaction("U0ANNA", "rotating_light", "C0SOCIAL", "1709542800.000500", event_id="EvSAME", retry_num=1)

@@ -236,16 +236,26 @@ def on_reaction(req: Req, event: dict[str, Any], added: bool) -> None:
     channel, ts, reporter = item.get("channel"), item.get("ts"), event.get("user")
     if not (channel and ts and reporter):
         return
+    message = req.lookup.message(channel, ts) or {}
+    if _is_own(req, message):
+        return  # the event did not name the author, the message itself says it is teambot's
     esc = escalate_message(
         req,
         reporter=reporter,
         channel=channel,
         ts=ts,
-        message=req.lookup.message(channel, ts) or {},
+        message=message,
         author=event.get("item_user"),
         via=EscalationVia.REACTION,
     )
     req.outbox.ephemeral(channel, reporter, created_reply(req, esc))
+
+
+def _is_own(req: Req, message: dict[str, Any]) -> bool:
+    return bool(
+        (req.bot_id and message.get("bot_id") == req.bot_id)
+        or (req.bot_user_id and message.get("user") == req.bot_user_id)
+    )
 
 
 def escalate_shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

@@ -264,6 +264,24 @@ def test_bad_swaps_and_aways_get_one_clear_answer_with_an_example(driver, slack,
 
 
 @sqlite_only
+@pytest.mark.parametrize("day", ["tomorrow", "tue", "Tuesday", "2024-03-05"])
+def test_a_swap_takes_the_day_as_the_calendar_does(driver, runtime, slack, frozen, day):
+    # Monday 4 March: tomorrow, the next Tuesday and the date are all Ben's Tuesday shift.
+    reply = driver.command("/shift", f"swap {day}", user="U0BEN")
+    assert "Swap #1" in reply.text
+    (row,) = overrides(runtime)
+    assert (row["date"], row["from_user"], row["kind"]) == ("2024-03-05", "U0BEN", "swap")
+
+
+@sqlite_only
+def test_time_away_takes_days_as_the_calendar_does(driver, runtime, frozen):
+    reply = driver.command("/shift", "away tomorrow..wed", user="U0BEN")
+    assert "You are away 2024-03-05 to 2024-03-06" in reply.text
+    reply = driver.command("/shift", "away today", user="U0BEN")
+    assert "You are away 2024-03-04" in reply.text
+
+
+@sqlite_only
 def test_asking_twice_for_the_same_shift_is_refused(driver, frozen):
     driver.command("/shift", "swap 2024-03-05", user="U0BEN")
     assert "already asked for cover" in driver.command("/shift", "swap 2024-03-05", user="U0BEN").text

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.core import dates
 from bot.core.calendar import to_instant
-from bot.core.config import CLIENT_ROLE, WEEKDAYS, Account, TeamConfig
+from bot.core.config import CLIENT_ROLE, Account, TeamConfig
 from bot.core.db import insert_unless_present
 from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from bot.core.export import iso, since_filter
@@ -38,7 +39,7 @@ from bot.features.shifts import service as shifts
 PLAN_EXAMPLE = "/calendar plan #12 instagram,x 2026-12-10 16:30"
 PUBLISHED_EXAMPLE = "/calendar published #12 instagram https://instagram.com/p/abc"
 NOTE_EXAMPLE = "/calendar note 2026-12-24..2026-12-26 blackout Christmas: no posts"
-DATE_EXAMPLE = "2026-12-10, today, tomorrow or fri"
+DATE_EXAMPLE = dates.DATE_EXAMPLE
 TIME_EXAMPLE = "16:30"
 SAME_LINK_WINDOW = timedelta(days=7)
 # Drafts in these states never collide and never show as planned work.
@@ -58,38 +59,14 @@ SUMMARY_WORDS = 12
 LONGEST_NOTE_DAYS = 366
 
 _PREFIX = re.compile(r"^\s*\[([^\[\]\n]{1,300})\]")
-_DATE_LIKE = re.compile(r"^\d{1,4}-\d{1,2}-\d{1,2}$")
 _TIME_LIKE = re.compile(r"^\d{1,2}:\d{1,2}$")
 _URL = re.compile(r"https?://[^\s<>|]+")
-_FULL_DAYS = {
-    "monday": "mon",
-    "tuesday": "tue",
-    "wednesday": "wed",
-    "thursday": "thu",
-    "friday": "fri",
-    "saturday": "sat",
-    "sunday": "sun",
-}
 
 
 # -- reading what people type --------------------------------------------------------------------
 def parse_date(word: str, today: date, *, example: str = PLAN_EXAMPLE) -> date:
     """`YYYY-MM-DD`, `today`, `tomorrow`, or a weekday (the next such day after today)."""
-    lowered = word.lower()
-    if lowered == "today":
-        return today
-    if lowered == "tomorrow":
-        return today + timedelta(days=1)
-    day = _FULL_DAYS.get(lowered, lowered)
-    if day in WEEKDAYS:
-        ahead = (WEEKDAYS.index(day) - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
-        try:
-            return date.fromisoformat(word)
-        except ValueError:
-            raise BadInput(f"`{word}` is not a day of the calendar.", example) from None
-    raise BadInput(f"`{word}` is not a date: write {DATE_EXAMPLE}.", example)
+    return dates.parse_date(word, today, example=example)
 
 
 def parse_time(word: str, *, example: str = PLAN_EXAMPLE) -> time:
@@ -131,11 +108,7 @@ def parse_prefix(text: str, today: date) -> Prefix | None:
     words = rest.split(None, 2)
     day = at = None
     first = words[0] if words else ""
-    if (
-        _DATE_LIKE.match(first)
-        or first.lower() in ("today", "tomorrow")
-        or _FULL_DAYS.get(first.lower(), first.lower()) in WEEKDAYS
-    ):
+    if dates.looks_like_date(first):
         day = parse_date(first, today, example="[instagram] 2026-12-10 16:30 Winter is here…")
         second = words[1] if len(words) > 1 else ""
         if not _TIME_LIKE.match(second):

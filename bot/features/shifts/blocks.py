@@ -21,8 +21,8 @@ SHIFT_HELP = help_text(
         "/shift end",
         "/shift note Waiting for the customer's reply in the refund thread",
         "/shift swap 2026-03-02  (asks the team for cover of your shift that starts that day)",
-        "/shift swap 2026-03-02 @ben  (asks one person)",
-        "/shift away 2026-03-02..2026-03-06  (the rota skips you those days; one day: /shift away 2026-03-02)",
+        "/shift swap fri @ben  (asks one person; a day is 2026-03-02, today, tomorrow or a weekday)",
+        "/shift away 2026-03-02..2026-03-06  (the rota skips you those days; one day: /shift away tomorrow)",
     ],
 )
 

@@ -10,7 +10,6 @@ that clocks skip over is right after the gap; one that happens twice is the firs
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -19,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.core import dates
 from bot.core.calendar import to_instant
 from bot.core.config import WEEKDAYS, Shift, TeamConfig
 from bot.core.db import insert_unless_present
@@ -573,13 +573,9 @@ def away_on(session: Session, users: list[str], day: date) -> set[str]:
     )
 
 
-def parse_day(word: str, example: str) -> date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
-        raise BadInput(f"`{word}` is not a date; write it as YYYY-MM-DD.", example)
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        raise BadInput(f"`{word}` is not a day of the calendar; write it as YYYY-MM-DD.", example) from None
+def parse_day(word: str, today: date, example: str) -> date:
+    """A day as every command takes one: `YYYY-MM-DD`, `today`, `tomorrow` or a weekday."""
+    return dates.parse_date(word, today, example=example)
 
 
 def _held_on(session: Session, config: TeamConfig, user: str, day: date) -> list[Occurrence]:
@@ -605,7 +601,7 @@ def ask_swap(
     session: Session, config: TeamConfig, user: str, day_word: str, asked: str | None, now: datetime
 ) -> SwapAsked:
     """`/shift swap DATE [@person]`: asks for cover of the user's shift that starts that day."""
-    day = parse_day(day_word, SWAP_EXAMPLE)
+    day = parse_day(day_word, now.astimezone(config.tz).date(), SWAP_EXAMPLE)
     if asked == user:
         raise BadInput("You cannot ask yourself to cover your shift; name someone else, or nobody.", SWAP_EXAMPLE)
     held = [o for o in _held_on(session, config, user, day) if o.end > now]
@@ -714,9 +710,9 @@ def away(session: Session, config: TeamConfig, user: str, range_word: str, now: 
     passes now to whoever covers it, and a shift they started by hand goes back to the rota's
     person; each such change is returned, for its handoff."""
     first_word, _, last_word = range_word.partition("..")
-    first = parse_day(first_word, AWAY_EXAMPLE)
-    last = parse_day(last_word, AWAY_EXAMPLE) if last_word else first
     today = now.astimezone(config.tz).date()
+    first = parse_day(first_word, today, AWAY_EXAMPLE)
+    last = parse_day(last_word, today, AWAY_EXAMPLE) if last_word else first
     if last < first:
         raise BadInput(f"The range ends ({last}) before it starts ({first}); put the earlier day first.", AWAY_EXAMPLE)
     if last < today:

@@ -87,6 +87,7 @@ def test_file_share_draft_and_private_channel(driver, slack):
     [
         {"user": AUTHOR, "thread_ts": "1699999999.000001"},  # a reply in a thread
         {"bot_id": "B0OTHER", "user": "U0OTHERBOT"},  # another bot
+        {"user": "USLACKBOT", "text": "Reminder: post the launch teaser."},  # a /remind firing, by Slackbot
         {"user": AUTHOR, "subtype": "channel_join"},
         {"user": AUTHOR, "channel": "C0GENERAL"},  # not the drafts channel
     ],

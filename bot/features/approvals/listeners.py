@@ -20,6 +20,10 @@ from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId, ViewId
 from bot.slack.views import open_view
 
+# Slackbot posts reminders (`/remind #channel`) and the workspace's auto-responses as itself, with no
+# subtype and no bot_id, like a person would.
+SLACKBOT = "USLACKBOT"
+
 DECISION_OF_ACTION: dict[str, DraftStatus] = {
     ActionId.REJECT: DraftStatus.REJECTED,
     ActionId.REQUEST_CHANGES: DraftStatus.CHANGES_REQUESTED,
@@ -142,8 +146,8 @@ def on_message(req: Req, event: dict[str, Any]) -> None:
 
 
 def _new_draft(req: Req, event: dict[str, Any]) -> None:
-    if event.get("bot_id") or not event.get("user"):
-        return
+    if event.get("bot_id") or event.get("user") in (None, "", SLACKBOT):
+        return  # only people write drafts: not integrations, not Slackbot's reminders and auto-responses
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != event.get("ts"):
         return  # a reply in a thread, not a draft

@@ -209,3 +209,11 @@ def test_an_integration_is_named_as_such_not_as_a_broken_mention(driver, slack):
     [post] = slack.posts("C0ESCALATE")
     assert "<@B0BRANDWATCH>" not in post.all_text()
     assert "an integration (B0BRANDWATCH)" in post.all_text()
+
+
+def test_resolving_an_integrations_alert_tells_no_bot(driver, slack, runtime):
+    # A person who escalates is told when it is resolved; an integration has no one to tell.
+    driver.event(brandwatch_alert("1709542800.003000", "Negative spike"))
+    driver.command("/escalate", "resolve 1 Handled in the replies", user="U0PRLEAD")
+    assert escalations(runtime)[0]["status"] == "resolved"
+    assert [c for c in slack.calls if "B0BRANDWATCH" in (c.params.get("channel"), c.params.get("users"))] == []

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bot.core.config import SEVERITIES, TeamConfig
 from bot.core.text import for_display, quoted, truncate
 from bot.features.escalations.models import Escalation, EscalationStatus
-from bot.features.escalations.service import ESCALATE_EXAMPLE
+from bot.features.escalations.service import ESCALATE_EXAMPLE, reported_by_a_person
 from bot.slack.blocks import (
     Block,
     actions,
@@ -69,7 +69,7 @@ def _body(esc: Escalation) -> str:
 
 def _origin(esc: Escalation) -> str:
     # An alert posted by an integration has the integration's bot id as its reporter.
-    reporter = mention(esc.reporter) if esc.reporter[:1] in ("U", "W") else f"an integration ({esc.reporter})"
+    reporter = mention(esc.reporter) if reported_by_a_person(esc) else f"an integration ({esc.reporter})"
     parts = [f"Reported by {reporter} via {esc.via}"]
     if esc.source_author:
         parts.append(f"message by {mention(esc.source_author)}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.config import TeamConfig
 from bot.features.escalations.blocks import escalation_dm, escalation_message
 from bot.features.escalations.models import Escalation
-from bot.features.escalations.service import Action, Outcome, Tell
+from bot.features.escalations.service import Action, Outcome, Tell, reported_by_a_person
 from bot.features.guide import blocks as guide_blocks
 from bot.features.guide import service as guide
 from bot.outbox.queue import Outbox
@@ -34,7 +34,7 @@ def announce(config: TeamConfig, outbox: Outbox, outcome: Outcome) -> None:
     if outcome.action == Action.ACKNOWLEDGED and outcome.previous_assignee not in (None, by):
         assert outcome.previous_assignee is not None
         outbox.dm(outcome.previous_assignee, f"<@{by}> acknowledged escalation #{esc.id} and took it over.")
-    if outcome.action == Action.RESOLVED and esc.reporter != by:
+    if outcome.action == Action.RESOLVED and esc.reporter != by and reported_by_a_person(esc):
         outbox.dm(esc.reporter, f"Escalation #{esc.id} you reported was resolved by <@{by}>.")
 
 

@@ -178,6 +178,11 @@ def was_notified(session: Session, esc: Escalation, user: str) -> bool:
     return session.get(EscalationNotice, (esc.id, user)) is not None
 
 
+def reported_by_a_person(esc: Escalation) -> bool:
+    """Whether a person reported it; an alert posted by an integration has its bot id as reporter."""
+    return esc.reporter[:1] in ("U", "W")
+
+
 def may_acknowledge(session: Session, config: TeamConfig, esc: Escalation, user: str) -> bool:
     return (
         user == esc.assignee

@@ -101,11 +101,21 @@ Cron = Annotated[str, AfterValidator(_check_cron)]
 Emoji = Annotated[str, AfterValidator(_check_emoji)]
 
 
-Minutes = Annotated[float, Field(gt=0)]
+# The longest duration a key takes: a year. Anything longer (or `inf`) is no setting a team means,
+# and the clock cannot count it: adding it to a time would fail in every job that used it.
+MAX_MINUTES = 366 * 24 * 60
+
+Minutes = Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+
+
+MinutesOrZero = Annotated[float, Field(ge=0, le=MAX_MINUTES)]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: TOML has numbers, booleans, dates and times of its own, so a value of another type
+    # (`top = "5"`, `remind_after_minutes = true`, `start = 900`) is a mistake to name, not a value
+    # to guess from. Times of day are written as strings ("09:00") and read below.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Channels(_Section):
@@ -169,9 +179,23 @@ class Shift(_Section):
     @classmethod
     def _parse_clock(cls, value: object) -> object:
         if isinstance(value, str):
-            if not re.fullmatch(r"\d{1,2}:\d{2}", value):
-                raise ValueError(f"{value!r} is not a time of day like 09:00")
-            return value.zfill(5)  # "9:00" as "09:00", the form pydantic reads
+            try:
+                if not re.fullmatch(r"\d{1,2}:\d{2}", value):
+                    raise ValueError
+                return time.fromisoformat(value.zfill(5))  # "9:00" as "09:00"
+            except ValueError:
+                raise ValueError(f"{value!r} is not a time of day like 09:00") from None
+        return value
+
+    @field_validator("rotation_start", mode="before")
+    @classmethod
+    def _parse_day(cls, value: object) -> object:
+        # TOML writes a date bare (2024-01-01); the same date quoted is taken too.
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date like 2024-01-01") from None
         return value
 
 
@@ -303,7 +327,7 @@ class AlertRule(_Section):
 class Guide(_Section):
     """The team's style guide: a Markdown file of `## Topic` sections, read once at start-up."""
 
-    file: Path | None = None
+    file: Annotated[Path | None, Field(strict=False)] = None  # a path is written as a string
     _text: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
@@ -351,7 +375,7 @@ class Account(_Section):
     brand: str = ""
     publishers: list[UserId] = []
     chain: list[Role | Literal["client"]] = []
-    min_gap_minutes: Annotated[float, Field(ge=0)] = 120
+    min_gap_minutes: MinutesOrZero = 120
 
 
 class Brand(_Section):
@@ -362,7 +386,7 @@ class Brand(_Section):
 
 class Calendar(_Section):
     week_cron: Cron = "0 9 * * mon"
-    approve_before_minutes: Annotated[float, Field(ge=0)] = 60
+    approve_before_minutes: MinutesOrZero = 60
     remind_before_minutes: list[Minutes] = [1440, 120]
     publish_grace_minutes: Minutes = 30
 

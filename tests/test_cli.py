@@ -340,3 +340,20 @@ def test_every_subcommand_has_a_handler_and_is_listed_in_the_help(capsys):
         with pytest.raises(SystemExit):
             main([group, "--help"])
         assert f"    {sub} " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["export"], "[--format {json,csv,ics}] [--since DATE]"),
+        (["digest"], "[--month YYYY-MM] [--dry-run]"),
+        (["report"], "[--week YYYY-Www] [--dry-run] [--chart FILE.png]"),
+        (["import-metrics"], "import-metrics [-h] FILE"),  # a CSV or an .xlsx
+        (["run"], "[--port PORT]"),
+    ],
+)
+def test_each_commands_usage_names_its_options_as_the_documentation_does(capsys, argv, usage):
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    help_text = capsys.readouterr().out
+    assert usage in " ".join(help_text.split())

@@ -112,12 +112,14 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="print every record as JSON or CSV")
     export.add_argument("--format", choices=("json", "csv", "ics"), default="json")
-    export.add_argument("--since", type=_date, help="only records from this date (YYYY-MM-DD, UTC) on")
+    export.add_argument("--since", type=_date, metavar="DATE", help="only records from this date (YYYY-MM-DD, UTC) on")
     export.add_argument("--output", type=Path, help="write to this file instead of standard output")
     export.set_defaults(command_key="export")
 
     digest = commands.add_parser("digest", help="build the monthly digest now")
-    digest.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, team time)")
+    digest.add_argument(
+        "--month", type=_month, metavar="YYYY-MM", help="the month (default: the last complete month, team time)"
+    )
     digest.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
     digest.add_argument(
         "--chart", type=Path, metavar="FILE.png", help="also write the month's chart to this file (if it has one)"
@@ -125,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     digest.set_defaults(command_key="digest")
 
     weekly = commands.add_parser("report", help="build the weekly KPI report now")
-    weekly.add_argument("--week", help="YYYY-Www, an ISO week (default: last week, team time)")
+    weekly.add_argument("--week", metavar="YYYY-Www", help="an ISO week (default: last week, team time)")
     weekly.add_argument("--dry-run", action="store_true", help="print the report instead of posting it")
     weekly.add_argument("--chart", type=Path, metavar="FILE.png", help="also write the report's chart to this file")
     weekly.set_defaults(command_key="report")
@@ -136,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     metrics.add_argument(
         "file",
         type=Path,
+        metavar="FILE",
         help="the export as the tool wrote it (CSV or .xlsx: X, Meta Business Suite, LinkedIn, TikTok, "
         "YouTube Studio, Sprout Social, Hootsuite, Buffer) or teambot's own columns",
     )

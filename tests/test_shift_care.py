@@ -106,6 +106,20 @@ def test_the_user_group_follows_every_shift_change(driver, runtime, sender, slac
     assert group_members(slack)[-1] == "U0ANNA"
 
 
+def test_the_user_group_holds_the_rota_person_again_when_their_shift_starts(driver, runtime, sender, slack, frozen):
+    # Anna covers the evening by hand and ends it: nobody is on shift, so the group keeps her.
+    tick(runtime, sender, local(2024, 3, 4, 18, 0), clock=frozen)
+    driver.command("/shift", "start support", user="U0ANNA")
+    frozen.move_to(local(2024, 3, 4, 19, 0))
+    driver.command("/shift", "end", user="U0ANNA")
+    sender.drain(local(2024, 3, 4, 19, 0))
+    assert group_members(slack)[-1] == "U0ANNA"
+    # Tuesday 09:00 is Ben's shift again (no handoff: he held the one before), and the group is his.
+    tick(runtime, sender, local(2024, 3, 5, 9, 0), clock=frozen)
+    assert who(runtime, local(2024, 3, 5, 9, 0)) == "U0BEN"
+    assert group_members(slack)[-1] == "U0BEN"
+
+
 def test_a_failing_user_group_update_is_retried_and_never_blocks_the_handoff(driver, runtime, sender, slack, frozen):
     slack.fail("usergroups.users.update", 500, times=1)
     reply = driver.command("/handoff", "<@U0ANNA> going home", user="U0BEN")

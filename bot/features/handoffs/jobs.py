@@ -34,9 +34,12 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
         grace = timedelta(minutes=config.scheduler.misfire_grace_minutes)
         after = leader.due_since(session, "shift_changes", now, grace)
         outbox = Outbox(session, now)
+        # A shift starting is a shift change for the on-shift user group even when no handoff is
+        # written (the same person again after someone covered by hand, say): the group is set then.
         changed = False
         for shift in config.shifts:
             for due in due_between(shift_cron(shift), config.tz, after, now):
+                changed = True
                 key = handoffs.boundary_key(shift.team, shift.name, due.wall)
                 if handoffs.shift_handed_over_on(session, shift.team, shift.name, due.wall.date()):
                     continue
@@ -59,7 +62,6 @@ def scheduled_shift_changes(ctx: JobContext) -> None:
                     boundary_key=key,
                 )
                 if written is not None:
-                    changed = True
                     notices.announce(session, config, outbox, written)
                     log.info("shift change %s: handoff #%s", key, written.handoff.id)
         if changed:

@@ -14,6 +14,7 @@ from freezegun import freeze_time
 
 from bot.app import run_jobs
 from bot.cli import reports as digest_cli
+from bot.cli import weekly_report as weekly_report_cli
 from bot.cli.main import main
 from bot.features.digest import service as digest
 from bot.features.digest.blocks import leadership_message
@@ -295,3 +296,32 @@ def test_the_month_chart_and_answers_do_not_change_the_digest_built_alone(runtim
     assert [p.impressions for p in prepared.chart.points] == [2000] * 5
     assert prepared.chart.points[0].engagement_rate == pytest.approx(0.02)
     assert (built.approvals, built.top) == (prepared.approvals, prepared.top)
+
+
+def _staff_channel_set_in_slack(runtime, channel: str) -> None:
+    from bot.features.settings import service as settings_service
+
+    picked = {**runtime.config.channels.model_dump(), "digest": channel}
+    with runtime.session_factory() as session:
+        settings_service.save(
+            session, runtime.config, settings_service.Submitted(channels=picked), by="U0STRAT", now=DUE
+        )
+        session.commit()
+
+
+def test_the_cli_report_and_digest_go_to_the_staff_channel_set_in_slack(runtime, settings, slack, capsys):
+    # Without a `[report].channel` of its own, the report goes to the staff channel, as the digest.
+    config = make_config(digest={"leaders": ["U0CEO"]}, kpis={"impressions": 1500})
+    runtime.config = config
+    seed_year(runtime)
+    _staff_channel_set_in_slack(runtime, "C0NEWSTAFF")
+    with freeze_time(local(2026, 6, 10, 12, 0)):
+        assert weekly_report_cli.run(settings, config, week=None, dry_run=False, chart_file=None) == 0
+        assert "the report for 2026-W23 in C0NEWSTAFF" in capsys.readouterr().out
+        assert digest_cli.run(settings, config, month=date(2026, 5, 1), dry_run=False) == 0
+        assert "the digest for 2026-05 in C0NEWSTAFF" in capsys.readouterr().out
+    assert [c.text for c in slack.posts("C0NEWSTAFF") if c.text.startswith("Weekly report")] == [
+        "Weekly report 2026-W23"
+    ]
+    assert {f["filename"] for f in slack.shared_files("C0NEWSTAFF")} == {"report-2026-W23.png", "digest-2026-05.png"}
+    assert slack.posts("C0STAFF") == [] and slack.shared_files("C0STAFF") == []

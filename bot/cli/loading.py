@@ -38,3 +38,14 @@ def prepared_runtime(settings: Settings, config: TeamConfig):  # type: ignore[no
             ", ".join(f"roles.{role}" for role in outcome.kept),
         )
     return runtime
+
+
+def config_in_force(engine, config: TeamConfig) -> TeamConfig:  # type: ignore[no-untyped-def]
+    """The config file with what was set in Slack laid over it (the channels, the chain, the
+    checklists), as `teambot run` and `teambot scheduler` have it in force: a command that posts
+    goes where the team said in Slack, not where the file said before."""
+    from bot.core.db import make_session_factory
+    from bot.features.settings import service as settings_service
+
+    with make_session_factory(engine)() as session:
+        return settings_service.overlay(config, settings_service.stored(session))

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.loading import settings_and_config
+from bot.cli.loading import config_in_force, settings_and_config
 from bot.cli.output import said_delivery
 from bot.core.clock import utcnow
 from bot.core.config import TeamConfig
@@ -48,6 +48,7 @@ def run(
     if database_file_missing(settings.database_url):
         raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
     engine = open_database(settings.database_url)
+    config = config_in_force(engine, config)
     if dry_run or chart_file is not None:
         from bot.core.db import make_session_factory
 

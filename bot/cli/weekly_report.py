@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.loading import settings_and_config
+from bot.cli.loading import config_in_force, settings_and_config
 from bot.cli.output import said_delivery
 from bot.core.clock import utcnow
 from bot.core.config import TeamConfig
@@ -34,6 +34,7 @@ def run(settings: Settings, config: TeamConfig, *, week: str | None, dry_run: bo
     if database_file_missing(settings.database_url):
         raise ConfigError(f"DATABASE_URL: {NO_DATABASE}")
     engine = open_database(settings.database_url)
+    config = config_in_force(engine, config)
     with make_session_factory(engine)() as session:
         result = report.build(session, config, monday)
     if chart_file is not None:

@@ -160,3 +160,18 @@ def test_a_team_without_a_section_gets_none(driver, slack, runtime):
     driver.app = create_app(runtime)
     driver.command("/escalate", "legal Cease and desist letter", user="U0PAT")
     assert "How we handle this" not in slack.posts("C0ESCALATE")[-1].all_text()
+
+
+def test_a_team_named_with_underscores_finds_its_topic_written_with_spaces(driver, slack, runtime, tmp_path):
+    from bot.app import create_app
+
+    guide_file = tmp_path / "care.md"
+    guide_file.write_text("## Customer care\nAnswer within the hour.\n\n## Customer care for legal\nNever.\n")
+    runtime.config = make_config(
+        guide={"file": str(guide_file)},
+        teams={**{k: v.model_dump() for k, v in runtime.config.teams.items()}, "customer_care": {"lead": "U0LEAD"}},
+    )
+    driver.app = create_app(runtime)
+    driver.command("/escalate", "customer_care Order never arrived", user="U0PAT")
+    text = slack.posts("C0ESCALATE")[-1].all_text()
+    assert "How we handle this* (Customer care)" in text and "Answer within the hour" in text

@@ -117,7 +117,13 @@ def look_up(config: TeamConfig, words: str) -> Lookup:
     return Lookup(scored[0][2], others)
 
 
+def _as_name(text: str) -> str:
+    """A team's name or a topic, compared as words: `customer_care` is the topic "Customer care"."""
+    return " ".join(re.split(r"[\s_-]+", text.strip().lower())).strip()
+
+
 def section_for_team(config: TeamConfig, team: str) -> Section | None:
-    """The section whose topic is the team's name (any case), shown on its escalations."""
-    wanted = team.strip().lower()
-    return next((s for s in sections(config) if s.topic.strip().lower() == wanted), None)
+    """The section whose topic is the team's name (any case; `_` and `-` read as spaces, since a
+    config key cannot hold one), shown on its escalations."""
+    wanted = _as_name(team)
+    return next((s for s in sections(config) if _as_name(s.topic) == wanted), None)

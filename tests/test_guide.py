@@ -175,3 +175,11 @@ def test_a_team_named_with_underscores_finds_its_topic_written_with_spaces(drive
     driver.command("/escalate", "customer_care Order never arrived", user="U0PAT")
     text = slack.posts("C0ESCALATE")[-1].all_text()
     assert "How we handle this* (Customer care)" in text and "Answer within the hour" in text
+
+
+def test_a_long_list_of_topics_shows_twenty_and_says_how_many_more(tmp_path):
+    path = tmp_path / "long.md"
+    path.write_text("".join(f"## Topic {n:02d}\nText {n}.\n\n" for n in range(45)))
+    text, body = blocks.topics(guide.require_guide(make_config(guide={"file": str(path)})))
+    assert "Topic 19" in text and "Topic 20" not in text
+    assert "and 25 more" in text and "and 25 more" in body[0]["text"]["text"]

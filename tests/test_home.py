@@ -15,7 +15,7 @@ from bot.features.handoffs.models import Handoff
 from bot.features.home.models import HomeChange, HomeView
 from bot.features.ideas.models import Idea
 from bot.outbox.models import OutboxMessage
-from tests.helpers import MONDAY_10, add_draft, tick
+from tests.helpers import BUDAPEST, MONDAY_10, add_draft, tick
 
 DRAFTS = "C0DRAFTS"
 AUTHOR = "U0ANNA"
@@ -177,3 +177,14 @@ def test_broadcasts_in_user_text_never_reach_slack(driver, slack, runtime, froze
     assert "big news" in text and "vote" in text
     for forbidden in ("<!channel>", "<!here>", "<!everyone>", "<!subteam", "|https://bank.example>"):
         assert forbidden not in text
+
+
+def test_more_teams_than_the_tab_lists_are_counted():
+    from types import SimpleNamespace
+
+    from bot.features.home import blocks as home_blocks
+    from bot.features.home.service import TeamShift
+
+    teams = [TeamShift(f"team{n:02d}", None, None, None) for n in range(24)]
+    shown = json.dumps(home_blocks.shift_blocks(SimpleNamespace(team_shifts=teams, own_next_shift=None), BUDAPEST))
+    assert "team19" in shown and "team20" not in shown and "and 4 more" in shown

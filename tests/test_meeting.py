@@ -337,3 +337,20 @@ def test_twenty_five_updates_show_twenty_and_the_agenda_stays_within_slacks_limi
     assert all("_Where I need help_\n>A designer" in t for t in shown)  # each person's three parts fit
     [more] = [t for t in texts if "more updates" in t]
     assert more.startswith("…and 5 more updates, from <@U0P20>, <@U0P21>, <@U0P22>, <@U0P23>, <@U0P24>")
+
+
+def test_gaps_on_more_accounts_than_the_agenda_lists_are_counted():
+    import json
+    from datetime import date
+
+    from bot.features.calendar.service import Week
+    from bot.features.meeting import blocks
+    from bot.features.meeting.models import Meeting
+
+    monday = date(2024, 3, 11)
+    week = Week(monday, None, {monday + timedelta(days=n): [] for n in range(7)}, {})
+    gaps = {f"account{n:02d}": [monday] for n in range(23)}
+    agenda = meeting.Agenda(Meeting(id=1, starts_at=MONDAY_10), [], [], [], 0, next_week=week, gaps=gaps)
+    text = json.dumps(blocks.agenda(agenda, make_config().tz)[1])
+    assert "account19" in text and "account20" not in text
+    assert "and 3 more" in text

@@ -543,3 +543,12 @@ def test_a_report_slack_refused_is_posted_again_keeping_the_answers_already_give
     with freeze_time(local(2026, 6, 10, 13, 0)):
         assert weekly_report.run(settings, config, week=None, dry_run=False, chart_file=None) == 1
     assert "already posted on 2026-06-10 12:00" in capsys.readouterr().err
+
+
+def test_more_mention_spikes_than_the_report_shows_are_counted():
+    empty = report.Figures()
+    spikes = [report.Spike(f"account{n:02d}", WEEK, 500, 10) for n in range(13)]
+    result = report.Report("2026-W23", WEEK, empty, empty, {}, [], [], spikes, [])
+    text = json.dumps(blocks.report(result, {})[1], ensure_ascii=False)
+    assert "account09" in text and "account10" not in text
+    assert "…and 3 more" in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.text import escape_raw, truncate
+from bot.core.text import escape_raw, names_list, truncate
 from bot.features.guide.service import GUIDE_EXAMPLE, Lookup, Section
 from bot.slack.blocks import SECTION_LIMIT, Block, context, help_text, section
 
@@ -52,10 +52,8 @@ def _body_blocks(body: str) -> list[Block]:
 
 
 def topics(found: tuple[Section, ...]) -> tuple[str, list[Block]]:
-    names = [escape_raw(s.topic) for s in found]
-    shown = ", ".join(f"*{n}*" for n in names[:40])
-    more = f" and {len(names) - 40} more" if len(names) > 40 else ""
-    text = f"Style guide topics: {shown}{more}."
+    # At most 20 names of at most 100 characters: the list always fits one section.
+    text = f"Style guide topics: {names_list([f'*{escape_raw(truncate(s.topic, 100))}*' for s in found])}."
     return text, [section(text), context(f"Look one up with `{GUIDE_EXAMPLE}`.")]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.core.text import for_display, truncate
 from bot.features.calendar.blocks import STATUS_ICON, draft_ref, note_line
 from bot.features.home.service import Cut, Home, ToPublish
-from bot.slack.blocks import Block, context, divider, list_sections, mention, section
+from bot.slack.blocks import Block, bounded_lines, context, divider, list_sections, mention, section
 
 HOME_BLOCK_LIMIT = 100
 # Blocks one list may use (its header, its entries packed into sections, "and N more"): with the
@@ -98,7 +98,7 @@ def waiting_blocks(home: Home, tz: Any) -> list[Block]:
 
 def shift_blocks(home: Home, tz: Any) -> list[Block]:
     lines = []
-    for team in home.team_shifts[:20]:
+    for team in home.team_shifts:
         now = f"{mention(team.now)} until {_wall(team.until, tz)}" if team.now and team.until else mention(team.now)
         following = (
             f"{mention(team.next.person)} from {_wall(team.next.start, tz)}" if team.next else "no shift planned"
@@ -110,7 +110,7 @@ def shift_blocks(home: Home, tz: Any) -> list[Block]:
         if own
         else "You have no rota shift coming."
     )
-    blocks = [section("*On shift*"), section("\n".join(lines) if lines else "No teams have shifts.")]
+    blocks = [section("*On shift*"), section("\n".join(bounded_lines(lines)) if lines else "No teams have shifts.")]
     blocks.append(context(mine))
     return blocks
 

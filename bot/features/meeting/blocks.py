@@ -11,6 +11,7 @@ from bot.features.meeting.service import UPDATE_EXAMPLE, Agenda, Recorded, Statu
 from bot.slack.blocks import (
     Block,
     actions,
+    bounded_lines,
     button,
     context,
     divider,
@@ -151,5 +152,5 @@ def _next_week(result: Agenda, tz: ZoneInfo) -> list[Block]:
         gap_lines = [
             f"• {account}: nothing on {', '.join(f'{d:%a}' for d in days)}" for account, days in result.gaps.items()
         ]
-        blocks.append(section("*Gaps to fill*\n" + "\n".join(gap_lines[:20])))
+        blocks.append(section("*Gaps to fill*\n" + "\n".join(bounded_lines(gap_lines))))
     return blocks

@@ -8,7 +8,7 @@ from bot.features.approvals.blocks import draft_link
 from bot.features.approvals.models import Draft
 from bot.features.report.models import Explanation
 from bot.features.report.service import Figures, Report, Standout, Target
-from bot.slack.blocks import Block, actions, button, context, divider, modal, plain_input, section
+from bot.slack.blocks import Block, actions, bounded_lines, button, context, divider, modal, plain_input, section
 from bot.slack.ids import ActionId, ViewId
 
 LABELS = {
@@ -21,6 +21,7 @@ LABELS = {
 }
 MAX_ACCOUNTS = 15
 MAX_STANDOUTS = 10
+MAX_SPIKES = 10
 
 
 def _value(name: str, value: float | None) -> str:
@@ -95,9 +96,9 @@ def report(result: Report, drafts: dict[int, Draft]) -> tuple[str, list[Block]]:
     if result.spikes:
         lines = [
             f"• *{s.account}* {s.day:%a %d %b}: {s.mentions:,} mentions (usually {s.median:,.0f})"
-            for s in result.spikes[:10]
+            for s in result.spikes
         ]
-        blocks.append(section("*Mention spikes*\n" + "\n".join(lines)))
+        blocks.append(section("*Mention spikes*\n" + "\n".join(bounded_lines(lines, MAX_SPIKES))))
     blocks.append(
         context(
             "The authors of the standout posts are asked what made them stand out; their answers follow in this thread."

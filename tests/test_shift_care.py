@@ -253,6 +253,16 @@ def test_when_everyone_is_away_the_lead_gets_escalations_only_if_not_away(driver
         assert session.scalars(select(Escalation.assignee)).all() == ["U0STRAT"]
 
 
+def test_a_person_away_who_keeps_a_shift_nobody_can_cover_gets_no_escalation(driver, runtime, frozen):
+    driver.command("/shift", "away 2024-03-04", user="U0ANNA")
+    reply = driver.command("/shift", "away 2024-03-04", user="U0BEN")
+    assert "Nobody else in the rotation is free" in reply.text
+    assert who(runtime, MONDAY_10) == "U0BEN"  # the shift stays his, as he was told
+    driver.command("/escalate", "Refund thread", user="U0COMMUNITY")
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Escalation.assignee)).all() == ["U0LEAD"]
+
+
 # -- bad input ----------------------------------------------------------------------------------
 @sqlite_only
 @pytest.mark.parametrize(

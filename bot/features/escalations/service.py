@@ -138,8 +138,9 @@ def team_people(config: TeamConfig, team: str) -> set[str]:
 
 def level_people(session: Session, config: TeamConfig, team: str, level: str, now: datetime) -> list[str]:
     if level == "on_shift":
+        # Someone away keeps a shift nobody in the rotation could cover, but gets no escalation.
         current = shifts.on_shift(session, config, team, now)
-        return [current.user] if current else []
+        return _not_away(session, config, [current.user], now) if current else []
     if level == "lead":
         lead = config.team(team).lead
         people = [lead] if lead else []
@@ -155,9 +156,9 @@ def _not_away(session: Session, config: TeamConfig, people: list[str], now: date
 
 
 def default_assignee(session: Session, config: TeamConfig, team: str, now: datetime) -> str | None:
-    """Whoever is on shift, else the team's lead, else the first strategist."""
+    """Whoever is on shift (unless away), else the team's lead, else the first strategist."""
     current = shifts.on_shift(session, config, team, now)
-    if current is not None:
+    if current is not None and _not_away(session, config, [current.user], now):
         return current.user
     fallback = _not_away(session, config, [config.team(team).lead or "", *roles.holders(session, "strategist")], now)
     fallback = [p for p in fallback if p]

@@ -259,6 +259,36 @@ def test_reaction_escalates_the_message_with_its_permalink_and_text(driver, slac
     assert "already escalated as #1" in slack.ephemerals("U0ANNA")[0].text
 
 
+def test_a_reaction_escalates_an_integrations_message_with_the_words_of_its_attachments(driver, slack, runtime, frozen):
+    # Listening tools post their alerts as attachments, with no text of their own.
+    alert = {
+        "ts": "1709542800.000600",
+        "text": "",
+        "bot_id": "B0BRANDWATCH",
+        "thread_ts": None,
+        "attachments": [
+            {
+                "fallback": "Brandwatch alert: negative spike <!channel>",
+                "title": "Brandwatch alert",
+                "text": "Negative spike",
+            }
+        ],
+    }
+    slack.messages["C0SOCIAL"] = [alert]
+    driver.reaction("U0COMMUNITY", "rotating_light", "C0SOCIAL", "1709542800.000600")
+    (esc,) = escalations_in_db(runtime)
+    assert esc.text == "Brandwatch alert: negative spike <!channel>\nBrandwatch alert\nNegative spike"
+    assert "Negative spike" in channel_post(slack).all_text()
+    assert "<!channel>" not in slack.everything_sent()
+
+
+def test_a_shortcut_on_a_long_message_keeps_its_first_words(driver, slack, runtime, frozen):
+    message = {"ts": "1709542800.000700", "text": "word " * 10_000, "user": "U0CUST", "type": "message"}
+    driver.shortcut(ShortcutId.ESCALATE_MESSAGE, channel="C0SOCIAL", message=message, user="U0ANNA")
+    (esc,) = escalations_in_db(runtime)
+    assert esc.text.startswith("word word") and len(esc.text) <= 3_000
+
+
 def test_reactions_that_do_not_escalate(driver, slack, runtime, frozen):
     driver.reaction("U0ANNA", "rotating_light", "C0ESCALATE", "1709542800.000200", item_user="UBOT")
     driver.reaction("U0ANNA", "tada", "C0SOCIAL", "1709542800.000300", item_user="U0CUST")

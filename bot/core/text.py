@@ -12,6 +12,8 @@ builders call one of them on every piece of user text and nothing else does.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 _SPECIAL = re.compile(r"<!([^>|]*)(?:\|([^>]*))?>")
 # Any `<address|label>` that is not a mention (`<@U…>`, `<#C…>`, `<!…>`): whatever the scheme or its
@@ -80,6 +82,33 @@ def _defused(text: str | None) -> str:
     text = _LABELLED_LINK.sub(lambda m: f"<{m.group(1)}>", text)
     # Any "<!" left (malformed tokens) is shown literally.
     return text.replace("<!", "&lt;!")
+
+
+# The fields of an attachment or a block that hold words people read.
+_TEXT_KEYS = ("text", "pretext", "title", "value", "fallback", "footer", "author_name")
+
+
+def texts_within(value: Any) -> Iterator[str]:
+    """Every text an attachment or a block holds (Slack nests them: fields, elements, ...)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key in _TEXT_KEYS or isinstance(item, (dict, list)):
+                yield from texts_within(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from texts_within(item)
+
+
+def message_words(message: dict[str, Any]) -> str:
+    """What a Slack message says: its text, else (an integration that posts only attachments or
+    blocks, as listening tools do) the texts its attachments and then its blocks hold, each once."""
+    text = (message.get("text") or "").strip()
+    if text:
+        return text
+    found = [t.strip() for t in texts_within([message.get("attachments") or [], message.get("blocks") or []])]
+    return "\n".join(dict.fromkeys(t for t in found if t))
 
 
 def truncate(text: str, limit: int) -> str:

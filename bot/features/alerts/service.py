@@ -15,7 +15,7 @@ from typing import Any
 import re2
 
 from bot.core.config import AlertRule, TeamConfig
-from bot.core.text import truncate
+from bot.core.text import texts_within, truncate
 
 # What is searched: the message's text and its attachments' and blocks' text, cut to this length
 # (an alert worth escalating says so well before 20,000 characters).
@@ -54,21 +54,6 @@ def is_new_alert(config: TeamConfig, event: dict[str, Any], own_ids: Iterable[st
     return not ({event.get("user"), event.get("bot_id")} & own)
 
 
-def _strings(value: Any) -> Iterable[str]:
-    """Every text an attachment or block holds (Slack nests them: fields, elements, ...)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("text", "pretext", "title", "value", "fallback", "footer", "author_name") or isinstance(
-                item, (dict, list)
-            ):
-                yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def alert_text(event: dict[str, Any]) -> str:
     """The alert's text: the message's own, then its attachments' (integrations such as listening
     tools often post only attachments), then its blocks', each once, capped for matching."""
@@ -76,8 +61,8 @@ def alert_text(event: dict[str, Any]) -> str:
     seen: set[str] = set()
     for text in [
         event.get("text") or "",
-        *_strings(event.get("attachments") or []),
-        *_strings(event.get("blocks") or []),
+        *texts_within(event.get("attachments") or []),
+        *texts_within(event.get("blocks") or []),
     ]:
         text = text.strip()
         if text and text not in seen:

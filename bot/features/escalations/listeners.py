@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core.errors import BadInput, DomainError
-from bot.core.text import emoji_base, parse_user, rest_after, split_args
+from bot.core.text import emoji_base, message_words, parse_user, rest_after, split_args, truncate
 from bot.features.escalations import notices
 from bot.features.escalations import service as escalations
 from bot.features.escalations.blocks import ESCALATE_HELP, created_text, escalate_modal, escalation_list, reassign_modal
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 ACK_EXAMPLE = "/escalate ack 12"
 RESOLVE_EXAMPLE = "/escalate resolve 12 Refund sent, customer happy"
 REASSIGN_EXAMPLE = "/escalate reassign 12 @maria"
+# What an escalation keeps of the message it escalates (a message may hold 40,000 characters).
+MAX_MESSAGE_TEXT = 3_000
 
 
 def register(app: App) -> None:
@@ -216,7 +218,7 @@ def escalate_message(
         req.config,
         channel=channel,
         ts=ts,
-        text=message.get("text") or "",
+        text=truncate(message_words(message), MAX_MESSAGE_TEXT),
         link=req.lookup.permalink(channel, ts, message.get("thread_ts")),
         author=author,
         reporter=reporter,

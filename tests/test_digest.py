@@ -436,3 +436,33 @@ def test_export_shape(runtime, sender):
         assert export_all(session)["digests"] == [
             {"month": "2026-05", "posted_at": local(2026, 6, 1, 9, 0, 1).isoformat()}
         ]
+
+
+def test_a_published_post_is_among_the_months_best_and_its_approval_counts(runtime, config):
+    """A post marked published was approved first: being published does not take it out of the
+    month it was approved in (it is the post the figures are about)."""
+    created = local(2026, 5, 4, 10, 0)
+    with runtime.session_factory() as s, s.begin():
+        published = add_draft(
+            s,
+            ts=_ts(1),
+            text="Published launch post",
+            status="published",
+            created_at=created,
+            decided_at=created + timedelta(hours=3),
+            published_url="https://x.com/team/status/1",
+        )
+        approved = add_draft(
+            s, ts=_ts(2), text="Approved only", created_at=created, decided_at=created + timedelta(hours=1)
+        )
+        s.add(
+            PostMetric(
+                draft_id=published.id, impressions=1000, engagements=200, clicks=5, recorded_at=created, source="import"
+            )
+        )
+        ids = (published.id, approved.id)
+    with runtime.session_factory() as session:
+        data = digest.build(session, config, "2026-05")
+    assert [p.draft_id for p in data.top] == list(ids)
+    assert data.top[0].published_url == "https://x.com/team/status/1"
+    assert data.approvals == 2 and data.median_approve == timedelta(hours=2)

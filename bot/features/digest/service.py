@@ -189,7 +189,10 @@ def _median(values: list[timedelta]) -> timedelta | None:
 def build(session: Session, config: TeamConfig, month: str) -> DigestData:
     start, end = month_bounds(month, config.tz)
     data = DigestData(month=month, samples=config.digest.samples)
-    in_month = (Draft.status == DraftStatus.APPROVED, Draft.decided_at >= start, Draft.decided_at < end)
+    # Approved drafts of the month, and those published since: a published post was approved first,
+    # and it is the one its figures are about.
+    approved_or_published = Draft.status.in_((DraftStatus.APPROVED, DraftStatus.PUBLISHED))
+    in_month = (approved_or_published, Draft.decided_at >= start, Draft.decided_at < end)
 
     # 1. Best approved posts: by engagement rate where there are figures, else by the team's reactions.
     # Correlated counts use the reactions' primary key (draft_id first) for each draft of the month.

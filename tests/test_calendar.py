@@ -270,7 +270,8 @@ def test_a_week_full_of_long_days_and_notes_stays_within_slacks_limits(driver, s
     blocks = driver.command("/calendar", "next").json["blocks"]
     _assert_within_slack_limits(blocks, days=7, posts_per_day=30)
     assert str(blocks).count("and 3 more note(s)") == 1
-    # The week ahead, posted on Monday morning with its gaps, too.
+    # The week ahead, posted on Monday morning with its gaps, too (the scheduler ran before it fell due).
+    _tick(runtime, sender, "2026-12-14 07:59:55")
     _tick(runtime, sender, "2026-12-14 08:00:05")
     (weekly,) = [c for c in slack.posts(DRAFTS) if "week ahead" in c.all_text().lower()]
     _assert_within_slack_limits(weekly.blocks, days=7, posts_per_day=30)
@@ -460,12 +461,35 @@ def test_publishing_prompt_reminder_and_report_once_each(driver, slack, runtime,
 def test_weekly_post_names_the_gaps(driver, slack, runtime, sender):
     driver.message(DRAFTS, AUTHOR, "[instagram] 2026-12-14 10:00 Monday post", TS)
     _approve(driver)
+    _tick(runtime, sender, "2026-12-14 07:59:55")  # the scheduler runs before Monday 09:00 Budapest
     _tick(runtime, sender, "2026-12-14 08:00:05")  # Monday 09:00 Budapest
     _tick(runtime, sender, "2026-12-14 08:00:10")
     weekly = [c for c in slack.posts(DRAFTS) if "week ahead" in c.text.lower() or "week ahead" in c.all_text().lower()]
     assert len(weekly) == 1
     text = weekly[0].all_text()
     assert "Monday post" in text and "instagram: nothing on Tue" in text and "x: nothing on Mon" in text
+
+
+def _weekly_posts(slack) -> list:
+    return [c for c in slack.posts(DRAFTS) if "week ahead" in c.all_text().lower()]
+
+
+def test_the_very_first_start_posts_no_week_ahead_that_fell_due_before_it(driver, slack, runtime, sender):
+    _tick(runtime, sender, "2026-12-14 08:10:00")  # first start on an empty database, 10 min after Monday 09:00
+    _tick(runtime, sender, "2026-12-14 08:20:00")
+    assert _weekly_posts(slack) == []
+    _tick(runtime, sender, "2026-12-21 08:00:01")  # the next Monday's is posted, once
+    _tick(runtime, sender, "2026-12-21 08:00:06")
+    assert len(_weekly_posts(slack)) == 1
+
+
+def test_a_week_ahead_missed_by_an_outage_is_posted_within_the_grace_and_not_after(driver, slack, runtime, sender):
+    _tick(runtime, sender, "2026-12-13 12:00:00")  # the scheduler first ran on Sunday
+    _tick(runtime, sender, "2026-12-14 08:59:00")  # down from Sunday until 59 min after Monday 09:00
+    assert len(_weekly_posts(slack)) == 1
+    _tick(runtime, sender, "2026-12-20 12:00:00")
+    _tick(runtime, sender, "2026-12-21 09:00:00")  # a full hour late: skipped (misfire grace 60 min)
+    assert len(_weekly_posts(slack)) == 1
 
 
 # -- iCalendar -----------------------------------------------------------------------------------

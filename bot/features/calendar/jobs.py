@@ -20,6 +20,7 @@ from bot.features.calendar import service as calendar
 from bot.features.calendar.service import DueTimer
 from bot.features.roles import service as roles
 from bot.outbox.queue import Outbox
+from bot.scheduler import leader
 from bot.scheduler.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,16 @@ def _fire(session, outbox: Outbox, ctx: JobContext, timer: DueTimer, draft, plan
 
 def weekly_post(ctx: JobContext) -> None:
     """The week ahead in the drafts channel at `week_cron`, naming the days an account has no post."""
-    grace = timedelta(minutes=ctx.config.scheduler.misfire_grace_minutes)
-    due = latest_due(ctx.config.calendar.week_cron, ctx.config.tz, ctx.now, ctx.now - grace)
-    if due is None or not ctx.config.accounts:
+    if not ctx.config.accounts:
         return
+    grace = timedelta(minutes=ctx.config.scheduler.misfire_grace_minutes)
     with transaction(ctx.session_factory) as session:
-        if not calendar.week_posted(session, due.key, ctx.now):
+        # Like the checklists: at most the grace late, and nothing that fell due before the
+        # scheduler's very first start on this database.
+        since = leader.due_since(session, "calendar_week", ctx.now, grace)
+        due = latest_due(ctx.config.calendar.week_cron, ctx.config.tz, ctx.now, since)
+        leader.caught_up(session, "calendar_week", ctx.now)
+        if due is None or not calendar.week_posted(session, due.key, ctx.now):
             return
         today = due.at.astimezone(ctx.config.tz).date()
         monday = calendar.week_start(today)

@@ -212,6 +212,27 @@ def test_a_draft_planned_as_the_crisis_starts_is_held_on_the_next_tick(driver, s
     assert "#1" in publisher_dm.text
 
 
+def test_a_crisis_longer_than_hold_hours_keeps_holding_the_posts_that_come_within_hold_hours(
+    driver, slack, runtime, sender
+):
+    """While it lasts, the posts planned within the next `hold_hours` are held: on the fourth day of a
+    crisis, a post for that day is held too, and its publisher is never prompted to publish it."""
+    driver.message(DRAFTS, AUTHOR, "[instagram] 2026-12-13 10:00 Sunday cheer", _ts(1))  # 97 h after the start
+    _approve(driver, 1)
+    driver.command("/crisis", "start Outage", user=STRAT)
+    assert _draft(runtime, 1)["status"] == "approved"  # beyond the first 72 h
+    _tick(runtime, sender, "2026-12-12 09:00:05")  # 72 h on: Sunday 10:00 is within the next 72 h now
+    draft = _draft(runtime, 1)
+    assert draft["status"] == "on_hold" and _export(runtime)["crises"][0]["held"] == [1]
+    _tick(runtime, sender, "2026-12-13 09:00:05")  # the slot
+    assert not [c for c in slack.posts(COMMUNITY) if "Mark published" in c.all_text()]
+    # Planned on the fourth day for the fifth: held at once.
+    driver.message(DRAFTS, AUTHOR, "Planned late", _ts(2))
+    with freeze_time("2026-12-13 09:00:10"):
+        driver.command("/calendar", "plan 2 instagram 2026-12-14 10:00", user=AUTHOR)
+    assert _draft(runtime, 2)["status"] == "on_hold"
+
+
 def test_calendar_shows_the_banner_while_crisis_mode_is_on(driver, slack, runtime):
     driver.message(DRAFTS, AUTHOR, "[instagram] tomorrow 10:00 Cheerful", _ts(1))
     assert "Crisis mode is on" not in driver.command("/calendar", user=AUTHOR).text

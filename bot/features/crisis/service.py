@@ -149,19 +149,21 @@ def start(
         current = current or ongoing(session)
         raise Conflict(_already_text(current))
     held = []
-    for draft_id in _unheld_in_window(session, config, crisis, now):
+    for draft_id in _unheld_in_window(session, config, now):
         outcome = _hold(session, config, crisis, approvals.lock(session, draft_id), by, now)
         if outcome is not None:
             held.append(outcome)
     return StartOutcome(crisis, held)
 
 
-def _window_end(config: TeamConfig, crisis: Crisis) -> datetime:
-    return crisis.started_at + timedelta(hours=config.crisis.hold_hours)
+def _window_end(config: TeamConfig, now: datetime) -> datetime:
+    """The end of the window whose posts are held: `hold_hours` from now, for as long as the crisis
+    lasts (a crisis longer than `hold_hours` keeps holding the posts that come within it)."""
+    return now + timedelta(hours=config.crisis.hold_hours)
 
 
-def _unheld_in_window(session: Session, config: TeamConfig, crisis: Crisis, now: datetime) -> list[int]:
-    """Drafts planned between `now` and the end of the crisis's window that are not held."""
+def _unheld_in_window(session: Session, config: TeamConfig, now: datetime) -> list[int]:
+    """Drafts planned between `now` and the end of the window that are not held."""
     return list(
         session.scalars(
             select(Plan.draft_id)
@@ -169,7 +171,7 @@ def _unheld_in_window(session: Session, config: TeamConfig, crisis: Crisis, now:
             .where(
                 Plan.slot.is_not(None),
                 Plan.slot >= now,
-                Plan.slot <= _window_end(config, crisis),
+                Plan.slot <= _window_end(config, now),
                 Draft.status.not_in(NOT_HELD),
             )
             .order_by(Plan.draft_id)  # locked in id order: no deadlock with anyone locking several
@@ -180,23 +182,24 @@ def _unheld_in_window(session: Session, config: TeamConfig, crisis: Crisis, now:
 def _hold_if_in_window(
     session: Session, config: TeamConfig, crisis: Crisis, draft: Draft, by: str, now: datetime
 ) -> Held | None:
-    """Hold the (locked) draft if its slot lies between `now` and the end of the crisis's window
-    (`_hold` leaves drafts that are held or settled as they are)."""
+    """Hold the (locked) draft if its slot lies between `now` and the end of the window (`_hold`
+    leaves drafts that are held or settled as they are)."""
     plan = calendar.plan_of(session, draft.id)
-    if plan is None or plan.slot is None or not now <= plan.slot <= _window_end(config, crisis):
+    if plan is None or plan.slot is None or not now <= plan.slot <= _window_end(config, now):
         return None
     return _hold(session, config, crisis, draft, by, now)
 
 
 def stragglers(session: Session, config: TeamConfig, now: datetime) -> tuple[int, list[int]] | None:
-    """The ongoing crisis and the drafts in its window that are still not held. On PostgreSQL a
+    """The ongoing crisis and the drafts in the window that are still not held: those the window
+    reached since the last tick, as it moves on with the clock, and on PostgreSQL a
     draft planned in the very instant crisis mode starts can miss both holds: the start's selection
     does not see the plan's uncommitted row, and the plan's own check does not see the uncommitted
     crisis. The scheduler sweeps such drafts up on its next tick (a pure selection over `now`)."""
     crisis = ongoing(session)
     if crisis is None:
         return None
-    return crisis.id, _unheld_in_window(session, config, crisis, now)
+    return crisis.id, _unheld_in_window(session, config, now)
 
 
 def hold_straggler(session: Session, config: TeamConfig, crisis_id: int, draft_id: int, now: datetime) -> Held | None:
@@ -233,7 +236,7 @@ def _hold(session: Session, config: TeamConfig, crisis: Crisis, draft: Draft, by
 
 def hold_if_due(session: Session, config: TeamConfig, draft: Draft, *, by: str, now: datetime) -> Held | None:
     """A draft just planned (or edited) while a crisis lasts: held if its slot is in the crisis's
-    window (`hold_hours` from the crisis's start)."""
+    window (the next `hold_hours`)."""
     crisis = ongoing(session)
     if crisis is None:
         return None

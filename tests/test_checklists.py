@@ -307,6 +307,9 @@ def test_help_garbage_unknown_names_and_channel_pings(driver, slack, runtime):
     unknown = driver.command("/checklist", "post weekly-ish")
     assert "no checklist named `weekly-ish`" in unknown.text and "daily, night" in unknown.text
     assert "needs the name of one checklist" in driver.command("/checklist", "post").text
+    for text in ("post help", "POST ?", "list help"):
+        reply = driver.command("/checklist", text).text
+        assert "*/checklist*" in reply and "Examples" in reply and "no checklist named" not in reply, text
     pinged = driver.command("/checklist", "post <!channel>")
     assert "<!channel>" not in pinged.body and "no checklist named" in pinged.text
     pinged = driver.command("/checklist", "<!here> <!subteam^S1|@all>")

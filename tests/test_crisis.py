@@ -398,6 +398,20 @@ def test_help_and_unknown_words(driver):
     assert "not a /crisis command" in reply.text and "Example" in reply.text
 
 
+def test_help_after_a_sub_command_answers_help_and_changes_nothing(driver, slack, runtime):
+    """`/crisis start help` or `/crisis end help` asks how; it never starts, updates or ends a crisis."""
+    for text in ("start help", "START ?", "update help", "end help", "end --help"):
+        reply = driver.command("/crisis", text, user=STRAT)
+        assert "*/crisis*" in reply.text and "Examples" in reply.text, text
+    assert _export(runtime)["crises"] == []
+    driver.command("/crisis", "start Outage", user=STRAT)
+    for text in ("update help", "end help"):
+        assert "Examples" in driver.command("/crisis", text, user=STRAT).text
+    (crisis,) = _export(runtime)["crises"]
+    assert crisis["ended_at"] is None and crisis["updates"] == []
+    assert not [c for c in slack.posts(CEO) if "help" in c.text]
+
+
 def test_refusals_with_one_clear_answer_each(driver, runtime):
     assert "Crisis mode is off" in driver.command("/crisis", user=AUTHOR).text
     assert "not on" in driver.command("/crisis", "end", user=STRAT).text

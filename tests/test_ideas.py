@@ -134,6 +134,9 @@ def test_help_garbage_and_unknown_ids(driver, runtime):
     assert "needs an idea id" in driver.command("/idea", "decline", user="U0CONTENT").text
     extra = driver.command("/idea", "accept 1 great one", user="U0CONTENT").text
     assert "takes only the idea id; `great one` is extra" in extra
+    for text in ("list help", "accept help", "decline ?", "assign help"):
+        reply = driver.command("/idea", text, user="U0CONTENT").text
+        assert "*/idea*" in reply and "Examples" in reply, text
     assert _ideas(runtime) == []
 
 

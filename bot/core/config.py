@@ -392,8 +392,7 @@ class Calendar(_Section):
 
 
 class CrisisSettings(_Section):
-    # Posts planned within this many hours of a crisis's start (or planned into that window while
-    # it lasts) are held.
+    # While a crisis lasts, posts planned within the next this many hours are held.
     hold_hours: Annotated[float, Field(gt=0, le=24 * 366)] = 72
     # The crisis owner is asked for a stakeholder update this often.
     update_every_minutes: Annotated[float, Field(ge=5, le=24 * 60)] = 30

@@ -48,6 +48,12 @@ def wants_help(args: list[str]) -> bool:
     return bool(args) and args[0].lower() in HELP_WORDS
 
 
+def wants_sub_help(args: list[str], subs: tuple[str, ...]) -> bool:
+    """`SUB help` (nothing after it): how one of `subs` works is asked, never done with "help" as
+    its argument (`/crisis end help` must not end the crisis)."""
+    return len(args) == 2 and args[0].lower() in subs and args[1].lower() in HELP_WORDS
+
+
 def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Keyword arguments for `ack(**...)` answering a slash command privately."""
     reply: dict[str, Any] = {"text": text, "response_type": "ephemeral"}

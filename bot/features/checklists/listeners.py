@@ -10,7 +10,7 @@ from bot.core.errors import BadInput
 from bot.core.text import split_args
 from bot.features.checklists import blocks, notices
 from bot.features.checklists import service as checklists
-from bot.slack.context import Req, ephemeral, wants_help
+from bot.slack.context import Req, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId
 
 EXAMPLE = "/checklist post daily"
@@ -24,7 +24,7 @@ def register(app: App) -> None:
 def checklist_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     req = Req.of(context)
     args = split_args(command.get("text"))
-    if wants_help(args):
+    if wants_help(args) or wants_sub_help(args, ("post", "status", "list")):
         ack(**ephemeral(blocks.CHECKLIST_HELP))
         return
     sub = args[0].lower() if args else "status"

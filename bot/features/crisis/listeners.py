@@ -17,7 +17,7 @@ from bot.features.crisis import blocks as ui
 from bot.features.crisis import notices as notify
 from bot.features.crisis import service as crisis_service
 from bot.features.escalations import service as escalations
-from bot.slack.context import Req, ephemeral, wants_help
+from bot.slack.context import Req, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId, ViewId
 from bot.slack.views import open_view
 
@@ -36,7 +36,7 @@ def crisis_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> N
     text = command.get("text") or ""
     args = split_args(text)
     user = command["user_id"]
-    if wants_help(args):
+    if wants_help(args) or wants_sub_help(args, ("start", "update", "end")):
         ack(**ephemeral(ui.CRISIS_HELP))
         return
     word = args[0].lower() if args else ""

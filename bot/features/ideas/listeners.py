@@ -14,7 +14,7 @@ from bot.features.approvals.extensions import HeldPerDraft
 from bot.features.calendar import service as calendar
 from bot.features.ideas import blocks, notices
 from bot.features.ideas import service as ideas
-from bot.slack.context import Req, check_person, ephemeral, wants_help
+from bot.slack.context import Req, check_person, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId, ShortcutId, ViewId
 from bot.slack.views import open_view
 
@@ -41,7 +41,7 @@ def idea_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     text = (command.get("text") or "").strip()
     args = split_args(text)
     user = command["user_id"]
-    if wants_help(args):
+    if wants_help(args) or wants_sub_help(args, ("list", "accept", "decline", "assign")):
         ack(**ephemeral(blocks.IDEA_HELP))
         return
     if not args:

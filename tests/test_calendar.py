@@ -138,6 +138,16 @@ def test_calendar_plan_command_and_replanning_with_another_chain(driver, slack, 
     assert exported["steps"][0]["approved_by"] is None
 
 
+@pytest.mark.parametrize("accounts", ["instagram, x", "instagram ,x", "instagram , x", "Instagram,X"])
+def test_calendar_plan_takes_accounts_written_with_spaces_around_the_commas(driver, runtime, accounts):
+    """`[instagram, x]` in a draft and `instagram, x` after `/calendar plan #N` are the same accounts."""
+    driver.message(DRAFTS, AUTHOR, "Unplanned post", TS)
+    reply = driver.command("/calendar", f"plan #1 {accounts} 2026-12-10 10:00", user=AUTHOR)
+    assert "planned draft #1 on instagram, x" in reply.text
+    exported = _draft_export(runtime)
+    assert exported["accounts"] == ["instagram", "x"] and exported["planned_at"] == "2026-12-10T09:00:00+00:00"
+
+
 def test_calendar_plan_refusals(driver, runtime):
     driver.message(DRAFTS, AUTHOR, "Post", TS)
     assert (

@@ -95,8 +95,10 @@ def _plan_command(req: Req, args: list[str], user: str) -> str:
     if len(args) < 2:
         raise BadInput("Name the draft and the accounts, then the day and the time.", calendar.PLAN_EXAMPLE)
     draft = _lock_draft(req, args[0], calendar.PLAN_EXAMPLE)
+    names, rest = _account_list(args[1:])
+    args = [args[0], names, *rest]
     brand = req.config.brand_of_channel(draft.channel)
-    accounts = calendar.resolve_accounts(req.config, args[1].split(","), brand or None, calendar.PLAN_EXAMPLE)
+    accounts = calendar.resolve_accounts(req.config, names.split(","), brand or None, calendar.PLAN_EXAMPLE)
     slot = None
     if len(args) == 3:
         raise BadInput("Give the day and the time, or neither.", calendar.PLAN_EXAMPLE)
@@ -113,6 +115,16 @@ def _plan_command(req: Req, args: list[str], user: str) -> str:
     if outcome.collisions:
         answer += "\n" + ui.collision_notice(draft, outcome.collisions, req.config.tz)
     return answer
+
+
+def _account_list(words: list[str]) -> tuple[str, list[str]]:
+    """The accounts written first (`instagram,x`, also `instagram, x` as a draft's `[instagram, x]`
+    has them) as one comma-separated word, and the words after them."""
+    names, taken = words[0], 1
+    while taken < len(words) and (names.endswith(",") or words[taken].startswith(",")):
+        names += words[taken]
+        taken += 1
+    return names, words[taken:]
 
 
 def _published_command(req: Req, args: list[str], user: str) -> str:

@@ -357,6 +357,26 @@ def test_mark_published_per_account_and_the_double_post_guard(driver, slack, run
     assert exported["published_url"] == "https://instagram.com/p/abc"
 
 
+def test_a_post_url_for_several_accounts_at_once_is_refused_and_nothing_is_marked(driver, runtime):
+    """A URL is where the post went out on one account: with two accounts left and none named, the
+    URL cannot be given to both (nor silently dropped); the person is asked to name the account."""
+    driver.message(DRAFTS, AUTHOR, "[instagram, x] fri 16:30 Winter", TS)
+    _approve(driver)
+    reply = driver.command("/calendar", "published 1 https://instagram.com/p/abc", user=COMMUNITY)
+    assert "instagram, x" in reply.text and "Example" in reply.text
+    exported = _draft_export(runtime)
+    assert exported["publications"] == [] and exported["status"] == "approved"
+    # With one account left, the URL is that account's.
+    driver.command("/calendar", "published 1 x", user=COMMUNITY)
+    driver.command("/calendar", "published 1 https://instagram.com/p/abc", user=COMMUNITY)
+    exported = _draft_export(runtime)
+    assert [(p["account"], p["url"]) for p in exported["publications"]] == [
+        ("x", None),
+        ("instagram", "https://instagram.com/p/abc"),
+    ]
+    assert exported["status"] == "published"
+
+
 def test_an_import_matches_the_post_on_each_account_it_was_published_on(driver, runtime, settings, tmp_path, capsys):
     driver.message(DRAFTS, AUTHOR, "[instagram, x] fri 16:30 Winter", TS)
     _approve(driver)

@@ -143,7 +143,14 @@ def _published_command(req: Req, args: list[str], user: str) -> str:
         else:
             raise BadInput(f"`{arg}` is neither an account nor a URL.", calendar.PUBLISHED_EXAMPLE)
     names = calendar.accounts_to_mark(req.db, req.config, draft, account)
-    urls = {name: (url if len(names) == 1 or name == account else None) for name in names}
+    if url is not None and len(names) > 1:
+        # A post's address is where it went out on one account: never given to several, never dropped.
+        raise BadInput(
+            f"Which account was it published on at that URL? Draft #{draft.id} waits on {', '.join(names)}: "
+            "name the account before the URL.",
+            f"/calendar published #{draft.id} {names[0]} {url}",
+        )
+    urls = {name: url for name in names}
     outcome = calendar.mark_published(req.db, req.config, draft, urls=urls, by=user, now=req.now)
     notify.published(req.db, req.outbox, outcome)
     return ui.published_reply(draft, outcome.marked, outcome.already, outcome.published)

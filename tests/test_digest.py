@@ -466,3 +466,33 @@ def test_a_published_post_is_among_the_months_best_and_its_approval_counts(runti
     assert [p.draft_id for p in data.top] == list(ids)
     assert data.top[0].published_url == "https://x.com/team/status/1"
     assert data.approvals == 2 and data.median_approve == timedelta(hours=2)
+
+
+def test_a_sample_post_is_ready_to_copy_without_the_plan_written_at_its_start(runtime, sender, slack):
+    """`[instagram, x] 2026-05-20 10:00 …` plans the draft; the post to copy is what follows it. A
+    bracket that is no plan (the draft was never planned) stays part of the post."""
+    from bot.features.calendar.models import Plan
+
+    created = local(2026, 5, 4, 10, 0)
+    with runtime.session_factory() as s, s.begin():
+        planned = add_draft(
+            s, ts=_ts(1), text="[instagram, x] 2026-05-20 10:00 Spring sale: 20% off", created_at=created
+        )
+        s.add(
+            Plan(
+                draft_id=planned.id,
+                accounts="instagram,x",
+                slot=local(2026, 5, 20, 10, 0),
+                summary="Spring sale: 20% off",
+                planned_by="U0ANNA",
+                planned_at=created,
+            )
+        )
+        s.add(PostMetric(draft_id=planned.id, impressions=100, engagements=50, recorded_at=created, source="import"))
+        add_draft(s, ts=_ts(2), text="[fyi] our office dog", created_at=created)
+    with runtime.session_factory() as session:
+        data = digest.build(session, make_config(digest={"samples": 2}), "2026-05")
+    assert [p.text for p in data.top] == ["Spring sale: 20% off", "[fyi] our office dog"]
+    text = digest_notices.ui.staff_digest(data)[1]
+    copied = [b["text"]["text"] for b in text if "Ready to copy" in str(b)]
+    assert "```Spring sale: 20% off```" in copied[0] and "[instagram" not in str(text)

@@ -123,6 +123,15 @@ def parse_prefix(text: str, today: date) -> Prefix | None:
     return Prefix(names, day, at, rest)
 
 
+def post_text(text: str, today: date) -> str:
+    """A planned draft's text as the post goes out: without the plan written at its start."""
+    try:
+        prefix = parse_prefix(text, today)
+    except BadInput:
+        return text  # a plan it could not read: the draft was planned otherwise, its text is as written
+    return text if prefix is None else prefix.rest
+
+
 def resolve_accounts(config: TeamConfig, names: list[str], channel_brand: str | None, example: str) -> list[Account]:
     """Configured accounts by name (each once, in the order written). In a brand's drafts channel
     only that brand's accounts; one plan never mixes brands (their approvals differ)."""

@@ -20,6 +20,8 @@ from bot.core.calendar import latest_due
 from bot.core.config import TeamConfig
 from bot.core.export import iso, since_filter
 from bot.features.approvals.models import Draft, DraftReaction, DraftStatus
+from bot.features.calendar import service as calendar
+from bot.features.calendar.models import Plan
 from bot.features.checklists.models import ChecklistItem, ChecklistRun
 from bot.features.digest.models import DigestRecord
 from bot.features.escalations.models import Escalation
@@ -232,10 +234,12 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
             Idea.id,
             Idea.author,
             Idea.submitted_by,
+            Plan.draft_id.is_not(None),
         )
         .join(ranked, ranked.c.draft_id == Draft.id)
         .outerjoin(IdeaDraft, IdeaDraft.draft_id == Draft.id)
         .outerjoin(Idea, Idea.id == IdeaDraft.idea_id)
+        .outerjoin(Plan, Plan.draft_id == Draft.id)
         .order_by(
             ranked.c.has_figures.desc(),
             ranked.c.rate.desc(),
@@ -245,7 +249,14 @@ def build(session: Session, config: TeamConfig, month: str) -> DigestData:
         )
         .limit(config.digest.top)
     ).all()
-    data.top = [TopPost(*row) for row in rows]
+    # A planned draft starts with its plan (`[instagram] fri 16:30 …`): the post is what follows.
+    today = end.astimezone(config.tz).date()
+    data.top = []
+    for *fields, planned in rows:
+        post = TopPost(*fields)
+        if planned:
+            post.text = calendar.post_text(post.text, today)
+        data.top.append(post)
 
     # 2. Approvals and time to approve.
     approved = session.execute(select(Draft.created_at, Draft.decided_at).where(*in_month)).all()

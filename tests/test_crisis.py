@@ -119,6 +119,16 @@ def test_start_holds_the_posts_planned_in_the_window_and_tells_everyone(driver, 
     assert "on hold" in driver.command("/approve", "1", user=CM).text
 
 
+def test_a_publisher_with_many_held_posts_hears_twenty_and_how_many_more(driver, slack, runtime):
+    for n in range(1, 26):
+        driver.message(DRAFTS, AUTHOR, f"[instagram] tomorrow {n % 24:02d}:{n:02d} Post {n}", _ts(n))
+    driver.command("/crisis", "start Outage", user=STRAT)
+    (dm,) = [c for c in slack.posts(COMMUNITY) if "Do not publish" in c.text]
+    assert dm.text.count("• ") == 20 and "and 5 more" in dm.text
+    (post,) = _escalation_posts(slack)
+    assert "25 post(s)" in post.all_text() and "and 5 more" in post.all_text()
+
+
 def test_strategists_hear_of_a_crisis_a_team_lead_started(driver, slack, runtime):
     driver.command("/crisis", "start Outage", user=LEAD)
     assert [c for c in slack.posts(STRAT) if "started crisis mode" in c.text]

@@ -73,11 +73,17 @@ def _fallback(crisis: Crisis) -> str:
 
 
 # -- the start -----------------------------------------------------------------------------------
-def started_post(crisis: Crisis, held: list[Held], hold_hours: float) -> tuple[str, list[Block]]:
-    """The crisis's message in the escalations channel; its thread gets the updates."""
+def held_lines(held: list[Held]) -> list[str]:
+    """The held posts, at most 20 of them, then how many more."""
     lines = [f"• {draft_ref(h.draft)} {when(h.slot) if h.slot else ''}".rstrip() for h in held[:20]]
     if len(held) > 20:
         lines.append(f"…and {len(held) - 20} more")
+    return lines
+
+
+def started_post(crisis: Crisis, held: list[Held], hold_hours: float) -> tuple[str, list[Block]]:
+    """The crisis's message in the escalations channel; its thread gets the updates."""
+    lines = held_lines(held)
     held_text = (
         f"*{len(held)} post(s) planned in the next {hold_hours:g} h are on hold:*\n" + "\n".join(lines)
         if held
@@ -114,7 +120,7 @@ def started_dm(crisis: Crisis, held: list[Held]) -> str:
 
 
 def publisher_dm(crisis: Crisis, held: list[Held]) -> str:
-    lines = [f"• {draft_ref(h.draft)} {when(h.slot) if h.slot else ''}".rstrip() for h in held[:20]]
+    lines = held_lines(held)
     return (
         f"🚨 Crisis mode is on (crisis #{crisis.id}, started by {mention(crisis.started_by)}). "
         "Do not publish these posts; they are on hold until the crisis ends:\n" + "\n".join(lines)

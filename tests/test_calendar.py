@@ -377,6 +377,33 @@ def test_a_post_url_for_several_accounts_at_once_is_refused_and_nothing_is_marke
     assert exported["status"] == "published"
 
 
+def test_an_unplanned_draft_in_a_brands_channel_is_marked_published_on_that_brands_accounts(driver, slack, runtime):
+    """A brand's drafts channel resolves account names to that brand's accounts: an approved draft
+    there with no plan is published on one of them, never on the team's own accounts."""
+    driver.message(BRAND_DRAFTS, AUTHOR, "For the client, not planned", TS)
+    _approve(driver)
+    assert _draft_export(runtime)["status"] == "approved"
+    refused = driver.command("/calendar", "published 1 instagram", user=COMMUNITY).text
+    assert "Accounts: nw-instagram" in refused and "x," not in refused
+    assert _draft_export(runtime)["publications"] == []
+    # The brand has one account: it need not be named.
+    driver.command("/calendar", "published 1 https://instagram.com/p/nw1", user=COMMUNITY)
+    exported = _draft_export(runtime)
+    assert [(p["account"], p["url"]) for p in exported["publications"]] == [
+        ("nw-instagram", "https://instagram.com/p/nw1")
+    ]
+    assert exported["status"] == "published"
+
+
+def test_the_mark_published_form_of_an_unplanned_brand_draft_offers_the_brands_accounts(driver, slack):
+    driver.message(BRAND_DRAFTS, AUTHOR, "For the client, not planned", TS)
+    _approve(driver)
+    driver.click(ActionId.CALENDAR_MARK_PUBLISHED, "1", user=COMMUNITY, channel=BRAND_DRAFTS)
+    (opened,) = slack.of("views.open")
+    offered = str(opened.params["view"])
+    assert "nw-instagram" in offered and "linkedin" not in offered
+
+
 def test_an_import_matches_the_post_on_each_account_it_was_published_on(driver, runtime, settings, tmp_path, capsys):
     driver.message(DRAFTS, AUTHOR, "[instagram, x] fri 16:30 Winter", TS)
     _approve(driver)

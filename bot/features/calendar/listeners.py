@@ -265,7 +265,7 @@ def mark_published_button(ack: Ack, body: dict[str, Any], context: BoltContext) 
             raise Conflict("Only the account's publishers, community managers and strategists may mark it published.")
         view = ui.published_modal(draft, todo, [])
     else:
-        accounts = [a.name for a in req.config.accounts]
+        accounts = calendar.accounts_of_channel(req.config, draft.channel)
         if not accounts:
             raise Conflict("There are no accounts yet: add [[accounts]] to the config.")
         view = ui.published_modal(draft, [], accounts)

@@ -396,6 +396,13 @@ def publishers_of_plan(session: Session, config: TeamConfig, plan: Plan | None, 
     return people or roles.holders(session, "community_manager")
 
 
+def accounts_of_channel(config: TeamConfig, channel: str) -> list[str]:
+    """The accounts a draft in `channel` may go out on: a brand's drafts channel has that brand's
+    accounts (as its account names resolve); the team's own has them all."""
+    brand = config.brand_of_channel(channel)
+    return [a.name for a in config.accounts if not brand or a.brand == brand]
+
+
 def may_mark(session: Session, config: TeamConfig, user: str, account: str) -> bool:
     configured = config.account(account)
     if configured and user in configured.publishers:
@@ -424,7 +431,7 @@ def mark_published(
         )
     plan = plan_of(session, draft.id)
     planned = plan.account_names() if plan else []
-    allowed = planned or [a.name for a in config.accounts]
+    allowed = planned or accounts_of_channel(config, draft.channel)
     for account in urls:
         if account not in allowed:
             what = f"planned for draft #{draft.id}" if planned else "an account"
@@ -469,9 +476,10 @@ def accounts_to_mark(session: Session, config: TeamConfig, draft: Draft, account
     if planned:
         done = {p.account for p in publications_of(session, draft.id)}
         return [a for a in planned if a not in done] or planned
-    if len(config.accounts) == 1:
-        return [config.accounts[0].name]
-    known = names_list([a.name for a in config.accounts]) or "none"
+    accounts = accounts_of_channel(config, draft.channel)
+    if len(accounts) == 1:
+        return accounts
+    known = names_list(accounts) or "none"
     raise BadInput(f"Draft #{draft.id} has no plan: name the account. Accounts: {known}.", PUBLISHED_EXAMPLE)
 
 

@@ -195,6 +195,25 @@ def test_default_publishers_are_the_community_managers_and_the_one_on_shift_is_p
     assert len(_dms(slack, ANNA, "Time to publish")) == 2 and len(_dms(slack, COMMUNITY, "Time to publish")) == 1
 
 
+def test_once_an_account_is_marked_only_the_publishers_of_the_others_are_prompted_and_reminded(
+    driver, slack, runtime, sender
+):
+    """Instagram went out early; at the slot the post is still due on tiktok: its publishers are
+    prompted for tiktok alone, and instagram's publisher hears nothing more."""
+    driver.message(DRAFTS, AUTHOR, "[tiktok, instagram] sat 11:00 Weekend dance", TS)
+    _approve(driver)
+    driver.command("/calendar", "published 1 instagram", user=COMMUNITY)
+    _tick(runtime, sender, "2026-12-12 10:00:05")  # Saturday 11:00 Budapest: no shift runs
+    for publisher in (ANNA, BEN):
+        (prompt,) = _dms(slack, publisher, "Time to publish")
+        assert "on tiktok." in prompt.text and "instagram" not in prompt.text
+    assert not _dms(slack, COMMUNITY, "Time to publish")
+    (publishing,) = [c for c in _thread(slack) if "publishing" in c.text]
+    assert f"<@{ANNA}>" in publishing.text and f"<@{COMMUNITY}>" not in publishing.text
+    _tick(runtime, sender, "2026-12-12 10:30:05")
+    assert len(_dms(slack, BEN, "not marked published")) == 1 and not _dms(slack, COMMUNITY, "not marked published")
+
+
 def test_a_publisher_off_shift_may_still_mark_the_post(driver, runtime):
     driver.message(DRAFTS, AUTHOR, "[tiktok] fri 16:30 Dance", TS)
     _approve(driver)

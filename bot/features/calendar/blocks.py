@@ -176,9 +176,9 @@ def publishing_notice(link: str, publishers: list[str]) -> str:
     return f"📣 {link} is due now: {mentions(publishers)} publishing."
 
 
-def publish_prompt(draft: Draft, plan: Plan | None, link: str) -> tuple[str, list[Block]]:
-    accounts = ", ".join(plan.account_names()) if plan else "its account"
-    text = f"📣 Time to publish {link} on {accounts}. Mark it published once it is out."
+def publish_prompt(draft: Draft, accounts: list[str], link: str) -> tuple[str, list[Block]]:
+    """The publishers' prompt at the slot, naming the accounts the post has not gone out on yet."""
+    text = f"📣 Time to publish {link} on {', '.join(accounts) or 'its account'}. Mark it published once it is out."
     return text, [
         section(
             text, accessory=button("Mark published", ActionId.CALENDAR_MARK_PUBLISHED, str(draft.id), style="primary")

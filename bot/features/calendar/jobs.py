@@ -52,11 +52,12 @@ def _fire(session, outbox: Outbox, ctx: JobContext, timer: DueTimer, draft, plan
         outbox.post(draft.channel, text, thread_ts=draft.ts)
         for person in dict.fromkeys([draft.author, *approvers]):
             outbox.dm(person, text)
-    elif draft.status == "approved" and calendar.missing_accounts(session, draft):
-        publishers = calendar.publishers_of_plan(session, ctx.config, plan, timer.slot)
-        missing = calendar.missing_accounts(session, draft)
+    elif draft.status == "approved" and (missing := calendar.missing_accounts(session, draft)):
+        # Only the accounts it has not gone out on yet: their publishers, not those of an account
+        # already marked published.
+        publishers = calendar.publishers_of_plan(session, ctx.config, plan, timer.slot, missing)
         if timer.kind == "publish":
-            text, blocks = ui.publish_prompt(draft, plan, link)
+            text, blocks = ui.publish_prompt(draft, missing, link)
             for person in publishers:
                 outbox.dm(person, text, blocks)
             outbox.post(draft.channel, ui.publishing_notice(link, publishers), thread_ts=draft.ts)

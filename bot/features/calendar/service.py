@@ -386,8 +386,11 @@ def publishers_of(session: Session, config: TeamConfig, account: str, at: dateti
     return on_shift or people
 
 
-def publishers_of_plan(session: Session, config: TeamConfig, plan: Plan | None, at: datetime) -> list[str]:
-    names = plan.account_names() if plan else [a.name for a in config.accounts]
+def publishers_of_plan(
+    session: Session, config: TeamConfig, plan: Plan | None, at: datetime, accounts: list[str] | None = None
+) -> list[str]:
+    """Who publishes the plan's `accounts` (default: all of them) at `at`."""
+    names = accounts or (plan.account_names() if plan else [a.name for a in config.accounts])
     people: list[str] = []
     for name in names:
         for person in publishers_of(session, config, name, at):

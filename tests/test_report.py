@@ -552,3 +552,32 @@ def test_more_mention_spikes_than_the_report_shows_are_counted():
     text = json.dumps(blocks.report(result, {})[1], ensure_ascii=False)
     assert "account09" in text and "account10" not in text
     assert "…and 3 more" in text
+
+
+def test_account_figures_imported_under_another_case_count_for_the_configured_account(runtime):
+    config = make_config(accounts=[{"name": "instagram", "network": "instagram"}])
+    with runtime.session_factory() as session:
+        publish(
+            session,
+            ts="1790000001.000100",
+            account="instagram",
+            at=datetime(2026, 6, 3, 10, 0, tzinfo=UTC),
+            impressions=1000,
+            engagements=50,
+        )
+        for day, followers, mentions in ((WEEK - timedelta(days=1), 900, 5), (WEEK + timedelta(days=6), 1000, 7)):
+            session.add(
+                AccountDay(
+                    day=day,
+                    account="Instagram",  # as the tool's export writes it
+                    followers=followers,
+                    mentions=mentions,
+                    recorded_at=DUE,
+                    source="import",
+                )
+            )
+        session.commit()
+        result = report.build(session, config, WEEK)
+    assert list(result.accounts) == ["instagram"]
+    this, _ = result.accounts["instagram"]
+    assert (this.posts, this.followers_gained, this.mentions) == (1, 100, 7)

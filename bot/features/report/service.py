@@ -15,6 +15,7 @@ import bisect
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -209,15 +210,19 @@ class Days:
     followers: dict[str, tuple[list[date], list[int]]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session, start: date, end: date) -> Days:
+    def load(cls, session: Session, start: date, end: date, accounts: Iterable[str] = ()) -> Days:
+        """The figures of [start, end). An imported account name that is one of `accounts` (the
+        configured names) in another case ("Instagram" from a tool's export) counts as that account."""
         days = cls()
+        configured = {name.lower(): name for name in accounts}
         followers: dict[str, list[tuple[date, int]]] = defaultdict(list)
         rows = session.execute(
             select(AccountDay.day, AccountDay.account, AccountDay.followers, AccountDay.mentions)
             .where(AccountDay.day >= start, AccountDay.day < end)
             .order_by(AccountDay.day)
         )
-        for day, account, follower_count, mention_count in rows:
+        for day, imported, follower_count, mention_count in rows:
+            account = configured.get(imported.lower(), imported)
             if mention_count is not None:
                 days.mentions[account][day] = mention_count
             if follower_count is not None:
@@ -286,7 +291,10 @@ def build(session: Session, config: TeamConfig, monday: date) -> Report:
     posts = _posts(session, config, series_start, monday + timedelta(days=7))
     # Followers need the last figure before each week; mentions need 28 days before each day.
     days = Days.load(
-        session, min(series_start, monday - timedelta(days=SPIKE_BASELINE_DAYS + 14)), monday + timedelta(days=7)
+        session,
+        min(series_start, monday - timedelta(days=SPIKE_BASELINE_DAYS + 14)),
+        monday + timedelta(days=7),
+        (account.name for account in config.accounts),
     )
 
     def week_posts(start: date) -> list[Post]:

@@ -193,6 +193,11 @@ def test_bad_weeks_are_refused(week):
         report.parse_week(week)
 
 
+def test_a_week_is_read_in_either_case_and_named_as_iso_writes_it():
+    assert report.parse_week("2026-w23") == report.parse_week(" 2026-W23 ") == WEEK
+    assert report.week_label(report.parse_week("2026-w23")) == "2026-W23"
+
+
 def test_cli_dry_run_prints_and_writes_the_chart(runtime, settings, tmp_path, capsys, monkeypatch):
     seed_year(runtime)
     monkeypatch.setenv("DATABASE_URL", settings.database_url)

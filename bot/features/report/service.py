@@ -33,7 +33,7 @@ from bot.features.metrics.models import AccountDay, PostMetric
 from bot.features.report.models import Explanation, ReportStandout, WeeklyReport
 
 WEEK_EXAMPLE = "teambot report --week 2026-W05"
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
 CHART_WEEKS = 8
 # Standouts are measured against the account's posts of the 8 weeks before, and need a few of them.
 BASELINE_WEEKS = 8

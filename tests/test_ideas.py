@@ -286,6 +286,24 @@ def test_bulb_on_teambots_own_message_never_submits(driver, slack, runtime, hist
     assert len(_ideas(runtime)) == 1
 
 
+def test_bulb_on_another_apps_message_tells_the_reactor_why_nothing_was_submitted(driver, slack, runtime, history):
+    history[("C0GENERAL", "1700000750.000001")] = {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B0LISTENING",
+        "text": "Mentions spike: 300% above a typical day",
+        "ts": "1700000750.000001",
+    }
+    driver.reaction("U0BEN", "bulb", "C0GENERAL", "1700000750.000001")
+    assert _ideas(runtime) == []
+    (told,) = [c for c in slack.ephemerals("U0BEN") if "people's messages" in c.text]
+    assert "/idea" in told.text
+    # teambot's own messages stay quiet (its idea posts get the emoji as applause).
+    driver.command("/idea", "An idea", user="U0ANNA")
+    driver.reaction("U0BEN", "bulb", IDEAS, _idea_ts(runtime, 1), item_user="UBOT")
+    assert len([c for c in slack.ephemerals("U0BEN") if "people's messages" in c.text]) == 1
+
+
 def test_unreadable_message_tells_the_reactor(driver, slack, runtime, history):
     driver.reaction("U0ANNA", "bulb", "C0SECRET", "1700000800.000001", item_user="U0BEN")
     assert _ideas(runtime) == []

@@ -33,6 +33,11 @@ IDEA_HELP = help_text(
     ],
 )
 
+NOT_A_PERSONS_MESSAGE = (
+    "Only people's messages can be submitted as ideas, not other apps'. "
+    "Write it as an idea yourself: `/idea <text>`."
+)
+
 STATUS_LABEL = {
     IdeaStatus.OPEN: "open",
     IdeaStatus.ACCEPTED: "accepted :white_check_mark:",

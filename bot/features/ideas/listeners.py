@@ -155,6 +155,9 @@ def _submit_reacted(req: Req, channel: str, ts: str, reactor: str, item_user: st
     message = _fetch_message(req, channel, ts)
     author = ideas.author_of_reacted(message.get("user"), item_user, message.get("bot_id"), req.bot_user_id)
     if author is None:
+        if (message.get("user") or item_user) != req.bot_user_id:
+            # Another app's message: the reactor hears why nothing happened (teambot's own stay quiet).
+            req.outbox.ephemeral(channel, reactor, blocks.NOT_A_PERSONS_MESSAGE)
         return
     result = ideas.submit(
         req.db, req.now, author=author, submitted_by=reactor, text=message.get("text") or "", source=(channel, ts)

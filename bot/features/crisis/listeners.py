@@ -21,8 +21,6 @@ from bot.slack.context import Req, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId, ViewId
 from bot.slack.views import open_view
 
-COMMAND_EXAMPLE = "/crisis start <what happened> | update TEXT | end [summary]"
-
 
 def register(app: App) -> None:
     app.command("/crisis")(crisis_command)
@@ -59,7 +57,7 @@ def crisis_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> N
         notify.ended(req.db, req.outbox, req.config, ended)
         ack(**ephemeral(ui.summary_post(ended)[0] + f"; {len(ended.released)} post(s) back with their approvers."))
     else:
-        raise BadInput(f"`/crisis {args[0]}` is not a /crisis command.", COMMAND_EXAMPLE)
+        raise BadInput(f"`/crisis {args[0]}` is not a /crisis command.", crisis_service.START_EXAMPLE)
 
 
 def start_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

@@ -218,3 +218,59 @@ def test_an_unknown_command_is_told_what_teambot_has(driver, slack):
     reply = driver.send(body, signed_headers(body))
     assert reply.status == 200 and reply.json["response_type"] == "ephemeral"
     assert "no `/teambot` command" in reply.json["text"] and "/team help" in reply.json["text"]
+
+
+# Values teambot never puts on a button or in a form: an id no row can have (the store's ids are
+# 32-bit), a digit that is not a number, words. Each is answered as naming nothing, never with the
+# apology for an error on teambot's side.
+NOT_AN_ID = ["99999999999999999999999", "2147483648", "²", "abc", "-1", ""]
+BUTTONS_NAMING_A_DRAFT_OR_AN_ESCALATION = [
+    "draft_approve",
+    "draft_reject",
+    "draft_request_changes",
+    "draft_add_reason",
+    "calendar_plan",
+    "calendar_mark_published",
+    "crisis_start",
+    "escalation_ack",
+    "idea_accept",
+    "handoff_ack",
+    "shift_swap_take",
+]
+
+
+@pytest.mark.parametrize("action_id", BUTTONS_NAMING_A_DRAFT_OR_AN_ESCALATION)
+def test_a_button_naming_no_id_is_told_so_not_apologised_for(driver, slack, caplog, action_id):
+    for value in NOT_AN_ID:
+        slack.reset()
+        reply = driver.click(action_id, value, user="U0STRAT", channel="C0DRAFTS")
+        assert reply.status == 200
+        told = "\n".join(c.text for c in slack.ephemerals("U0STRAT"))
+        assert "error on its side" not in told, (action_id, value)
+        assert told.strip(), (action_id, value)  # told what was wrong, not left wondering
+    assert "unhandled error" not in caplog.text
+
+
+@pytest.mark.parametrize("value", NOT_AN_ID)
+def test_a_checklist_box_naming_no_run_is_told_so(driver, slack, caplog, value):
+    element = {"type": "checkboxes", "selected_options": [{"value": "0"}]}
+    driver.click(
+        "checklist_item", "", user="U0STRAT", channel="C0CHECKLIST", block_id=f"checklist:{value}:0", element=element
+    )
+    assert "does not belong to a checklist run" in "\n".join(c.text for c in slack.ephemerals("U0STRAT"))
+    assert "unhandled error" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "callback_id", ["draft_reason", "calendar_plan_modal", "calendar_published_modal", "crisis_update_modal"]
+)
+@pytest.mark.parametrize(
+    "metadata", ['{"draft": "99999999999999999999999"}', '{"draft": 1e400}', "{}", "[1]", "not json"]
+)
+def test_a_form_naming_no_draft_is_refused_with_a_reason(driver, caplog, callback_id, metadata):
+    reply = driver.submit_view(
+        callback_id, {"b": {"a": {"type": "plain_text_input", "value": "x"}}}, user="U0STRAT", private_metadata=metadata
+    )
+    assert reply.status == 200
+    assert "error on its side" not in reply.body, (callback_id, metadata, reply.body)
+    assert "unhandled error" not in caplog.text

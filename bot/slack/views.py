@@ -4,6 +4,7 @@ that keeps the acknowledgement inside Slack's deadline."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -28,3 +29,13 @@ def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> bool:
         log.warning("views.open failed: %s", exc.__class__.__name__)
         return False
     return True
+
+
+def form_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted form's private_metadata, the JSON object teambot put there when it opened the
+    form; {} for anything else, so such a form is refused as out of date instead of failing."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core.errors import BadInput, Conflict
-from bot.core.text import escape_raw, split_args
+from bot.core.text import escape_raw, parse_id, split_args
 from bot.features.approvals import blocks as ui
 from bot.features.approvals import extensions
 from bot.features.approvals import notices as notify
@@ -18,7 +17,7 @@ from bot.features.approvals.service import Content
 from bot.slack.blocks import MAX_LIST
 from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import open_view
+from bot.slack.views import form_metadata, open_view
 
 # Slackbot posts reminders (`/remind #channel`) and the workspace's auto-responses as itself, with no
 # subtype and no bot_id, like a person would.
@@ -60,10 +59,10 @@ def approve_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
 
 # -- buttons and the reason modal -----------------------------------------------------------------
 def _draft_id(body: dict[str, Any]) -> int:
-    value = body["actions"][0].get("value", "")
-    if not value.isdigit():
+    draft_id = parse_id(body["actions"][0].get("value") or "")
+    if draft_id is None:
         raise BadInput("This button does not name a draft.")
-    return int(value)
+    return draft_id
 
 
 def approve_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -100,11 +99,14 @@ def _open_modal(req: Req, trigger_id: str, view: dict[str, Any]) -> None:
 
 def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     req = Req.of(context)
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
+    draft_id = parse_id(str(metadata.get("draft", "")))
+    if draft_id is None:
+        raise BadInput("This form is out of date; open it again.")
     user = body["user"]["id"]
     raw = (view["state"]["values"].get(ui.REASON_BLOCK, {}).get("value", {}).get("value") or "").strip()
     note = escape_raw(raw) or None
-    draft = approvals.lock(req.db, int(metadata["draft"]))
+    draft = approvals.lock(req.db, draft_id)
     form = metadata.get("decision")
     if form == ui.ADD_REASON_FORM:
         outcome = approvals.add_reason(req.db, draft, by=user, note=note, now=req.now)

@@ -3,7 +3,6 @@ forms, and plans written at the start of a draft."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ from bot.features.metrics import service as metrics
 from bot.slack.blocks import MAX_LIST
 from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import open_view
+from bot.slack.views import form_metadata, open_view
 
 VIEW_EXAMPLE = "/calendar 2026-12-10 instagram"
 
@@ -175,10 +174,10 @@ def _note_command(req: Req, text: str, args: list[str], user: str) -> str:
 
 # -- buttons and forms ---------------------------------------------------------------------------
 def _clicked_draft(req: Req, body: dict[str, Any]) -> Draft:
-    value = body["actions"][0].get("value", "")
-    if not value.isdigit():
+    draft_id = parse_id(body["actions"][0].get("value") or "")
+    if draft_id is None:
         raise BadInput("This button does not name a draft.")
-    return approvals.lock(req.db, int(value))
+    return approvals.lock(req.db, draft_id)
 
 
 def _open(req: Req, trigger_id: str, view: dict[str, Any]) -> None:
@@ -207,8 +206,9 @@ def _state(view: dict[str, Any], block: str) -> dict[str, Any]:
 def plan_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     req = Req.of(context)
     user = body["user"]["id"]
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    if not str(metadata.get("draft", "")).isdigit():
+    metadata = form_metadata(view)
+    draft_id = parse_id(str(metadata.get("draft", "")))
+    if draft_id is None:
         raise BadInput("This form is out of date; open it again.")
     names = [o.get("value", "") for o in _state(view, ui.PLAN_ACCOUNTS_BLOCK).get("selected_options") or []]
     picked_day = _state(view, ui.PLAN_DATE_BLOCK).get("selected_date")
@@ -233,7 +233,7 @@ def plan_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    draft = approvals.lock(req.db, int(metadata["draft"]))
+    draft = approvals.lock(req.db, draft_id)
     brand = req.config.brand_of_channel(draft.channel)
     try:
         accounts = calendar.resolve_accounts(req.config, names, brand or None, calendar.PLAN_EXAMPLE)
@@ -275,8 +275,9 @@ def mark_published_button(ack: Ack, body: dict[str, Any], context: BoltContext) 
 def published_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     req = Req.of(context)
     user = body["user"]["id"]
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    if not str(metadata.get("draft", "")).isdigit():
+    metadata = form_metadata(view)
+    draft_id = parse_id(str(metadata.get("draft", "")))
+    if draft_id is None:
         raise BadInput("This form is out of date; open it again.")
     values = view["state"]["values"]
     urls: dict[str, str | None] = {}
@@ -296,7 +297,7 @@ def published_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], co
             urls[account] = None
     if not urls:
         raise BadInput("Pick the account.")
-    draft = approvals.lock(req.db, int(metadata["draft"]))
+    draft = approvals.lock(req.db, draft_id)
     outcome = calendar.mark_published(req.db, req.config, draft, urls=urls, by=user, now=req.now)
     notify.published(req.db, req.outbox, outcome)
     if outcome.already:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.core.text import for_display, truncate
+from bot.core.text import for_display, parse_id, truncate
 from bot.slack.blocks import Block, bounded_lines, context, help_text, list_sections, section
 from bot.slack.ids import ActionId
 
@@ -28,9 +28,10 @@ def item_block_id(run_id: int, position: int) -> str:
 
 def parse_item_block_id(block_id: str) -> tuple[int, int] | None:
     parts = block_id.split(":")
-    if len(parts) != 3 or parts[0] != "checklist" or not (parts[1].isdigit() and parts[2].isdigit()):
+    if len(parts) != 3 or parts[0] != "checklist":
         return None
-    return int(parts[1]), int(parts[2])
+    run_id, position = parse_id(parts[1]), parse_id(parts[2])
+    return None if run_id is None or position is None else (run_id, position)
 
 
 def local(when: datetime, tz: ZoneInfo) -> str:

@@ -3,14 +3,13 @@ button with its form."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.core.errors import BadInput, Conflict
-from bot.core.text import escape_raw, rest_after, split_args
+from bot.core.text import escape_raw, parse_id, rest_after, split_args
 from bot.features.approvals.extensions import HeldPerDraft
 from bot.features.approvals.models import Draft
 from bot.features.crisis import blocks as ui
@@ -19,7 +18,7 @@ from bot.features.crisis import service as crisis_service
 from bot.features.escalations import service as escalations
 from bot.slack.context import Req, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import open_view
+from bot.slack.views import form_metadata, open_view
 
 
 def register(app: App) -> None:
@@ -65,10 +64,10 @@ def start_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     happened."""
     ack()
     req = Req.of(context)
-    value = body["actions"][0].get("value", "")
-    if not value.isdigit():
+    escalation_id = parse_id(body["actions"][0].get("value") or "")
+    if escalation_id is None:
         raise BadInput("This button does not name an escalation.")
-    esc = escalations.get(req.db, int(value))
+    esc = escalations.get(req.db, escalation_id)
     if esc.severity != "crisis":
         raise Conflict(f"Escalation #{esc.id} is not a crisis; start crisis mode with `/crisis start`.")
     reason = f"Escalation #{esc.id}: {esc.text}" if esc.text else f"Escalation #{esc.id}"
@@ -97,7 +96,7 @@ def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
     if not raw.strip():
         ack(response_action="errors", errors={ui.UPDATE_BLOCK: "Write the update."})
         return
-    metadata = json.loads(view.get("private_metadata") or "{}")
+    metadata = form_metadata(view)
     crisis = crisis_service.ongoing(req.db)
     if crisis is None or metadata.get("crisis") != crisis.id:
         ack(response_action="errors", errors={ui.UPDATE_BLOCK: "That crisis is over; the update was not posted."})

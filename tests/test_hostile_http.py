@@ -259,6 +259,21 @@ MALFORMED = {
     "shortcut without a message": (_payload({"type": "message_action", "callback_id": "x", "user": _PERSON}), FORM),
     "command without a user": (urlencode({"command": "/team", "text": "", "channel_id": "C0GENERAL"}), FORM),
     "url_verification without a challenge": (json.dumps({"type": "url_verification"}), JSON),
+    # Longer than any id, timestamp or emoji name Slack sends (the store's columns hold Slack's).
+    "event_id too long": (json.dumps({"type": "event_callback", "event_id": "E" * 65, "event": _DRAFT}), JSON),
+    "reaction user too long": (_event({**_REACTION, "user": "U" * 300}), JSON),
+    "reaction emoji too long": (_event({**_REACTION, "reaction": "x" * 300}), JSON),
+    "reaction item ts too long": (_event({**_REACTION, "item": {**_ITEM, "ts": "1" * 300}}), JSON),
+    "message channel too long": (_event({**_DRAFT, "channel": "C" * 300}), JSON),
+    "message ts too long": (_event({**_DRAFT, "ts": "1" * 300}), JSON),
+    "clicking user too long": (
+        _payload({"type": "block_actions", "user": {"id": "U" * 300}, "actions": [{"action_id": "a", "value": "1"}]}),
+        FORM,
+    ),
+    "command user too long": (
+        urlencode({"command": "/team", "text": "", "channel_id": "C0G", "user_id": "U" * 33}),
+        FORM,
+    ),
 }
 
 

@@ -7,8 +7,10 @@ answers is checked here, in one pass, against the fields teambot and Bolt read: 
 missing, but one that is present has the type Slack gives it.
 
 A schema is a type (`str`, `int`, `bool`, `dict`, `list`), `None` (JSON null), a tuple of
-alternatives, a dict of fields (a name ending in "!" is required), `[schema]` (a list of), or
-`MapOf(schema)` (an object whose every value matches)."""
+alternatives, a dict of fields (a name ending in "!" is required), `[schema]` (a list of),
+`MapOf(schema)` (an object whose every value matches), or `Text(n)` (a string of at most n
+characters: Slack's ids, timestamps and emoji names are short, and the store's columns for them
+are sized so; a longer one is no request of Slack's and would fail to be saved)."""
 
 from __future__ import annotations
 
@@ -23,17 +25,27 @@ class MapOf:
     values: Any
 
 
+@dataclass(frozen=True)
+class Text:
+    max_length: int
+
+
+ID = Text(32)  # a user, channel, bot or team id, a message's ts (the store keeps 32 characters)
+EMOJI = Text(100)
+EVENT_ID = Text(64)
+
+
 _TYPE_NAMES = {str: "a string", int: "a number", bool: "true or false", dict: "an object", list: "a list"}
 
 _MESSAGE = {
     "type": str,
     "subtype": str,
-    "ts": str,
-    "thread_ts": (str, None),
-    "user": str,
-    "bot_id": (str, None),
+    "ts": ID,
+    "thread_ts": (ID, None),
+    "user": ID,
+    "bot_id": (ID, None),
     "text": str,
-    "channel": str,
+    "channel": ID,
     "blocks": [dict],
     "files": [dict],
     "attachments": [dict],
@@ -42,17 +54,17 @@ _MESSAGE = {
 }
 _REACTION_EVENT = {
     "type!": str,
-    "user!": str,
-    "reaction!": str,
-    "item!": {"type!": str, "channel": str, "ts": str},
-    "item_user": (str, None),
+    "user!": ID,
+    "reaction!": EMOJI,
+    "item!": {"type!": str, "channel": ID, "ts": ID},
+    "item_user": (ID, None),
     "event_ts": str,
 }
 _MESSAGE_EVENT = {
     **_MESSAGE,
     "type!": str,
-    "channel!": str,
-    "ts!": str,
+    "channel!": ID,
+    "ts!": ID,
     "channel_type": str,
     "message": _MESSAGE,
     "previous_message": _MESSAGE,
@@ -79,16 +91,16 @@ _TOP = {
     "function_data": dict,
     "assistant_thread": dict,
 }
-_EVENT_CALLBACK = {"event_id!": str, "event!": {"type!": str}}
+_EVENT_CALLBACK = {"event_id!": EVENT_ID, "event!": {"type!": str}}
 _ELEMENT_STATE = {
     "type": str,
     "value": (str, None),
     "selected_option": ({"value": str}, None),
     "selected_options": [{"value": str}],
-    "selected_user": (str, None),
-    "selected_users": [str],
-    "selected_conversation": (str, None),
-    "selected_channel": (str, None),
+    "selected_user": (ID, None),
+    "selected_users": [ID],
+    "selected_conversation": (ID, None),
+    "selected_channel": (ID, None),
     "selected_date": (str, None),
     "selected_time": (str, None),
 }
@@ -99,11 +111,11 @@ _VIEW = {
     "blocks": [{"type": str, "block_id": str}],
     "state": {"values!": MapOf(MapOf(_ELEMENT_STATE))},
 }
-_PERSON = {"id!": str, "team_id": str}
+_PERSON = {"id!": ID, "team_id": ID}
 _INTERACTIVE = {
     "block_actions": {
         "user!": _PERSON,
-        "channel": ({"id": str}, None),
+        "channel": ({"id": ID}, None),
         "message": _MESSAGE,
         "container": dict,
         "view": _VIEW,
@@ -119,14 +131,14 @@ _INTERACTIVE = {
     "message_action": {
         "user!": _PERSON,
         "callback_id!": str,
-        "channel": ({"id!": str}, None),
-        "message!": {**_MESSAGE, "ts!": str},
+        "channel": ({"id!": ID}, None),
+        "message!": {**_MESSAGE, "ts!": ID},
         "trigger_id": str,
     },
     "shortcut": {"user!": _PERSON, "callback_id!": str, "trigger_id": str},
     "url_verification": {"challenge!": str},
 }
-_COMMAND = {"command!": str, "user_id!": str, "channel_id!": str, "text": str, "trigger_id": str}
+_COMMAND = {"command!": str, "user_id!": ID, "channel_id!": ID, "text": str, "trigger_id": str}
 
 
 def parse(raw: str, content_type: str) -> dict[str, Any] | None:
@@ -175,6 +187,11 @@ def _check(value: Any, schema: Any, where: str) -> str | None:
         return f"{where}: expected {expected}, got {_describe_value(value)}"
     if schema is None:
         return None if value is None else f"{where}: expected null, got {_describe_value(value)}"
+    if isinstance(schema, Text):
+        if isinstance(value, str) and len(value) <= schema.max_length:
+            return None
+        got = f"one of {len(value)}" if isinstance(value, str) else _describe_value(value)
+        return f"{where}: expected {_describe(schema)}, got {got}"
     if isinstance(schema, type):
         # bool is an int in Python, not in JSON.
         if isinstance(value, schema) and not (schema is int and isinstance(value, bool)):
@@ -213,6 +230,8 @@ def _check(value: Any, schema: Any, where: str) -> str | None:
 def _describe(schema: Any) -> str:
     if schema is None:
         return "null"
+    if isinstance(schema, Text):
+        return f"a string of at most {schema.max_length} characters"
     if isinstance(schema, type):
         return _TYPE_NAMES.get(schema, schema.__name__)
     if isinstance(schema, list):

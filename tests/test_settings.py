@@ -52,6 +52,10 @@ def test_only_channels_are_required(tmp_path):
         ('[[checklists]]\nname = "x"\ncron = "0 9 30 2 *"\nitems = ["a"]\n', "checklists.x.cron: cron expression"),
         ('[[checklists]]\nname = "x"\ncron = "every day"\nitems = ["a"]\n', "checklists.x.cron: bad cron"),
         ('[roles]\nstrategist = ["bob"]\n', "roles.strategist.0:"),
+        # Longer than any Slack id (and than the store keeps): named here, not failed on at the first save.
+        ('[roles]\nstrategist = ["U' + "0" * 40 + '"]\n', "roles.strategist.0:"),
+        ('[digest]\nleaders = ["W' + "0" * 40 + '"]\n', "digest.leaders.0:"),
+        ('[teams.support]\nchannel = "C' + "0" * 40 + '"\n', "teams.support.channel:"),
         ('[teams.support]\n[escalation]\ndefault_team = "nope"\n', "default_team 'nope' is not a team"),
         (
             '[[shifts]]\nteam = "x"\nname = "a"\ndays = ["mon"]\nstart = "9am"\nend = "17:00"\nmembers = ["U0A"]\n',

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 
 from bot.features.roles.models import RoleMember
@@ -94,6 +95,14 @@ def test_garbage_unknown_role_and_unknown_user(driver):
     unknown_user = driver.command("/team", "add @bob analyst", user="U0STRAT")
     assert "`@bob` is not a Slack user" in unknown_user.text
     assert "needs a person and a role" in driver.command("/team", "add", user="U0STRAT").text
+
+
+@pytest.mark.parametrize("person", ["U" + "0" * 40, "<@W" + "A" * 40 + ">"])
+def test_an_id_longer_than_any_slack_gives_is_not_a_user(driver, runtime, caplog, person):
+    # Typed by hand, so it never went through Slack: told so, as on either database.
+    reply = driver.command("/team", f"add {person} analyst", user="U0STRAT")
+    assert "is not a Slack user" in reply.text and "Example" in reply.text
+    assert "unhandled error" not in caplog.text and not _holders(runtime, "analyst")
 
 
 def test_channel_ping_in_arguments_is_not_echoed(driver, slack):

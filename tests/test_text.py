@@ -44,6 +44,9 @@ def test_parsers():
     assert parse_user("<@U0ANNA|anna>") == "U0ANNA" and parse_user("U0BEN") == "U0BEN"
     assert parse_user("@bob") is None and parse_user("<!channel>") is None
     assert parse_user("@U0COMMUNITY") == "U0COMMUNITY"  # a config id typed with an @
+    # Slack's ids are short (the store keeps 32 characters): anything longer is no one.
+    assert parse_user("U" + "0" * 31) == "U" + "0" * 31
+    assert parse_user("U" + "0" * 32) is None and parse_user("<@U" + "0" * 32 + ">") is None
     assert parse_id("#12") == 12 and parse_id("12") == 12 and parse_id("x12") is None
     assert parse_permalink("https://a.slack.com/archives/C0DRAFTS/p1700000000000100") == (
         "C0DRAFTS",

@@ -43,20 +43,21 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 
 
+# Slack's ids are short (U0123ABCD); the store keeps 32 characters of one.
 def _check_user_id(value: str) -> str:
-    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,31}", value):
         raise ValueError(f"{value!r} is not a Slack user id (like U0123ABCD)")
     return value
 
 
 def _check_channel_id(value: str) -> str:
-    if not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
+    if not re.fullmatch(r"[CGD][A-Z0-9]{2,31}", value):
         raise ValueError(f"{value!r} is not a Slack channel id (like C0123ABCD)")
     return value
 
 
 def _check_usergroup_id(value: str) -> str:
-    if not re.fullmatch(r"S[A-Z0-9]{2,}", value):
+    if not re.fullmatch(r"S[A-Z0-9]{2,31}", value):
         raise ValueError(f"{value!r} is not a Slack user group id (like S0123ABCD)")
     return value
 

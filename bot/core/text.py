@@ -19,8 +19,9 @@ _SPECIAL = re.compile(r"<!([^>|]*)(?:\|([^>]*))?>")
 # Any `<address|label>` that is not a mention (`<@U…>`, `<#C…>`, `<!…>`): whatever the scheme or its
 # case (`HTTPS:`, `ftp:`, `javascript:`), or none, Slack shows the label and opens the address.
 _LABELLED_LINK = re.compile(r"<([^@#!<>|\s][^<>|]*)\|([^<>]*)>")
-_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# A user id is short (U0123ABCD; the store keeps 32 characters): a longer one typed by hand is no one.
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,31})(?:\|[^>]*)?>$")
+_BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 _ID = re.compile(r"^#?(\d{1,12})$")
 _PERMALINK = re.compile(r"/archives/([CGD][A-Z0-9]+)/p(\d{10})(\d{6})(?:\?([^\s>|]*))?")
 _ANGLE_LINK = re.compile(r"^<([^>|]+)(?:\|[^>]*)?>$")

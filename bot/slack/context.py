@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.core.config import TeamConfig
 from bot.core.errors import BadInput, NotFound
 from bot.outbox.queue import Outbox
+from bot.slack import views
 from bot.slack.lookup import Lookup, NoSuchUser
 
 HELP_WORDS = {"help", "-h", "--help", "?"}
@@ -29,6 +30,8 @@ class Req:
     bot_id: str | None
     # Slack reads inside this request share one time budget (see bot/slack/lookup.py).
     lookup: Lookup
+    # When the request arrived (`time.monotonic()`), for what must be done before its acknowledgement.
+    arrived: float | None = None
 
     @classmethod
     def of(cls, context: BoltContext) -> Req:
@@ -41,7 +44,12 @@ class Req:
             bot_user_id=context.bot_user_id,
             bot_id=context.bot_id,
             lookup=Lookup(context.client, since=context.get("arrived")),
+            arrived=context.get("arrived"),
         )
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> bool:
+        """views.open, within what is left of the request's time (see bot/slack/views.py)."""
+        return views.open_view(self.client, trigger_id, view, since=self.arrived)
 
 
 def wants_help(args: list[str]) -> bool:

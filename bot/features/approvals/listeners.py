@@ -17,7 +17,7 @@ from bot.features.approvals.service import Content
 from bot.slack.blocks import MAX_LIST
 from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import form_metadata, open_view
+from bot.slack.views import form_metadata
 
 # Slackbot posts reminders (`/remind #channel`) and the workspace's auto-responses as itself, with no
 # subtype and no bot_id, like a person would.
@@ -93,7 +93,7 @@ def add_reason_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
 
 def _open_modal(req: Req, trigger_id: str, view: dict[str, Any]) -> None:
     # A trigger_id works once and only for 3 seconds: call views.open now, never queue or retry it.
-    if not open_view(req.client, trigger_id, view):
+    if not req.open_view(trigger_id, view):
         raise Conflict("Slack could not open the form just now; please click the button again.")
 
 

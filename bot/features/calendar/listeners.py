@@ -21,7 +21,7 @@ from bot.features.metrics import service as metrics
 from bot.slack.blocks import MAX_LIST
 from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import form_metadata, open_view
+from bot.slack.views import form_metadata
 
 VIEW_EXAMPLE = "/calendar 2026-12-10 instagram"
 
@@ -182,7 +182,7 @@ def _clicked_draft(req: Req, body: dict[str, Any]) -> Draft:
 
 def _open(req: Req, trigger_id: str, view: dict[str, Any]) -> None:
     # A trigger_id works once and only for 3 seconds: views.open now, never queued or retried.
-    if not open_view(req.client, trigger_id, view):
+    if not req.open_view(trigger_id, view):
         raise Conflict("Slack could not open the form just now; please click the button again.")
 
 

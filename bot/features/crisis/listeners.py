@@ -18,7 +18,7 @@ from bot.features.crisis import service as crisis_service
 from bot.features.escalations import service as escalations
 from bot.slack.context import Req, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import form_metadata, open_view
+from bot.slack.views import form_metadata
 
 
 def register(app: App) -> None:
@@ -84,7 +84,7 @@ def post_update_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) ->
         raise Conflict("Crisis mode is not on any more: there is nothing to update.")
     crisis_service.check_may_update(req.db, req.config, crisis, body["user"]["id"])
     trigger_id = body.get("trigger_id")
-    if not trigger_id or not open_view(req.client, trigger_id, ui.update_modal(crisis)):
+    if not trigger_id or not req.open_view(trigger_id, ui.update_modal(crisis)):
         raise Conflict(f"Slack could not open the form just now. Type it instead: `{crisis_service.UPDATE_EXAMPLE}`")
     ack()
 

@@ -18,7 +18,6 @@ from bot.features.escalations.service import ESCALATE_EXAMPLE
 from bot.features.shifts import service as shifts
 from bot.slack.context import Req, check_person, ephemeral, wants_help
 from bot.slack.ids import ActionId, ShortcutId, ViewId
-from bot.slack.views import open_view
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ def list_reply(req: Req, rest: list[str]) -> dict[str, Any]:
 
 def open_modal(req: Req, trigger_id: str | None, example: str) -> None:
     """views.open is called at once (a trigger_id lives 3 s and works once)."""
-    if not trigger_id or not open_view(req.client, trigger_id, escalate_modal(req.config)):
+    if not trigger_id or not req.open_view(trigger_id, escalate_modal(req.config)):
         raise DomainError("Slack could not open the escalation form; give the details in the command.", example)
 
 
@@ -180,7 +179,7 @@ def reassign_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
     req = Req.of(context)
     esc = escalations.get(req.db, _clicked_number(body))
     escalations.check_may_reassign(req.db, req.config, esc, body["user"]["id"])
-    if not open_view(req.client, body["trigger_id"], reassign_modal(esc)):
+    if not req.open_view(body["trigger_id"], reassign_modal(esc)):
         raise DomainError(
             "Slack could not open the form; use the command instead.", f"/escalate reassign {esc.id} @maria"
         )

@@ -16,7 +16,6 @@ from bot.features.ideas import blocks, notices
 from bot.features.ideas import service as ideas
 from bot.slack.context import Req, check_person, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId, ShortcutId, ViewId
-from bot.slack.views import open_view
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -100,7 +99,7 @@ def _open_view(req: Req, trigger_id: str | None, view: dict[str, Any]) -> None:
     """views.open is called at once (a trigger_id lives 3 s and works once), never queued."""
     if not trigger_id:
         raise BadInput("Slack did not send what teambot needs to open the form.", EXAMPLE)
-    if not open_view(req.client, trigger_id, view):
+    if not req.open_view(trigger_id, view):
         raise Conflict(f"Slack could not open the form just now. Try again, or type the idea: `{EXAMPLE}`")
 
 

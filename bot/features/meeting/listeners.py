@@ -12,7 +12,6 @@ from bot.features.meeting import blocks
 from bot.features.meeting import service as meeting
 from bot.slack.context import Req, ephemeral, wants_help
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import open_view
 
 
 def register(app: App) -> None:
@@ -48,7 +47,7 @@ def add_update_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> 
     user = body["user"]["id"]
     previous = meeting.own_update(req.db, req.config, user, req.now)
     trigger_id = body.get("trigger_id")
-    if not trigger_id or not open_view(req.client, trigger_id, blocks.update_modal(previous)):
+    if not trigger_id or not req.open_view(trigger_id, blocks.update_modal(previous)):
         raise Conflict(f"Slack could not open the form just now. Type it instead: `{meeting.UPDATE_EXAMPLE}`")
     ack()
 

@@ -12,7 +12,6 @@ from bot.features.report import blocks, notices
 from bot.features.report import service as report
 from bot.slack.context import Req
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import open_view
 
 
 def register(app: App) -> None:
@@ -39,7 +38,7 @@ def explain_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
     week, draft_id = _week_and_draft(action.get("value"))
     report.explanation_asked(req.db, week, draft_id, body["user"]["id"])
     trigger_id = body.get("trigger_id")
-    if not trigger_id or not open_view(req.client, trigger_id, blocks.explanation_modal(week, draft_id)):
+    if not trigger_id or not req.open_view(trigger_id, blocks.explanation_modal(week, draft_id)):
         raise Conflict("Slack could not open the form just now. Click *Explain* again in a moment.")
     ack()
 

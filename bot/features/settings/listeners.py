@@ -14,7 +14,6 @@ from bot.features.settings import service
 from bot.features.settings.blocks import settings_modal
 from bot.slack.context import Req, ephemeral
 from bot.slack.ids import ActionId, ViewId
-from bot.slack.views import open_view
 
 DOING = "change teambot's settings"
 
@@ -29,7 +28,7 @@ def _open(req: Req, actor: str, trigger_id: Any) -> None:
     if not isinstance(trigger_id, str) or not trigger_id:
         raise BadInput("Slack did not send what teambot needs to open the settings.", "/team settings")
     holders = {role: roles.holders(req.db, role) for role in ROLES}
-    if not open_view(req.client, trigger_id, settings_modal(req.config, holders)):
+    if not req.open_view(trigger_id, settings_modal(req.config, holders)):
         raise Conflict("Slack could not open the settings just now. Try again: `/team settings`")
 
 

@@ -130,6 +130,13 @@ def test_help(driver, words):
     assert "/meeting" in text and "Examples" in text
 
 
+def test_update_help_is_answered_with_the_help_and_is_no_update(driver, runtime):
+    text = driver.command("/meeting", "update help").text
+    assert "/meeting" in text and "Examples" in text
+    with runtime.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(MeetingUpdate)) == 0
+
+
 @pytest.mark.parametrize(("text", "expected"), [("dance", "is not a /meeting command"), ("update", "Say what")])
 def test_bad_input_gets_one_clear_answer_with_an_example(driver, text, expected):
     reply = driver.command("/meeting", text)

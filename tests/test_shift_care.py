@@ -20,7 +20,7 @@ from bot.slack.ids import ActionId
 from bot.slack.runtime import Runtime
 from tests.conftest import BASE_CONFIG, make_config
 from tests.driver import signed_headers
-from tests.helpers import MONDAY_10, local, sqlite_only, tick
+from tests.helpers import MONDAY_10, exported, local, sqlite_only, tick
 from tests.test_races import _click_body
 
 # MONDAY_10 is in week 9 of the rota: Ben holds the weekday shift all week; Anna the week after.
@@ -312,6 +312,13 @@ def test_asking_twice_for_the_same_shift_is_refused(driver, frozen):
 
 
 @sqlite_only
+@pytest.mark.parametrize("sub", ["note", "swap", "away", "start", "end", "who"])
+def test_sub_command_help_is_answered_with_the_help_and_does_nothing(driver, runtime, sub):
+    reply = driver.command("/shift", f"{sub} HELP", user="U0BEN")
+    assert "/shift swap 2026-03-02" in reply.text
+    assert exported(runtime)["shift_notes"] == [] and overrides(runtime) == []
+
+
 def test_help_shows_swap_and_away(driver):
     reply = driver.command("/shift", "help")
     assert "/shift swap 2026-03-02" in reply.text and "/shift away 2026-03-02..2026-03-06" in reply.text

@@ -10,7 +10,7 @@ from bot.core.errors import BadInput, Conflict
 from bot.core.text import escape_raw, rest_after, split_args
 from bot.features.meeting import blocks
 from bot.features.meeting import service as meeting
-from bot.slack.context import Req, ephemeral, wants_help
+from bot.slack.context import Req, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId, ViewId
 
 
@@ -24,7 +24,7 @@ def meeting_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> 
     req = Req.of(context)
     text = command.get("text") or ""
     args = split_args(text)
-    if wants_help(args):
+    if wants_help(args) or wants_sub_help(args, ("update",)):
         ack(**ephemeral(blocks.MEETING_HELP))
         return
     if not args:

@@ -14,7 +14,7 @@ from bot.features.handoffs.models import HandoffKind
 from bot.features.shifts import notices
 from bot.features.shifts import service as shifts
 from bot.features.shifts.blocks import SHIFT_HELP, local_time, occurrence_label, shift_status
-from bot.slack.context import Req, check_person, ephemeral, wants_help
+from bot.slack.context import Req, check_person, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId
 
 SHIFT_EXAMPLE = "/shift who"
@@ -32,7 +32,7 @@ def shift_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> No
     text = command.get("text") or ""
     args = split_args(text)
     actor = command["user_id"]
-    if wants_help(args):
+    if wants_help(args) or wants_sub_help(args, ("who", "start", "end", "note", "swap", "away")):
         ack(**ephemeral(SHIFT_HELP))
         return
     sub = args[0].lower() if args else "who"

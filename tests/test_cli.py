@@ -6,6 +6,7 @@ import csv
 import importlib
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -286,6 +287,23 @@ def test_a_database_of_a_newer_teambot_is_one_line(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err.strip()
     assert err.startswith("teambot: DATABASE_URL: the database's schema is not one this teambot knows")
     assert "\n" not in err
+
+
+def test_an_export_whose_reader_went_away_stops_quietly(env, settings):
+    # `teambot export | head`: the reader has gone by the time the output is written (its end of
+    # the pipe is closed before teambot starts, so the timing cannot vary).
+    _seed(env)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    command = [sys.executable, "-m", "bot", "export", "--format", "json"]
+    child_env = {**os.environ, "DATABASE_URL": settings.database_url}
+    try:
+        child = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, env=child_env, check=False)
+    finally:
+        os.close(write_end)
+    err = child.stderr.decode()
+    assert child.returncode == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
 
 
 def _modules_loaded_by(argv: list[str], env: dict[str, str] | None = None) -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -40,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose)
     try:
         return int(handler(args)(args) or 0)
+    except BrokenPipeError:
+        # Whoever read the output stopped early (`teambot export | head`): stop quietly, as any
+        # command in a pipe does, and keep the interpreter's final flush from failing once more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except ConfigError as exc:
         print(f"teambot: {exc}", file=sys.stderr)
         return 2

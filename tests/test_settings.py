@@ -90,6 +90,10 @@ WRONG_TYPES = [
         ),
         ('[approval]\nchain = ["wizard"]\n', "approval.chain.0:"),
         ("[escalation.ack_timeout_minutes]\ncrisis = 0\n", "escalation.ack_timeout_minutes.crisis:"),
+        (
+            SHIFT + 'start = "09:00"\n' + SHIFT.split("\n", 1)[1] + 'start = "13:00"\n',
+            "shifts[1].name 'early': two shifts of team 'support' share a name",
+        ),
         *WRONG_TYPES,
     ],
 )

@@ -443,9 +443,14 @@ class TeamConfig(_Section):
         teams = self.team_names()
         if self.escalation.default_team not in teams:
             raise ValueError(f"escalation.default_team {self.escalation.default_team!r} is not a team")
+        shift_names: set[tuple[str, str]] = set()
         for index, shift in enumerate(self.shifts):
             if shift.team not in teams:
                 raise ValueError(f"shifts[{index}].team {shift.team!r} is not a team")
+            # A shift is known by its team and name (handoffs, swaps and reminders are keyed by them).
+            if (shift.team, shift.name) in shift_names:
+                raise ValueError(f"shifts[{index}].name {shift.name!r}: two shifts of team {shift.team!r} share a name")
+            shift_names.add((shift.team, shift.name))
         for index, rule in enumerate(self.alert_rules):
             if rule.team is not None and rule.team not in teams:
                 raise ValueError(f"alert_rules[{index}].team {rule.team!r} is not a team")

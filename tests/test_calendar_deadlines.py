@@ -336,3 +336,15 @@ def test_ics_cancels_withdrawn_rejected_and_expired_posts(driver, runtime, sende
         "draft-5-instagram@teambot": "CONFIRMED",
         "draft-6-instagram@teambot": "CONFIRMED",
     }
+
+
+def test_a_draft_whose_deadline_passed_during_a_long_outage_still_expires(driver, slack, runtime, sender):
+    # No tick from Wednesday until a week after the slot: the reminders are moot by then, the
+    # expiry is not (the draft would otherwise wait for approval forever with its slot behind it).
+    driver.message(DRAFTS, AUTHOR, "[instagram] fri 16:30 Winter", TS)
+    _tick(runtime, sender, "2026-12-18 15:30:05")
+    assert _draft(runtime)["status"] == "expired"
+    assert len([c for c in _thread(slack) if "expired" in c.text]) == 1
+    assert not [c for c in _thread(slack) if "goes out" in c.text]
+    _tick(runtime, sender, "2026-12-18 15:31:05")
+    assert len([c for c in _thread(slack) if "expired" in c.text]) == 1

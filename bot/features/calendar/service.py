@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core import dates
@@ -677,7 +677,9 @@ def export_notes(session: Session, since: datetime | None) -> list[dict[str, Any
 
 
 # -- timers --------------------------------------------------------------------------------------
-# How far back a timer still fires after an outage: a week-old slot is not worth a reminder.
+# How far back a timer still fires after an outage: a week-old slot is not worth a reminder or a
+# prompt to publish. Expiry is no reminder: a draft still waiting for approval past its deadline
+# expires however long ago that was, or it would wait forever with its slot behind it.
 TIMER_LOOKBACK = timedelta(days=2)
 
 
@@ -702,8 +704,10 @@ def due_timers(session: Session, config: TeamConfig, now: datetime) -> list[DueT
         .where(
             Plan.slot.is_not(None),
             Plan.slot <= now + horizon,
-            Plan.slot > now - TIMER_LOOKBACK,
-            Draft.status.in_((*AWAITING_APPROVAL, "approved")),
+            or_(
+                Draft.status.in_(AWAITING_APPROVAL),
+                and_(Draft.status == "approved", Plan.slot > now - TIMER_LOOKBACK),
+            ),
         )
         .order_by(Plan.slot, Plan.draft_id)
     ).all()

@@ -52,6 +52,8 @@ def calendar_command(ack: Ack, command: dict[str, Any], context: BoltContext) ->
     elif word == "published":
         ack(**ephemeral(_published_command(req, args[1:], user)))
     elif word == "notes":
+        if len(args) > 1:
+            raise BadInput("`/calendar notes` takes nothing more; it lists the coming notes.", "/calendar notes")
         notes, total = calendar.coming_notes(req.db, calendar.today_of(req.config, req.now), MAX_LIST)
         ack(**ephemeral(f"{total} coming calendar note(s)", ui.notes_list(notes, total)))
     elif word == "note":

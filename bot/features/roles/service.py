@@ -71,7 +71,10 @@ def add(session: Session, user: str, role: str, by: str | None, now: datetime) -
 def remove(session: Session, user: str, role: str) -> None:
     result = session.execute(delete(RoleMember).where(RoleMember.role == role, RoleMember.user_id == user))
     if not result.rowcount:
-        raise Conflict(f"<@{user}> is not a {role}.")
+        raise Conflict(
+            f"<@{user}> is not a {role}, so there is nothing to remove; `/team` shows who holds which role.",
+            f"/team remove @maria {role}",
+        )
     _changed(session)
 
 

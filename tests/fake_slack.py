@@ -68,6 +68,8 @@ class AcceptedFailure:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Ids users.info answers `user_not_found` for: nobody in this workspace.
+    unknown_users: set[str] = field(default_factory=set)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     fail_every: dict[str, int] = field(default_factory=dict)
     # Seconds to wait before answering a method (a slow Slack).
@@ -99,6 +101,7 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
             self.users.clear()
+            self.unknown_users.clear()
             self.failures.clear()
             self.fail_every.clear()
             self.accepted_failures.clear()
@@ -244,6 +247,8 @@ class FakeSlack:
             return {"ok": True, "permalink": f"https://acme.slack.com/archives/{params.get('channel')}/p{ts}"}
         if method == "users.info":
             user_id = params.get("user", "")
+            if user_id in self.unknown_users:
+                return {"ok": False, "error": "user_not_found"}
             user = {"id": user_id, "name": user_id.lower(), "is_admin": False, "is_owner": False, "is_bot": False}
             user.update(self.users.get(user_id, {}))
             return {"ok": True, "user": user}

@@ -434,7 +434,31 @@ def test_plan_button_and_modal(driver, slack, runtime):
     assert "in the past" in refused.body
     reply = driver.submit_view(ViewId.CALENDAR_PLAN, values, user=AUTHOR, private_metadata='{"draft": 1}')
     assert reply.status == 200
-    assert _draft_export(runtime)["planned_at"] == "2026-12-12T10:15:00+00:00"
+    exported = _draft_export(runtime)
+    assert exported["planned_at"] == "2026-12-12T10:15:00+00:00"
+    assert [(h["action"], h["via"]) for h in exported["history"]] == [("planned", "button")]
+
+
+def test_history_says_how_a_draft_was_planned(driver, runtime):
+    """The export's `via` is how each plan came: the draft's own text, an edit of it, the command."""
+    driver.message(DRAFTS, AUTHOR, "[instagram] fri 16:30 Winter", TS)
+    driver.event(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": DRAFTS,
+            "ts": "1700000001.000001",
+            "message": {"type": "message", "user": AUTHOR, "text": "[instagram] sat 11:00 Winter", "ts": TS},
+            "previous_message": {"type": "message", "user": AUTHOR, "text": "[instagram] fri 16:30 Winter", "ts": TS},
+        }
+    )
+    driver.command("/calendar", "plan #1 instagram sun 12:00", user=CM)
+    history = _draft_export(runtime)["history"]
+    assert [(h["action"], h["by"], h["via"]) for h in history] == [
+        ("planned", AUTHOR, "command"),
+        ("planned", AUTHOR, "edit"),
+        ("planned", CM, "command"),
+    ]
 
 
 def test_mark_published_button_and_modal(driver, slack, runtime):
@@ -446,7 +470,9 @@ def test_mark_published_button_and_modal(driver, slack, runtime):
     values = {"url:instagram": {"value": {"type": "plain_text_input", "value": "https://instagram.com/p/xyz"}}}
     meta = '{"draft": 1, "accounts": ["instagram"]}'
     driver.submit_view(ViewId.CALENDAR_PUBLISHED, values, user=COMMUNITY, private_metadata=meta)
-    assert _draft_export(runtime)["status"] == "published"
+    exported = _draft_export(runtime)
+    assert exported["status"] == "published"
+    assert (exported["history"][-1]["action"], exported["history"][-1]["via"]) == ("published", "button")
 
 
 def test_export_csv_carries_the_calendar(driver, runtime):

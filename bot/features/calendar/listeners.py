@@ -242,7 +242,7 @@ def plan_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
     except BadInput as error:
         ack(response_action="errors", errors={ui.PLAN_ACCOUNTS_BLOCK: error.render()[:150]})
         return
-    outcome = calendar.plan(req.db, req.config, draft, accounts=accounts, slot=slot, by=user, now=req.now)
+    outcome = calendar.plan(req.db, req.config, draft, accounts=accounts, slot=slot, by=user, now=req.now, via="button")
     notify.planned(req.db, req.outbox, req.config, outcome)
     ack()
 
@@ -300,7 +300,7 @@ def published_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], co
     if not urls:
         raise BadInput("Pick the account.")
     draft = approvals.lock(req.db, draft_id)
-    outcome = calendar.mark_published(req.db, req.config, draft, urls=urls, by=user, now=req.now)
+    outcome = calendar.mark_published(req.db, req.config, draft, urls=urls, by=user, now=req.now, via="button")
     notify.published(req.db, req.outbox, outcome)
     if outcome.already:
         req.outbox.dm(user, ui.published_reply(draft, [], outcome.already, False))
@@ -352,7 +352,14 @@ class CalendarDrafts:
                 raise BadInput("The planned slot is in the past, so the draft is not planned.", example)
             with req.db.begin_nested():
                 outcome = calendar.plan(
-                    req.db, req.config, draft, accounts=accounts, slot=slot, by=draft.author, now=req.now
+                    req.db,
+                    req.config,
+                    draft,
+                    accounts=accounts,
+                    slot=slot,
+                    by=draft.author,
+                    now=req.now,
+                    via="command" if new_draft else "edit",
                 )
         except DomainError as error:
             req.outbox.ephemeral(draft.channel, draft.author, error.render(), thread_ts=draft.ts)

@@ -214,10 +214,12 @@ def plan(
     by: str,
     now: datetime,
     text: str | None = None,
+    via: str = "command",
 ) -> PlanOutcome:
     """Put the (locked) draft on the calendar, or move it. Re-planning keeps approvals unless the
     accounts' chain differs (then approval restarts, as after an edit); re-planning an expired
-    draft makes it pending again at the step it had reached."""
+    draft makes it pending again at the step it had reached. `via` is how the person planned it
+    (the history's `via`: `command`, `button` for the Plan modal, `edit` for a changed draft)."""
     check_may_plan(session, draft, by)
     if slot is not None and slot <= now:
         raise BadInput("That slot is in the past: pick a later day or time.", PLAN_EXAMPLE)
@@ -246,12 +248,10 @@ def plan(
     outcome = PlanOutcome(draft, existing, by, replanned)
     chain = chain_for(config, accounts)
     if chain != draft.chain_roles():
-        outcome.chain_restarted = _restart_with_chain(session, draft, chain, by, now)
+        outcome.chain_restarted = _restart_with_chain(session, draft, chain, by, now, via)
     if draft.status == "expired":
         draft.status, draft.decided_at, draft.step_started_at = "pending", None, now
-        session.add(
-            DraftEvent(draft=draft, action="revived", by=by, at=now, via="command", step=draft.current_step + 1)
-        )
+        session.add(DraftEvent(draft=draft, action="revived", by=by, at=now, via=via, step=draft.current_step + 1))
         outcome.revived = True
     draft.updated_at = now
     session.add(
@@ -260,7 +260,7 @@ def plan(
             action="planned",
             by=by,
             at=now,
-            via="command",
+            via=via,
             step=None,
             note=f"{', '.join(names)} {iso(slot) or '(no slot yet)'}",
         )
@@ -281,7 +281,7 @@ def retext(session: Session, draft: Draft, body: str) -> None:
         existing.links = "\n".join(links_in(body))
 
 
-def _restart_with_chain(session: Session, draft: Draft, chain: list[str], by: str, now: datetime) -> bool:
+def _restart_with_chain(session: Session, draft: Draft, chain: list[str], by: str, now: datetime, via: str) -> bool:
     """The draft's accounts need another approval chain: approval starts again from step 1."""
     had_progress = any(s.active for s in draft.steps) or draft.status not in ("pending", "expired")
     for step in draft.steps:
@@ -297,7 +297,7 @@ def _restart_with_chain(session: Session, draft: Draft, chain: list[str], by: st
                 action="reset",
                 by=by,
                 at=now,
-                via="command",
+                via=via,
                 step=1,
                 note="planned on accounts with another approval chain",
             )
@@ -425,9 +425,11 @@ def mark_published(
     urls: dict[str, str | None],
     by: str,
     now: datetime,
+    via: str = "command",
 ) -> PublishOutcome:
     """Record the (locked) draft as published on these accounts (account → URL or None). An
-    account marked before is left as it was (the double-post guard) and reported back."""
+    account marked before is left as it was (the double-post guard) and reported back. `via` is
+    `command` for `/calendar published`, `button` for the Mark published modal."""
     if draft.status not in ("approved", "published"):
         raise Conflict(
             f"Draft #{draft.id} is {draft.status.replace('_', ' ')}; only an approved draft can be published."
@@ -450,7 +452,7 @@ def mark_published(
                     select(Publication).where(Publication.draft_id == draft.id, Publication.account == account)
                 ).one()
             )
-            session.add(DraftEvent(draft=draft, action="published", by=by, at=now, via="command", note=account))
+            session.add(DraftEvent(draft=draft, action="published", by=by, at=now, via=via, note=account))
             if url and draft.published_url is None and not _url_taken(session, url, draft.id):
                 # Where it was published: the metrics import matches its rows by this address.
                 draft.published_url = url

@@ -188,6 +188,10 @@ def _elements(call: Call) -> list[dict[str, Any]]:
     return found
 
 
+def _homes(fake: FakeSlack, user: str) -> list[Call]:
+    return [c for c in fake.of("views.publish") if c.params.get("user_id") == user]
+
+
 def _has_button(call: Call, action_id: str) -> bool:
     return any(e.get("action_id") == action_id for e in _elements(call))
 
@@ -299,6 +303,10 @@ def test_a_working_day(day: Slack) -> None:
     assert [s["role"] for s in draft["steps"]] == ["content_manager", "strategist"]
     assert all(s["approved_by"] is None and s["approved_at"] is None for s in draft["steps"])
     draft_id = draft["id"]
+    # The strategist looks at their Home tab: nothing waits for them yet.
+    day.event({"type": "app_home_opened", "user": STRAT, "channel": "D0STRAT", "tab": "home", "event_ts": ts})
+    (first,) = day.wait_for(lambda: _homes(fake, STRAT), "the strategist's Home tab")
+    assert "No draft waits for you." in first.all_text()
 
     # 2. The content manager approves with a reaction; the strategist is told it is their turn.
     day.reaction(CONTENT, "white_check_mark", DRAFTS, ts, AUTHOR)
@@ -311,6 +319,9 @@ def test_a_working_day(day: Slack) -> None:
     assert (last["action"], last["by"], last["via"]) == ("approved", CONTENT, "reaction")
     # `step` is the number of the step taken, counted from 1 along `steps`.
     assert draft["steps"][last["step"] - 1]["role"] == "content_manager"
+    # A change that concerns the strategist republishes their Home tab with the draft waiting there.
+    (again,) = day.wait_for(lambda: _homes(fake, STRAT)[1:], "the strategist's Home tab again")
+    assert "No draft waits for you." not in again.all_text() and "Winter is here" in again.all_text()
 
     # 3. The strategist approves with /approve: the draft is approved, author and community told.
     answer = day.command("/approve", f"{draft_id} looks great", user=STRAT)

@@ -50,7 +50,7 @@ FREE_TEXT: dict[str, list[str]] = {
 }
 # Sub-commands whose `SUB help` answers how that sub-command works.
 WITH_SUB_HELP: dict[str, list[str]] = {
-    "/team": ["add", "remove"],
+    "/team": ["add", "remove", "settings"],
     "/escalate": ["list", "ack", "resolve", "reassign"],
     "/shift": ["who", "start", "end", "note", "swap", "away"],
     "/idea": ["list", "assign"],
@@ -175,6 +175,8 @@ def test_help_names_the_command_and_shows_examples(driver, slack, caplog, rows, 
         caplog.clear()
         reply = driver.command(command, text_, user="U0STRAT")
         answer = _check_safe(reply, slack, sent_before, caplog, what)
+        # Help, not a refusal of "help" as an argument.
+        assert "\nExample: `" not in answer, (what, answer)
         shown = answer + reply.text
         assert command in shown, what
         assert re.search(rf"`{re.escape(command)} [^`]+`", shown), (what, shown[:300])

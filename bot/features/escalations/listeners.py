@@ -16,7 +16,7 @@ from bot.features.escalations.blocks import ESCALATE_HELP, created_text, escalat
 from bot.features.escalations.models import Escalation, EscalationVia
 from bot.features.escalations.service import ESCALATE_EXAMPLE
 from bot.features.shifts import service as shifts
-from bot.slack.context import Req, check_person, ephemeral, wants_help
+from bot.slack.context import Req, check_person, ephemeral, wants_help, wants_sub_help
 from bot.slack.ids import ActionId, ShortcutId, ViewId
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def escalate_command(ack: Ack, command: dict[str, Any], context: BoltContext) ->
     text = command.get("text") or ""
     args = split_args(text)
     actor = command["user_id"]
-    if wants_help(args):
+    if wants_help(args) or wants_sub_help(args, ("list", "ack", "resolve", "reassign")):
         ack(**ephemeral(ESCALATE_HELP))
         return
     if not args:

@@ -13,7 +13,7 @@ from bot.features.roles import service as roles
 from bot.features.roles.blocks import TEAM_HELP, role_added_reply, role_removed_reply, roles_list
 from bot.features.roles.permissions import require_strategist_or_admin
 from bot.features.settings import service as settings
-from bot.slack.context import Req, check_person, ephemeral, wants_help
+from bot.slack.context import Req, check_person, ephemeral, wants_help, wants_sub_help
 
 EXAMPLE = "/team add @maria content_manager"
 
@@ -34,7 +34,7 @@ def team_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> Non
     req = Req.of(context)
     args = split_args(command.get("text"))
     actor = command["user_id"]
-    if wants_help(args):
+    if wants_help(args) or wants_sub_help(args, ("list", "add", "remove", *_EXTRA)):
         ack(**ephemeral(TEAM_HELP))
         return
     sub = args[0].lower() if args else "list"

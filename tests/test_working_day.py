@@ -374,6 +374,10 @@ def test_a_working_day(day: Slack) -> None:
     )
     last = draft["history"][-1]
     assert (last["action"], last["by"], last["via"], last["note"]) == ("published", COMMUNITY, "button", "instagram")
+    # The double-post guard: marking it again changes nothing and says who published it.
+    again = day.command("/calendar", f"published #{draft_id} instagram", user=STRAT)
+    assert f"already marked published by <@{COMMUNITY}>" in json.dumps(again)
+    assert len(day.export()["drafts"][0]["publications"]) == 1
     planned_entry = next(h for h in draft["history"] if h["action"] == "planned")
     assert (planned_entry["by"], planned_entry["via"]) == (CONTENT, "command")
 
@@ -392,9 +396,10 @@ def test_a_working_day(day: Slack) -> None:
     }
     (dm,) = day.wait_for(lambda: fake.posts(LEAD), "the assignee's direct message")
     assert "Angry customer thread" in dm.all_text()
-    day.click(posted, "escalation_ack", user=LEAD)
+    # Any member of the team may acknowledge, and becomes the assignee.
+    day.click(posted, "escalation_ack", user=AUTHOR)
     (escalation,) = _check(day.export())["escalations"]
-    assert (escalation["status"], escalation["assignee"]) == ("acknowledged", LEAD)
+    assert (escalation["status"], escalation["assignee"]) == ("acknowledged", AUTHOR)
     assert _iso(escalation["acknowledged_at"]) >= _iso(escalation["created_at"])
 
     # 7. A handoff to Ben, acknowledged with the button he is sent.
@@ -402,6 +407,9 @@ def test_a_working_day(day: Slack) -> None:
     (handoff,) = _check(day.export())["handoffs"]
     assert (handoff["team"], handoff["from_user"], handoff["to_user"]) == ("support", AUTHOR, BEN), answer
     assert handoff["acknowledged_at"] is None
+    # The outgoing person's unresolved escalation goes to the incoming one.
+    (escalation,) = _check(day.export())["escalations"]
+    assert (escalation["status"], escalation["assignee"]) == ("acknowledged", BEN)
     day.wait_for(lambda: [c for c in fake.posts(SUPPORT) if "Watch the instagram thread" in c.all_text()], "post")
     (sent,) = day.wait_for(
         lambda: [c for c in fake.posts(BEN) if _has_button(c, "handoff_ack")], "the Acknowledge handoff button"

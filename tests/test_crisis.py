@@ -102,6 +102,7 @@ def test_start_holds_the_posts_planned_in_the_window_and_tells_everyone(driver, 
     assert statuses == {1: "on_hold", 2: "on_hold", 3: "pending", 4: "rejected", 5: "pending"}
     held = [e for e in _draft(runtime, 2)["history"] if e["action"] == "held"]
     assert len(held) == 1 and held[0]["by"] == STRAT and held[0]["note"] == "crisis #1"
+    assert held[0]["via"] == "command"
     (crisis,) = _export(runtime)["crises"]
     assert crisis["reason"] == "Data leak at our delivery partner" and crisis["started_by"] == STRAT
     assert crisis["held"] == [1, 2] and crisis["ended_at"] is None and crisis["updates"] == []
@@ -161,6 +162,11 @@ def test_drafts_planned_into_the_window_while_it_lasts_are_held(driver, slack, r
     statuses = {d["id"]: d["status"] for d in _export(runtime)["drafts"]}
     assert statuses == {1: "on_hold", 2: "on_hold", 3: "pending"}
     assert _export(runtime)["crises"][0]["held"] == [1, 2]
+    # The history says how each came to be held: planned in the draft's text, by /calendar plan.
+    assert [[e["via"] for e in _draft(runtime, n)["history"] if e["action"] == "held"] for n in (1, 2)] == [
+        ["command"],
+        ["command"],
+    ]
     status_message = _thread(slack, 1)[-1]
     assert "on hold" in status_message.all_text()
     assert [c for c in _thread(slack, 2) if "On hold" in c.text]
@@ -194,6 +200,7 @@ def test_an_approved_draft_edited_while_held_waits_for_the_release_before_review
         }
     )
     assert _draft(runtime, 1)["status"] == "on_hold"
+    assert [e["via"] for e in _draft(runtime, 1)["history"] if e["action"] == "held"] == ["command", "edit"]
     (reset,) = [c for c in _thread(slack, 1) if "edited after review" in c.text]
     assert "once crisis mode releases it" in reset.text and f"<@{CM}>" not in reset.text
     assert len(slack.posts(CM)) == reviewers_told
@@ -215,7 +222,7 @@ def test_a_draft_planned_as_the_crisis_starts_is_held_on_the_next_tick(driver, s
     _tick(runtime, sender, "2026-12-09 09:00:10")
     draft = _draft(runtime, 1)
     assert draft["status"] == "on_hold"
-    assert [e["by"] for e in draft["history"] if e["action"] == "held"] == [STRAT]
+    assert [(e["by"], e["via"]) for e in draft["history"] if e["action"] == "held"] == [(STRAT, "schedule")]
     assert _export(runtime)["crises"][0]["held"] == [1]
     assert len([c for c in _thread(slack, 1) if "On hold" in c.text]) == 1
     (publisher_dm,) = [c for c in slack.posts(COMMUNITY)[before:] if "Do not publish" in c.text]
@@ -395,6 +402,7 @@ def test_start_crisis_mode_button_on_a_crisis_escalation(driver, slack, runtime)
     driver.click(ActionId.CRISIS_START, "1", user=STRAT, channel=ESCALATIONS)
     (crisis,) = _export(runtime)["crises"]
     assert crisis["reason"] == "Escalation #1: Product recall trending" and crisis["held"] == [1]
+    assert [e["via"] for e in _draft(runtime, 1)["history"] if e["action"] == "held"] == ["button"]
     assert "from escalation #1" in _escalation_posts(slack)[-1].all_text()
     driver.click(ActionId.CRISIS_START, "1", user=LEAD, channel=ESCALATIONS)
     assert len(_export(runtime)["crises"]) == 1

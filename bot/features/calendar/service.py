@@ -191,6 +191,7 @@ class PlanOutcome:
     chain_restarted: bool = False
     revived: bool = False
     next_approvers: list[str] = field(default_factory=list)
+    via: str = "command"  # how the person planned it (the history's `via`)
 
 
 def plan_of(session: Session, draft_id: int) -> Plan | None:
@@ -245,7 +246,7 @@ def plan(
     existing.planned_by, existing.planned_at = by, now
     session.execute(delete(PlanAccount).where(PlanAccount.draft_id == draft.id))
     session.add_all(PlanAccount(draft_id=draft.id, account=name, slot=slot) for name in names)
-    outcome = PlanOutcome(draft, existing, by, replanned)
+    outcome = PlanOutcome(draft, existing, by, replanned, via=via)
     chain = chain_for(config, accounts)
     if chain != draft.chain_roles():
         outcome.chain_restarted = _restart_with_chain(session, draft, chain, by, now, via)

@@ -72,7 +72,7 @@ def start_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         raise Conflict(f"Escalation #{esc.id} is not a crisis; start crisis mode with `/crisis start`.")
     reason = f"Escalation #{esc.id}: {esc.text}" if esc.text else f"Escalation #{esc.id}"
     outcome = crisis_service.start(
-        req.db, req.config, reason=reason, by=body["user"]["id"], now=req.now, escalation_id=esc.id
+        req.db, req.config, reason=reason, by=body["user"]["id"], now=req.now, escalation_id=esc.id, via="button"
     )
     notify.started(req.db, req.outbox, req.config, outcome)
 
@@ -115,7 +115,7 @@ class CrisisDrafts:
         return None
 
     def on_edited_draft(self, req: Req, draft: Draft) -> None:
-        held = crisis_service.hold_if_due(req.db, req.config, draft, by=draft.author, now=req.now)
+        held = crisis_service.hold_if_due(req.db, req.config, draft, by=draft.author, now=req.now, via="edit")
         if held is not None:
             crisis = crisis_service.ongoing(req.db)
             assert crisis is not None

@@ -98,7 +98,9 @@ class CrisisCalendar:
     def on_planned(
         self, session: Session, outbox: Outbox, config: TeamConfig, outcome: PlanOutcome, *, new_draft: bool
     ) -> None:
-        held = crisis_service.hold_if_due(session, config, outcome.draft, by=outcome.by, now=outbox.now)
+        held = crisis_service.hold_if_due(
+            session, config, outcome.draft, by=outcome.by, now=outbox.now, via=outcome.via
+        )
         if held is not None:
             crisis = crisis_service.ongoing(session)
             assert crisis is not None

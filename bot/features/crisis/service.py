@@ -127,10 +127,12 @@ def start(
     by: str,
     now: datetime,
     escalation_id: int | None = None,
+    via: str = "command",
 ) -> StartOutcome:
     """Start crisis mode and hold every post planned in the next `hold_hours`. Two people starting
     at once yield one crisis: the second insert meets the unique `ongoing` (on PostgreSQL it waits
-    for the first transaction) and is told who started it."""
+    for the first transaction) and is told who started it. `via` is how it was started (`command`,
+    or `button` on a crisis escalation's post), written in each held draft's history."""
     check_may_start(session, config, by)
     reason = _check_text(reason, "what happened", START_EXAMPLE)
     current = ongoing(session)
@@ -150,7 +152,7 @@ def start(
         raise Conflict(_already_text(current))
     held = []
     for draft_id in _unheld_in_window(session, config, now):
-        outcome = _hold(session, config, crisis, approvals.lock(session, draft_id), by, now)
+        outcome = _hold(session, config, crisis, approvals.lock(session, draft_id), by, now, via)
         if outcome is not None:
             held.append(outcome)
     return StartOutcome(crisis, held)
@@ -180,14 +182,14 @@ def _unheld_in_window(session: Session, config: TeamConfig, now: datetime) -> li
 
 
 def _hold_if_in_window(
-    session: Session, config: TeamConfig, crisis: Crisis, draft: Draft, by: str, now: datetime
+    session: Session, config: TeamConfig, crisis: Crisis, draft: Draft, by: str, now: datetime, via: str
 ) -> Held | None:
     """Hold the (locked) draft if its slot lies between `now` and the end of the window (`_hold`
     leaves drafts that are held or settled as they are)."""
     plan = calendar.plan_of(session, draft.id)
     if plan is None or plan.slot is None or not now <= plan.slot <= _window_end(config, now):
         return None
-    return _hold(session, config, crisis, draft, by, now)
+    return _hold(session, config, crisis, draft, by, now, via)
 
 
 def stragglers(session: Session, config: TeamConfig, now: datetime) -> tuple[int, list[int]] | None:
@@ -208,7 +210,8 @@ def hold_straggler(session: Session, config: TeamConfig, crisis_id: int, draft_i
     crisis = ongoing(session)
     if crisis is None or crisis.id != crisis_id:
         return None
-    return _hold_if_in_window(session, config, crisis, approvals.lock(session, draft_id), crisis.started_by, now)
+    draft = approvals.lock(session, draft_id)
+    return _hold_if_in_window(session, config, crisis, draft, crisis.started_by, now, "schedule")
 
 
 def _already_text(current: Crisis | None) -> str:
@@ -220,13 +223,13 @@ def _already_text(current: Crisis | None) -> str:
     )
 
 
-def _hold(session: Session, config: TeamConfig, crisis: Crisis, draft: Draft, by: str, now: datetime) -> Held | None:
+def _hold(
+    session: Session, config: TeamConfig, crisis: Crisis, draft: Draft, by: str, now: datetime, via: str
+) -> Held | None:
     if draft.status in NOT_HELD:
         return None
     draft.status, draft.updated_at = "on_hold", now
-    session.add(
-        DraftEvent(draft=draft, action="held", by=by, at=now, via="command", step=None, note=f"crisis #{crisis.id}")
-    )
+    session.add(DraftEvent(draft=draft, action="held", by=by, at=now, via=via, step=None, note=f"crisis #{crisis.id}"))
     insert_unless_present(session, HeldDraft, crisis_id=crisis.id, draft_id=draft.id, held_at=now, released_at=None)
     plan = calendar.plan_of(session, draft.id)
     slot = plan.slot if plan else None
@@ -234,13 +237,13 @@ def _hold(session: Session, config: TeamConfig, crisis: Crisis, draft: Draft, by
     return Held(draft, slot, publishers)
 
 
-def hold_if_due(session: Session, config: TeamConfig, draft: Draft, *, by: str, now: datetime) -> Held | None:
+def hold_if_due(session: Session, config: TeamConfig, draft: Draft, *, by: str, now: datetime, via: str) -> Held | None:
     """A draft just planned (or edited) while a crisis lasts: held if its slot is in the crisis's
-    window (the next `hold_hours`)."""
+    window (the next `hold_hours`); `via` is how it was planned or edited."""
     crisis = ongoing(session)
     if crisis is None:
         return None
-    return _hold_if_in_window(session, config, crisis, draft, by, now)
+    return _hold_if_in_window(session, config, crisis, draft, by, now, via)
 
 
 # -- updates -------------------------------------------------------------------------------------

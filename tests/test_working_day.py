@@ -13,7 +13,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy.orm import Session
 
+from bot.core.db import make_engine
+from bot.outbox import history
 from tests.driver import signed_headers
 from tests.fake_slack import Call, FakeSlack, start_fake_slack
 from tests.test_http_server import BotProcess, bot_env, free_port, run_to_exit, running
@@ -177,6 +180,16 @@ class Slack:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"never sent: {description}\n{self.fake.everything_sent()[-3000:]}")
+
+
+def _keys_of_message(env: dict[str, str], channel: str, ts: str) -> list[str]:
+    """The keys under which the running teambot recorded its message at (channel, ts)."""
+    engine = make_engine(env["DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            return history.keys_of_message(session, channel, ts, "%")
+    finally:
+        engine.dispose()
 
 
 def _elements(call: Call) -> list[dict[str, Any]]:
@@ -424,6 +437,9 @@ def test_a_working_day(day: Slack) -> None:
     idea_ts = idea_post.params.get("ts") or next(
         m["ts"] for m in fake.messages.get(IDEAS, []) if m.get("text") == idea_post.text
     )
+    # The fake answers chat.postMessage a moment before teambot records where its post went; a
+    # person can only react once Slack shows the post, so the votes wait for that record too.
+    day.wait_for(lambda: _keys_of_message(day.env, IDEAS, idea_ts), "the idea's post recorded")
     day.reaction(VOTER, "+1::skin-tone-3", IDEAS, idea_ts, "UBOT")
     day.reaction(BEN, "+1", IDEAS, idea_ts, "UBOT")
     day.reaction(AUTHOR, "+1", IDEAS, idea_ts, "UBOT")

@@ -19,6 +19,7 @@ from bot.core.db import make_engine
 from bot.outbox import history
 from tests.driver import signed_headers
 from tests.fake_slack import Call, FakeSlack, start_fake_slack
+from tests.test_http_server import CONFIG as SERVER_CONFIG
 from tests.test_http_server import BotProcess, bot_env, free_port, run_to_exit, running
 
 pytestmark = pytest.mark.slow
@@ -27,20 +28,10 @@ DRAFTS, ESCALATIONS, IDEAS, SUPPORT = "C0DRAFTS", "C0ESCALATE", "C0IDEAS", "C0SU
 AUTHOR, CONTENT, STRAT, COMMUNITY = "U0ANNA", "U0CONTENT", "U0STRAT", "U0COMMUNITY"
 LEAD, BEN, VOTER = "U0LEAD", "U0BEN", "U0VOTER"
 
-CONFIG = """
-timezone = "Europe/Budapest"
-
-[channels]
-drafts = "C0DRAFTS"
-escalations = "C0ESCALATE"
-ideas = "C0IDEAS"
-checklists = "C0CHECKLIST"
-digest = "C0STAFF"
-
-[roles]
-strategist = ["U0STRAT"]
-content_manager = ["U0CONTENT"]
-community_manager = ["U0COMMUNITY"]
+# The running-process tests' configuration, with a community manager, a team and an account.
+CONFIG = (
+    SERVER_CONFIG
+    + """community_manager = ["U0COMMUNITY"]
 
 [teams.support]
 lead = "U0LEAD"
@@ -51,6 +42,7 @@ channel = "C0SUPPORT"
 name = "instagram"
 network = "instagram"
 """
+)
 
 DRAFT_STATUSES = {
     "pending",

@@ -20,7 +20,7 @@ from bot.outbox import history
 from tests.driver import signed_headers
 from tests.fake_slack import Call, FakeSlack, start_fake_slack
 from tests.test_http_server import CONFIG as SERVER_CONFIG
-from tests.test_http_server import BotProcess, bot_env, free_port, run_to_exit, running
+from tests.test_http_server import BotProcess, bot_env, command_body, free_port, run_to_exit, running
 
 pytestmark = pytest.mark.slow
 
@@ -64,18 +64,7 @@ class Slack:
         self._ids = iter(range(1, 10_000))
 
     def command(self, name: str, text: str = "", *, user: str) -> dict[str, Any]:
-        body = urlencode(
-            {
-                "token": "legacy",
-                "team_id": "T0TEAM",
-                "channel_id": "C0GENERAL",
-                "user_id": user,
-                "command": name,
-                "text": text,
-                "response_url": "https://hooks.slack.test/commands/1",
-                "trigger_id": f"trigger-{next(self._ids)}",
-            }
-        )
+        body = command_body(name, text, user=user)
         status, answer = self.bot.post(body, signed_headers(body))
         assert status == 200, answer
         return json.loads(answer) if answer else {}

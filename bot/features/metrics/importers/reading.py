@@ -183,18 +183,19 @@ def _open_xlsx(path: Path) -> Table:
     except OSError as exc:
         raise Unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
     except python_calamine.CalamineError as exc:
-        raise Unreadable(f"{path} is not an .xlsx spreadsheet ({_why(exc, 'a part of it')})") from None
+        raise _not_a_workbook(path, _why(exc, "a part of it")) from None
     with workbook:
         if not workbook.sheet_names:
-            raise Unreadable(f"{path} is not an .xlsx spreadsheet (it holds no worksheet)")
+            raise _not_a_workbook(path, "it holds no worksheet")
         first_text: tuple[int, list[str]] | None = None
         for name in workbook.sheet_names:
             try:
                 sheet = workbook.get_sheet_by_name(name)
             except python_calamine.CalamineError as exc:
-                reason = _why(exc, f'sheet "{name}"')
-                raise Unreadable(f"{path} is not an .xlsx spreadsheet ({reason})") from None
-            rows = _sheet_rows(sheet.iter_rows())
+                raise _not_a_workbook(path, _why(exc, f'sheet "{name}"')) from None
+            # calamine yields every row from the sheet's first, the empty ones as empty: the count
+            # is the worksheet's row number.
+            rows: Iterator[tuple[int, list[object]]] = enumerate(sheet.iter_rows(), start=1)
             for number, cells in rows:
                 if number > HEADER_SEARCH:
                     break
@@ -208,6 +209,10 @@ def _open_xlsx(path: Path) -> Table:
     if first_text is None:
         raise Unreadable(f"{path} is empty; it needs a header row and a row per post")
     raise _unknown(path, *first_text)
+
+
+def _not_a_workbook(path: Path, reason: str) -> Unreadable:
+    return Unreadable(f"{path} is not an .xlsx spreadsheet ({reason})")
 
 
 def _why(exc: Exception, part: str) -> str:
@@ -226,13 +231,6 @@ def _why(exc: Exception, part: str) -> str:
     if "not found" in reason:
         return f"a part it refers to is missing ({reason})"
     return reason
-
-
-def _sheet_rows(values: Iterator[list[object]]) -> Iterator[tuple[int, list[object]]]:
-    """A sheet's rows numbered from 1: calamine yields every row from the sheet's first, the empty
-    ones as empty, so the count is the worksheet's row number."""
-    for number, row in enumerate(values, start=1):
-        yield number, list(row)
 
 
 def _unknown(path: Path, line: int, cells: list[str]) -> Unreadable:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core import dates
 from bot.core.config import TeamConfig
 from bot.core.db import insert_unless_present
 from bot.core.errors import BadInput, Conflict, NotAllowed, NotFound
@@ -347,9 +348,9 @@ def _target_date(config: TeamConfig, word: str, today: date) -> date | None:
     """`word` as a date, raising why when it is meant as one; a word that is neither a date nor an
     account is answered with the accounts there are."""
     if _DATE_SHAPED.match(word):
-        return calendar.parse_date(word, today, example=ASSIGN_EXAMPLE)
+        return dates.parse_date(word, today, example=ASSIGN_EXAMPLE)
     try:
-        return calendar.parse_date(word, today, example=ASSIGN_EXAMPLE)
+        return dates.parse_date(word, today, example=ASSIGN_EXAMPLE)
     except BadInput:
         names = [a.name for a in config.accounts]
         known = names_list(names) if names else "none yet (add [[accounts]] to the config)"

@@ -573,11 +573,6 @@ def away_on(session: Session, users: list[str], day: date) -> set[str]:
     )
 
 
-def parse_day(word: str, today: date, example: str) -> date:
-    """A day as every command takes one: `YYYY-MM-DD`, `today`, `tomorrow` or a weekday."""
-    return dates.parse_date(word, today, example=example)
-
-
 def _held_on(session: Session, config: TeamConfig, user: str, day: date) -> list[Occurrence]:
     """The occurrences starting on `day` (team time) that `user` holds, in start order."""
     start = to_instant(datetime.combine(day, time()), config.tz)
@@ -601,7 +596,7 @@ def ask_swap(
     session: Session, config: TeamConfig, user: str, day_word: str, asked: str | None, now: datetime
 ) -> SwapAsked:
     """`/shift swap DATE [@person]`: asks for cover of the user's shift that starts that day."""
-    day = parse_day(day_word, now.astimezone(config.tz).date(), SWAP_EXAMPLE)
+    day = dates.parse_date(day_word, now.astimezone(config.tz).date(), example=SWAP_EXAMPLE)
     if asked == user:
         raise BadInput("You cannot ask yourself to cover your shift; name someone else, or nobody.", SWAP_EXAMPLE)
     held = [o for o in _held_on(session, config, user, day) if o.end > now]
@@ -711,8 +706,8 @@ def away(session: Session, config: TeamConfig, user: str, range_word: str, now: 
     person; each such change is returned, for its handoff."""
     first_word, _, last_word = range_word.partition("..")
     today = now.astimezone(config.tz).date()
-    first = parse_day(first_word, today, AWAY_EXAMPLE)
-    last = parse_day(last_word, today, AWAY_EXAMPLE) if last_word else first
+    first = dates.parse_date(first_word, today, example=AWAY_EXAMPLE)
+    last = dates.parse_date(last_word, today, example=AWAY_EXAMPLE) if last_word else first
     if last < first:
         raise BadInput(f"The range ends ({last}) before it starts ({first}); put the earlier day first.", AWAY_EXAMPLE)
     if last < today:
